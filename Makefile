@@ -1,0 +1,121 @@
+# observe — build, run and test.
+#   make            build everything into build/
+#   make run        install what is missing, build, load, stream events (root)
+#   make test       install what is missing, build, run every test (root)
+#   make bench      run the benchmarks in bench/
+#   make V=1        show full commands
+
+BUILD   ?= build
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= cc
+PREFIX  ?= /usr/local
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
+           -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
+LDLIBS  += -lbpf -lelf -lz -lcap
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+              -Ivmlinux -Ibpf
+
+COLLECTORS := process
+BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
+SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+LIB      := $(BUILD)/libobserve.a
+
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
+
+CONSUMERS := observe-events observe-filter observe-stats
+BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(BUILD)/unit-tests
+
+BPF_HEADERS := $(wildcard bpf/*.h)
+LIB_HEADERS := $(wildcard lib/*.h)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all run test deps bench vmlinux install clean
+
+all: $(BINS) $(UNIT_BIN)
+
+$(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/loader/%.o: loader/%.c $(SKELETONS) $(LIB_HEADERS) $(BPF_HEADERS) $(wildcard loader/*.h) | $(BUILD)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -c $< -o $@
+
+$(BUILD)/observe-load: $(LOADER_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/consumers/%.o: consumers/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/consumers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/observe-%: $(BUILD)/consumers/observe-%.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -o $@
+
+# The main job: load with default settings and stream every event as JSON.
+run: deps all
+	$(BUILD)/observe-load
+	$(BUILD)/observe-events
+
+# Every test: unit tests, then the real kernel as a non-root group member.
+test: deps all
+	python3 tests/run.py --build $(BUILD)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+bench: deps all
+	bench/run.sh $(BUILD)
+
+vmlinux:
+	scripts/gen-vmlinux.sh $(ARCH)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/observe-load $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(patsubst %,$(BUILD)/%,$(CONSUMERS)) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)

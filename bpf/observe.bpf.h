@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What every collector shares in the kernel: the pinned maps (same names in
+ * every object, so the loader hands each object the one pinned instance), and
+ * the path of an event: count it, bail out early when nobody reads, apply the
+ * global filters, build it in per-CPU scratch, copy it into each slot that
+ * wants it, and count every delivery and every loss.
+ */
+#ifndef OBSERVE_BPF_H
+#define OBSERVE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "observe.h"
+
+/* Set by the loader through the skeleton's rodata. */
+const volatile __u32 observe_nr_slots = OBSERVE_DEFAULT_SLOTS;
+
+/* Room to build one event; larger than any record so that variable-offset
+ * writes up to a field's limit stay inside it for the verifier. */
+#define OBSERVE_SCRATCH_SIZE (2 * OBSERVE_MAX_EVENT_SIZE)
+
+struct observe_scratch {
+	__u8 data[OBSERVE_SCRATCH_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_filter);
+} observe_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_PID_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct observe_pid_entry);
+} observe_filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_FILTER_ENTRIES);
+	__type(key, struct observe_comm_key);
+	__type(value, __u8);
+} observe_filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u8);
+} observe_filter_uids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_FILTER_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} observe_filter_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct observe_slot_cfg);
+} observe_slot_cfg SEC(".maps");
+
+/* The rings themselves are created and pinned one by one by the loader. */
+struct observe_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, OBSERVE_DEFAULT_RING_SIZE);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__type(key, __u32);
+	__array(values, struct observe_ring);
+} observe_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBSERVE_MAX_TYPES);
+	__type(key, __u32);
+	__type(value, struct observe_type_stats);
+} observe_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct observe_slot_stats);
+} observe_slot_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_sequence);
+} observe_sequence SEC(".maps");
+
+/* Written by the loader only; declared here so that it has BTF. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_info);
+} observe_info SEC(".maps");
+
+/* The state of one event on its way out. */
+struct observe_event_ctx {
+	struct observe_type_stats *stats;
+	struct observe_event_header *hdr;	/* in per-CPU scratch */
+};
+
+/*
+ * Slot loops are unrolled over the constant cap: a loop counter that is also
+ * the lookup key lives on the stack, where the verifier loses its bound.
+ * observe_nr_slots is frozen rodata, so iterations past it are dead code.
+ */
+static __always_inline bool observe_any_reader(void)
+{
+#pragma unroll
+	for (__u32 i = 0; i < OBSERVE_MAX_SLOTS; i++) {
+		__u32 key = i;
+		struct observe_slot_cfg *cfg;
+
+		if (i >= observe_nr_slots)
+			break;
+		cfg = bpf_map_lookup_elem(&observe_slot_cfg, &key);
+
+		if (cfg && cfg->active)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline const struct observe_filter *observe_global_filter(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&observe_filter, &zero);
+}
+
+/* Whether a set in mode 'mode' lets through a key that is in it or not. */
+static __always_inline bool observe_set_passes(__u8 mode, bool member)
+{
+	if (mode == OBSERVE_FILTER_ALLOW)
+		return member;
+	if (mode == OBSERVE_FILTER_DENY)
+		return !member;
+	return true;
+}
+
+static __always_inline bool observe_identity_passes(const struct observe_filter *f,
+						    struct observe_event_header *h)
+{
+	if (f->pid_mode &&
+	    !observe_set_passes(f->pid_mode, bpf_map_lookup_elem(&observe_filter_pids, &h->pid)))
+		return false;
+	if (f->uid_mode &&
+	    !observe_set_passes(f->uid_mode, bpf_map_lookup_elem(&observe_filter_uids, &h->uid)))
+		return false;
+	if (f->comm_mode &&
+	    !observe_set_passes(f->comm_mode, bpf_map_lookup_elem(&observe_filter_comms, h->comm)))
+		return false;
+	if (f->cgroup_mode &&
+	    !observe_set_passes(f->cgroup_mode,
+				bpf_map_lookup_elem(&observe_filter_cgroups, &h->cgroup_id)))
+		return false;
+	return true;
+}
+
+/*
+ * Starts an event of 'type' for the current task: counts it, and returns its
+ * header in scratch (identity filled in, body left to the caller), or NULL
+ * when nobody reads, the type is off or a global filter rejects it.
+ */
+static __always_inline struct observe_event_header *
+observe_event_begin(struct observe_event_ctx *ev, __u32 type)
+{
+	struct observe_event_header *h;
+	const struct observe_filter *f;
+	struct task_struct *task;
+	__u64 pid_tgid, uid_gid;
+	__u32 zero = 0;
+
+	ev->stats = bpf_map_lookup_elem(&observe_stats, &type);
+	if (!ev->stats)
+		return NULL;
+	ev->stats->seen++;
+	if (!observe_any_reader())
+		return NULL;
+	f = observe_global_filter();
+	if (f && (f->types_off & (1ULL << (type & 63)))) {
+		ev->stats->filtered++;
+		return NULL;
+	}
+	h = bpf_map_lookup_elem(&scratch, &zero);
+	if (!h)
+		return NULL;
+
+	task = (struct task_struct *)bpf_get_current_task();
+	pid_tgid = bpf_get_current_pid_tgid();
+	uid_gid = bpf_get_current_uid_gid();
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->type = type;
+	h->flags = 0;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->cpu = bpf_get_smp_processor_id();
+	if (bpf_get_current_comm(h->comm, sizeof(h->comm)))
+		h->comm[0] = 0;
+
+	if (f && !observe_identity_passes(f, h)) {
+		ev->stats->filtered++;
+		return NULL;
+	}
+	ev->hdr = h;
+	return h;
+}
+
+static __always_inline bool observe_slot_wants(const struct observe_slot_cfg *cfg,
+					       const struct observe_event_header *h)
+{
+	if (!(cfg->types & (1ULL << (h->type & 63))))
+		return false;
+	if ((cfg->match & OBSERVE_SLOT_MATCH_PID) && cfg->pid != h->pid)
+		return false;
+	if ((cfg->match & OBSERVE_SLOT_MATCH_UID) && cfg->uid != h->uid)
+		return false;
+	if ((cfg->match & OBSERVE_SLOT_MATCH_CGROUP) && cfg->cgroup_id != h->cgroup_id)
+		return false;
+	if ((cfg->match & OBSERVE_SLOT_FAILED_ONLY) && !(h->flags & OBSERVE_F_FAILED))
+		return false;
+	if (cfg->match & OBSERVE_SLOT_MATCH_COMM) {
+		const __u64 *a = (const __u64 *)cfg->comm, *b = (const __u64 *)h->comm;
+
+		if (a[0] != b[0] || a[1] != b[1])
+			return false;
+	}
+	return true;
+}
+
+/* Numbers the event and copies it into every active slot that wants it. */
+static __always_inline void observe_event_submit(struct observe_event_ctx *ev, __u64 size)
+{
+	struct observe_event_header *h = ev->hdr;
+	struct observe_sequence *seq;
+	__u32 zero = 0;
+
+	if (size < sizeof(*h) || size > OBSERVE_MAX_EVENT_SIZE)
+		return;
+	h->size = size;
+	seq = bpf_map_lookup_elem(&observe_sequence, &zero);
+	h->seq = seq ? __sync_fetch_and_add(&seq->next, 1) : 0;
+	ev->stats->produced++;
+	if (h->flags & OBSERVE_F_TRUNCATED)
+		ev->stats->truncated++;
+	if (h->flags & OBSERVE_F_INCOMPLETE)
+		ev->stats->incomplete++;
+
+#pragma unroll
+	for (__u32 i = 0; i < OBSERVE_MAX_SLOTS; i++) {
+		__u64 flags = BPF_RB_NO_WAKEUP, avail;
+		struct observe_slot_cfg *cfg;
+		struct observe_slot_stats *st;
+		__u32 key = i;
+		void *ring;
+
+		if (i >= observe_nr_slots)
+			break;
+		cfg = bpf_map_lookup_elem(&observe_slot_cfg, &key);
+		if (!cfg || !cfg->active)
+			continue;
+		st = bpf_map_lookup_elem(&observe_slot_stats, &key);
+		if (!st)
+			continue;
+		if (!observe_slot_wants(cfg, h)) {
+			st->filtered++;
+			continue;
+		}
+		ring = bpf_map_lookup_elem(&observe_slots, &key);
+		if (!ring) {
+			st->dropped++;
+			continue;
+		}
+		/* A cross-CPU wake-up costs ~10x the copy: wake the reader only
+		 * when its ring crosses the threshold; its poll timer does the rest. */
+		avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+		if (avail < cfg->wakeup_bytes && avail + size >= cfg->wakeup_bytes) {
+			flags = BPF_RB_FORCE_WAKEUP;
+			st->wakeups++;
+		}
+		if (bpf_ringbuf_output(ring, h, size, flags)) {
+			st->dropped++;
+			continue;
+		}
+		st->delivered++;
+		st->bytes += size;
+	}
+}
+
+#endif /* OBSERVE_BPF_H */

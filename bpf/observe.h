@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The core ABI between observe's kernel programs and user space: the common
+ * event header, the ring-slot protocol, the global filters and the counters.
+ * Every collector's own header (process.h, ...) builds on this one.
+ *
+ * Included by BPF code (after vmlinux.h) and by user code (after
+ * <linux/types.h>): fixed-width kernel types only, no vmlinux.h here.
+ * Every struct here is the value of a pinned map, so changing a layout is an
+ * ABI change: bump OBSERVE_ABI_VERSION.
+ */
+#ifndef OBSERVE_H
+#define OBSERVE_H
+
+#ifndef __VMLINUX_H__		/* user space; BPF code has vmlinux.h */
+#include <linux/types.h>
+#endif
+
+#define OBSERVE_ABI_VERSION 1
+
+#define OBSERVE_COMM_LEN 16
+#define OBSERVE_MAX_SLOTS 16		/* size of the outer ring array */
+#define OBSERVE_DEFAULT_SLOTS 4
+#define OBSERVE_DEFAULT_RING_SIZE (4u << 20)
+#define OBSERVE_MAX_EVENT_SIZE 16384	/* largest record a collector builds */
+#define OBSERVE_MAX_TYPES 32		/* keys of observe_stats */
+#define OBSERVE_FILTER_ENTRIES 4096	/* capacity of each filter set */
+#define OBSERVE_PID_ENTRIES 16384	/* pid set: room for followed children */
+
+/* Pinned names, relative to the pin directory (default /sys/fs/bpf/observe). */
+#define OBSERVE_PIN_DIR_DEFAULT "/sys/fs/bpf/observe"
+#define OBSERVE_LINKS_SUBDIR "links"
+#define OBSERVE_SLOT_SUBDIR_FMT "slot%u"	/* one directory per ring slot */
+#define OBSERVE_SLOT_RING "ring"		/* the slot's ring buffer */
+
+enum observe_event_type {
+	OBSERVE_EV_NONE = 0,
+	OBSERVE_EV_EXEC = 1,
+	OBSERVE_EV_FORK = 2,
+	OBSERVE_EV_EXIT = 3,
+	OBSERVE_EV_COUNT,		/* one past the last type in use */
+};
+
+/* observe_event_header.flags */
+#define OBSERVE_F_FAILED (1u << 0)	 /* the event reports a failure (failed exec, non-zero exit) */
+#define OBSERVE_F_TRUNCATED (1u << 1) /* a variable field was cut at its limit */
+#define OBSERVE_F_INCOMPLETE (1u << 2) /* a kernel read failed; some fields are missing */
+
+/* Starts every record in every ring. */
+struct observe_event_header {
+	__u64 seq;		/* global sequence number, across all types */
+	__u64 ts_ns;		/* CLOCK_BOOTTIME */
+	__u64 cgroup_id;	/* cgroup v2 id (1 is the root) */
+	__u32 size;		/* whole record, header included */
+	__u16 type;		/* enum observe_event_type */
+	__u16 flags;		/* OBSERVE_F_* */
+	__u32 pid;		/* process (tgid) */
+	__u32 tid;		/* thread */
+	__u32 ppid;		/* parent process */
+	__u32 uid;
+	__u32 gid;
+	__u32 cpu;
+	char comm[OBSERVE_COMM_LEN];
+};
+
+/*
+ * Ring slots: each reader owns one slot (a ring buffer and this config); the
+ * kernel writes an event into every active slot whose filter matches it.
+ * A reader claims a slot by flock()ing its directory, so the kernel frees the
+ * claim when the reader dies, even by SIGKILL.
+ */
+#define OBSERVE_SLOT_MATCH_PID (1u << 0)
+#define OBSERVE_SLOT_MATCH_UID (1u << 1)
+#define OBSERVE_SLOT_MATCH_COMM (1u << 2)
+#define OBSERVE_SLOT_MATCH_CGROUP (1u << 3)
+#define OBSERVE_SLOT_FAILED_ONLY (1u << 4)
+
+struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
+	__u32 active;		/* 1 while a reader consumes the ring */
+	__u32 owner_pid;	/* the reader, for display only */
+	__u64 generation;	/* bumped by each claim */
+	__u64 types;		/* bit (1 << type) per wanted event type */
+	__u64 wakeup_bytes;	/* wake the reader when this much data waits */
+	__u64 cgroup_id;
+	__u32 match;		/* OBSERVE_SLOT_* */
+	__u32 pid;
+	__u32 uid;
+	__u32 pad;
+	char comm[OBSERVE_COMM_LEN];
+};
+
+/* Global filters, applied before any slot. */
+enum observe_filter_mode {
+	OBSERVE_FILTER_OFF = 0,		/* the set is ignored */
+	OBSERVE_FILTER_ALLOW = 1,	/* only members pass */
+	OBSERVE_FILTER_DENY = 2,	/* members are dropped */
+};
+
+struct observe_filter {		/* observe_filter, one entry */
+	__u64 types_off;	/* bit (1 << type) per switched-off event type */
+	__u8 pid_mode;		/* enum observe_filter_mode, for each set */
+	__u8 comm_mode;
+	__u8 uid_mode;
+	__u8 cgroup_mode;
+	__u8 follow_children;	/* allowed pids pass their allowance to children */
+	__u8 pad[3];
+};
+
+/* Value of observe_filter_pids: who put the pid in the set. */
+struct observe_pid_entry {
+	__u32 origin_pid;	/* 0: added by a user; else the followed ancestor */
+	__u32 pad;
+};
+
+struct observe_comm_key {
+	char comm[OBSERVE_COMM_LEN];
+};
+
+/* Counters, per CPU. observe_stats is keyed by event type. */
+struct observe_type_stats {
+	__u64 seen;		/* the event happened */
+	__u64 filtered;		/* dropped by a global filter or a type switched off */
+	__u64 produced;		/* built and offered to the active slots */
+	__u64 truncated;	/* a field was cut at its limit */
+	__u64 incomplete;	/* a kernel read failed */
+};
+
+struct observe_slot_stats {	/* observe_slot_stats, keyed by slot */
+	__u64 delivered;	/* written into the ring */
+	__u64 dropped;		/* ring full: lost */
+	__u64 filtered;		/* not wanted by the slot's filter */
+	__u64 bytes;		/* delivered bytes */
+	__u64 wakeups;		/* forced reader wake-ups */
+};
+
+struct observe_sequence {	/* observe_sequence, one entry */
+	__u64 next;
+};
+
+/* What the loader set up; written by observe-load, read by consumers. */
+#define OBSERVE_RELEASE_LEN 65
+struct observe_info {		/* observe_info, one entry */
+	__u32 abi_version;
+	__u32 nr_slots;
+	__u64 ring_size;
+	__u64 loaded_at;	/* CLOCK_REALTIME seconds of the last load */
+	__u64 collectors;	/* bit per loaded collector (enum observe_collector) */
+	__u32 argv_max;
+	__u32 load_count;	/* loads since the maps were first created */
+	char kernel_release[OBSERVE_RELEASE_LEN];
+	char pad[7];
+};
+
+enum observe_collector {
+	OBSERVE_COLLECTOR_PROCESS = 0,
+	OBSERVE_COLLECTOR_COUNT,
+};
+
+#endif /* OBSERVE_H */

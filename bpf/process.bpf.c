@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The process collector: exec (with argv), fork and exit.
+ *
+ * Successful execs are reported from sched_process_exec, where the new
+ * image's argv lies contiguous in user memory (one read). Failed execs never
+ * reach it: the syscall's entry keeps the user pointers and its exit reads
+ * them back, still valid in the unchanged process.
+ *
+ * All hooks are tracepoints (raw or syscall): kprobes and fentry are not
+ * available on our kernels. Task fields are read through CO-RE from the
+ * task_struct, never from a tracepoint's context struct, whose layout differs
+ * between kernels (sched_process_exit changed in 6.x).
+ */
+#include "observe.bpf.h"
+#include <bpf/bpf_tracing.h>
+#include "process.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 argv_max = OBSERVE_ARGV_DEFAULT;
+
+struct exec_args {
+	const char *filename;
+	const char *const *argv;
+};
+
+/* Keyed by tid. LRU: an exec by a non-leader thread returns under a new tid,
+ * so its entry is never looked up again and must age out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct exec_args);
+} exec_args_by_tid SEC(".maps");
+
+static __always_inline __u32 argv_limit(void)
+{
+	return argv_max < OBSERVE_ARGV_LIMIT ? argv_max : OBSERVE_ARGV_LIMIT;
+}
+
+static __always_inline void remember_exec_args(const char *filename, const char *const *argv)
+{
+	struct exec_args args = { .filename = filename, .argv = argv };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!observe_any_reader())
+		return;
+	bpf_map_update_elem(&exec_args_by_tid, &tid, &args, BPF_ANY);
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int execve_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	remember_exec_args((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int execveat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	remember_exec_args((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+	return 0;
+}
+
+/* Reads argv string by string from a failed exec's user pointers into
+ * data[0..]; returns the bytes used. argc counts every argument seen. */
+static __always_inline __u32 read_user_argv(struct observe_exec_event *e, const char *const *argv)
+{
+	__u32 limit = argv_limit(), off = 0, size;
+	int i;
+
+	for (i = 0; i < OBSERVE_FAILED_EXEC_MAX_ARGS; i++) {
+		const char *arg = NULL;
+		long n;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
+			e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+			return off;
+		}
+		if (!arg)
+			return off;
+		e->argc++;
+		if (off >= limit) {
+			e->hdr.flags |= OBSERVE_F_TRUNCATED;
+			continue;	/* keep counting argc */
+		}
+		/* Restated bounds for the verifier: off < LIMIT, size <= LIMIT. */
+		off &= OBSERVE_ARGV_LIMIT - 1;
+		size = (limit - off) & (OBSERVE_ARGV_LIMIT * 2 - 1);
+		n = bpf_probe_read_user_str(&e->data[off], size, arg);
+		if (n < 0) {
+			e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+			return off;
+		}
+		if (n == size)	/* the helper cut the string to fit */
+			e->hdr.flags |= OBSERVE_F_TRUNCATED;
+		off += n;
+	}
+	{
+		const char *more = NULL;
+
+		if (bpf_probe_read_user(&more, sizeof(more), &argv[i]) || more)
+			e->hdr.flags |= OBSERVE_F_TRUNCATED;	/* more than we read */
+	}
+	return off;
+}
+
+static __always_inline int report_failed_exec(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct observe_event_ctx ev = {};
+	struct observe_exec_event *e;
+	struct exec_args *saved, args;
+	__u32 argv_len;
+	long n;
+
+	saved = bpf_map_lookup_elem(&exec_args_by_tid, &tid);
+	if (!saved)
+		return 0;
+	args = *saved;
+	bpf_map_delete_elem(&exec_args_by_tid, &tid);
+	if (ret >= 0)
+		return 0;	/* reported by sched_process_exec */
+
+	e = (struct observe_exec_event *)observe_event_begin(&ev, OBSERVE_EV_EXEC);
+	if (!e)
+		return 0;
+	e->hdr.flags |= OBSERVE_F_FAILED;
+	e->retval = ret;
+	e->argc = 0;
+	argv_len = read_user_argv(e, args.argv);
+	barrier_var(argv_len);
+	argv_len &= OBSERVE_ARGV_LIMIT * 2 - 1;
+	e->argv_len = argv_len;
+	n = bpf_probe_read_user_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, args.filename);
+	if (n <= 0) {
+		e->data[argv_len] = 0;
+		n = 1;
+		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+	}
+	e->filename_len = n;
+	observe_event_submit(&ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int execve_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return report_failed_exec(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_execveat")
+int execveat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return report_failed_exec(ctx->ret);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct observe_event_ctx ev = {};
+	struct observe_exec_event *e;
+	unsigned long arg_start, arg_end;
+	__u32 argv_len, limit = argv_limit();
+	struct mm_struct *mm;
+	long n;
+
+	e = (struct observe_exec_event *)observe_event_begin(&ev, OBSERVE_EV_EXEC);
+	if (!e)
+		return 0;
+	e->retval = 0;
+	e->argc = BPF_CORE_READ(bprm, argc);
+
+	/* The kernel has just copied the arguments to the new stack, where
+	 * they lie NUL-separated between arg_start and arg_end. */
+	mm = BPF_CORE_READ(task, mm);
+	arg_start = BPF_CORE_READ(mm, arg_start);
+	arg_end = BPF_CORE_READ(mm, arg_end);
+	argv_len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (argv_len > limit) {
+		argv_len = limit;
+		e->hdr.flags |= OBSERVE_F_TRUNCATED;
+	}
+	/* clang reuses the unclamped register; the barrier and mask give the
+	 * verifier a bound it can see (the scratch has room for 2 * LIMIT). */
+	barrier_var(argv_len);
+	argv_len &= OBSERVE_ARGV_LIMIT * 2 - 1;
+	if (argv_len && bpf_probe_read_user(e->data, argv_len, (const void *)arg_start)) {
+		argv_len = 0;
+		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+	}
+	e->argv_len = argv_len;
+
+	n = bpf_probe_read_kernel_str(&e->data[argv_len], OBSERVE_FILENAME_MAX,
+				      BPF_CORE_READ(bprm, filename));
+	if (n <= 0) {
+		e->data[argv_len] = 0;
+		n = 1;
+		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+	}
+	e->filename_len = n;
+	observe_event_submit(&ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
+	return 0;
+}
+
+/* An allowed pid with follow_children set passes its allowance to children,
+ * whether or not anyone reads at the moment. */
+static __always_inline void follow_child(__u32 parent_pid, __u32 child_pid)
+{
+	const struct observe_filter *f = observe_global_filter();
+	struct observe_pid_entry *parent, child = {};
+
+	if (!f || !f->follow_children || f->pid_mode != OBSERVE_FILTER_ALLOW)
+		return;
+	parent = bpf_map_lookup_elem(&observe_filter_pids, &parent_pid);
+	if (!parent)
+		return;
+	child.origin_pid = parent->origin_pid ? parent->origin_pid : parent_pid;
+	bpf_map_update_elem(&observe_filter_pids, &child_pid, &child, BPF_NOEXIST);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct observe_event_ctx ev = {};
+	struct observe_fork_event *e;
+	__u32 child_pid = BPF_CORE_READ(child, tgid);
+	__u32 child_tid = BPF_CORE_READ(child, pid);
+
+	if (child_pid != child_tid)
+		return 0;	/* a new thread, not a new process */
+	follow_child(BPF_CORE_READ(parent, tgid), child_pid);
+
+	e = (struct observe_fork_event *)observe_event_begin(&ev, OBSERVE_EV_FORK);
+	if (!e)
+		return 0;
+	e->child_pid = child_pid;
+	e->child_tid = child_tid;
+	observe_event_submit(&ev, sizeof(*e));
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *task)
+{
+	struct observe_event_ctx ev = {};
+	struct observe_exit_event *e;
+	const struct observe_filter *f;
+	__u32 pid;
+
+	/* signal->live drops to zero before this tracepoint when the last
+	 * thread leaves: that is the exit of the process. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+
+	e = (struct observe_exit_event *)observe_event_begin(&ev, OBSERVE_EV_EXIT);
+	if (e) {
+		e->exit_status = BPF_CORE_READ(task, exit_code);
+		e->lifetime_ns = bpf_ktime_get_ns() - BPF_CORE_READ(task, group_leader, start_time);
+		if (e->exit_status)
+			e->hdr.flags |= OBSERVE_F_FAILED;
+		observe_event_submit(&ev, sizeof(*e));
+	}
+
+	/* A pid in the set must not outlive its process: the number is reused. */
+	f = observe_global_filter();
+	if (f && f->pid_mode) {
+		pid = BPF_CORE_READ(task, tgid);
+		bpf_map_delete_elem(&observe_filter_pids, &pid);
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* ABI of the process collector (process.bpf.c): exec, fork and exit events. */
+#ifndef OBSERVE_PROCESS_H
+#define OBSERVE_PROCESS_H
+
+#include "observe.h"
+
+#define OBSERVE_FILENAME_MAX 256	/* bytes of an exec's file name, NUL included */
+#define OBSERVE_ARGV_LIMIT 8192		/* upper bound of --argv-max */
+#define OBSERVE_ARGV_DEFAULT 1024	/* default --argv-max */
+#define OBSERVE_FAILED_EXEC_MAX_ARGS 64	/* args read one by one after a failed exec */
+
+/*
+ * type OBSERVE_EV_EXEC. data[] holds the file name (filename_len bytes, NUL
+ * included) and then the arguments as NUL-terminated strings (argv_len bytes).
+ * header.flags has OBSERVE_F_TRUNCATED when argv was cut at --argv-max.
+ */
+struct observe_exec_event {
+	struct observe_event_header hdr;
+	__s32 retval;		/* 0, or -errno of a failed exec */
+	__u32 argc;		/* arguments passed, captured or not */
+	__u16 filename_len;
+	__u16 argv_len;
+	__u32 pad;
+	char data[];
+};
+
+/* type OBSERVE_EV_FORK: the header describes the parent. */
+struct observe_fork_event {
+	struct observe_event_header hdr;
+	__u32 child_pid;
+	__u32 child_tid;
+};
+
+/* type OBSERVE_EV_EXIT: sent when the last thread of a process exits. */
+struct observe_exit_event {
+	struct observe_event_header hdr;
+	__u64 lifetime_ns;	/* from fork to exit */
+	__u32 exit_status;	/* wait(2) status: code << 8 | core 0x80 | signal */
+	__u32 pad;
+};
+
+#endif /* OBSERVE_PROCESS_H */

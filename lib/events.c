@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "events.h"
+
+#include <string.h>
+
+static const struct {
+	const char *name;
+	unsigned collector;
+} types[OBSERVE_EV_COUNT] = {
+	[OBSERVE_EV_EXEC] = { "exec", OBSERVE_COLLECTOR_PROCESS },
+	[OBSERVE_EV_FORK] = { "fork", OBSERVE_COLLECTOR_PROCESS },
+	[OBSERVE_EV_EXIT] = { "exit", OBSERVE_COLLECTOR_PROCESS },
+};
+
+static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
+	[OBSERVE_COLLECTOR_PROCESS] = "process",
+};
+
+const char *event_type_name(unsigned type)
+{
+	return type < OBSERVE_EV_COUNT ? types[type].name : NULL;
+}
+
+int event_type_by_name(const char *name)
+{
+	for (unsigned t = 0; t < OBSERVE_EV_COUNT; t++)
+		if (types[t].name && !strcmp(types[t].name, name))
+			return t;
+	return -1;
+}
+
+const char *collector_name(unsigned collector)
+{
+	return collector < OBSERVE_COLLECTOR_COUNT ? collectors[collector] : NULL;
+}
+
+int collector_by_name(const char *name)
+{
+	for (unsigned c = 0; c < OBSERVE_COLLECTOR_COUNT; c++)
+		if (!strcmp(collectors[c], name))
+			return c;
+	return -1;
+}
+
+uint64_t collector_types(unsigned collector)
+{
+	uint64_t mask = 0;
+
+	for (unsigned t = 0; t < OBSERVE_EV_COUNT; t++)
+		if (types[t].name && types[t].collector == collector)
+			mask |= 1ULL << t;
+	return mask;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The names of event types and collectors, as users type and read them. */
+#ifndef OBSERVE_EVENTS_H
+#define OBSERVE_EVENTS_H
+
+#include <stdint.h>
+#include "observe.h"
+
+/* "exec", ...; NULL for a type that does not exist. */
+const char *event_type_name(unsigned type);
+/* The type called 'name', or -1. */
+int event_type_by_name(const char *name);
+
+/* "process", ...; NULL for a collector that does not exist. */
+const char *collector_name(unsigned collector);
+int collector_by_name(const char *name);
+/* Bit (1 << type) for each event type the collector produces. */
+uint64_t collector_types(unsigned collector);
+
+/* Every event type in use. */
+#define EVENT_TYPES_ALL (((1ULL << OBSERVE_EV_COUNT) - 1) & ~1ULL)
+
+#endif /* OBSERVE_EVENTS_H */

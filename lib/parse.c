@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "parse.h"
+#include "events.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <mntent.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#define PID_MAX_LIMIT 4194304	/* the kernel's ceiling for pid_max */
+
+static int fail(char *err, const char *fmt, const char *arg)
+{
+	snprintf(err, PARSE_ERR_LEN, fmt, arg);
+	return -1;
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
+	      uint64_t *out, char *err)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return snprintf(err, PARSE_ERR_LEN, "%s must be a number, not '%s'", what,
+				s ? s : ""), -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end)
+		return snprintf(err, PARSE_ERR_LEN, "%s must be a number, not '%s'", what, s), -1;
+	if (errno == ERANGE || v < min || v > max)
+		return snprintf(err, PARSE_ERR_LEN, "%s must be between %llu and %llu, not %s",
+				what, (unsigned long long)min, (unsigned long long)max, s), -1;
+	*out = v;
+	return 0;
+}
+
+int parse_pid(const char *s, uint32_t *pid, char *err)
+{
+	uint64_t v;
+
+	if (parse_u64(s, 1, PID_MAX_LIMIT, "pid", &v, err))
+		return -1;
+	*pid = v;
+	return 0;
+}
+
+int parse_uid(const char *s, uint32_t *uid, char *err)
+{
+	struct passwd *pw;
+	uint64_t v;
+
+	if (s && isdigit((unsigned char)*s)) {
+		/* (uid_t)-1 means "no uid" to the kernel */
+		if (parse_u64(s, 0, UINT32_MAX - 1, "uid", &v, err))
+			return -1;
+		*uid = v;
+		return 0;
+	}
+	pw = s && *s ? getpwnam(s) : NULL;
+	if (!pw)
+		return fail(err, "no such user: '%s'", s ? s : "");
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+int parse_comm(const char *s, char comm[16], char *err)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0)
+		return fail(err, "comm must not be empty%s", "");
+	if (n > 15)
+		return fail(err, "comm is at most 15 bytes, as the kernel keeps it: '%s'", s);
+	memset(comm, 0, 16);
+	memcpy(comm, s, n);
+	return 0;
+}
+
+int parse_types(const char *s, uint64_t *mask, char *err)
+{
+	char buf[256], *save = NULL, *tok;
+	uint64_t m = 0;
+
+	if (!s || !*s)
+		return fail(err, "no event types given%s", "");
+	if (strlen(s) >= sizeof(buf))
+		return fail(err, "event type list too long%s", "");
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int t, c;
+
+		if (!strcmp(tok, "all")) {
+			m |= EVENT_TYPES_ALL;
+		} else if ((t = event_type_by_name(tok)) > 0) {
+			m |= 1ULL << t;
+		} else if ((c = collector_by_name(tok)) >= 0) {
+			m |= collector_types(c);
+		} else {
+			char names[128] = "";
+
+			for (unsigned i = 1; i < OBSERVE_EV_COUNT; i++) {
+				strcat(names, i > 1 ? ", " : "");
+				strcat(names, event_type_name(i));
+			}
+			snprintf(err, PARSE_ERR_LEN,
+				 "unknown event type '%s' (types: %s; collectors: process; or all)",
+				 tok, names);
+			return -1;
+		}
+	}
+	if (!m)
+		return fail(err, "no event types given in '%s'", s);
+	*mask = m;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes, char *err)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return fail(err, "size must be a number with an optional K, M or G: '%s'", s ? s : "");
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if ((*end == 'B' || *end == 'b'))
+		end++;
+	if (*end)
+		return fail(err, "size must be a number with an optional K, M or G: '%s'", s);
+	if (errno == ERANGE || v > (max >> shift) || (v << shift) < min) {
+		snprintf(err, PARSE_ERR_LEN, "size must be between %llu and %llu bytes, not %s",
+			 (unsigned long long)min, (unsigned long long)max, s);
+		return -1;
+	}
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_seconds(const char *s, uint64_t *ms, char *err)
+{
+	double v;
+	char *end;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return fail(err, "duration must be a number of seconds, not '%s'", s ? s : "");
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno)
+		return fail(err, "duration must be a number of seconds, not '%s'", s);
+	if (v <= 0 || v > 86400)
+		return fail(err, "duration must be more than 0 and at most 86400 seconds, not %s", s);
+	*ms = (uint64_t)(v * 1000 + 0.5);
+	if (!*ms)
+		*ms = 1;
+	return 0;
+}
+
+const char *cgroup2_mount(void)
+{
+	static char path[4096];
+	struct mntent *m;
+	FILE *f;
+
+	if (path[0])
+		return path;
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return NULL;
+	while ((m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(path, sizeof(path), "%s", m->mnt_dir);
+			break;
+		}
+	}
+	endmntent(f);
+	return path[0] ? path : NULL;
+}
+
+int parse_cgroup(const char *s, uint64_t *id, char *err)
+{
+	const char *root = NULL;
+	char path[4096];
+	struct statfs fs;
+	struct stat st;
+	uint64_t v;
+
+	if (!s || !*s)
+		return fail(err, "cgroup must be a path or an id%s", "");
+	if (isdigit((unsigned char)*s) && !parse_u64(s, 1, UINT64_MAX, "cgroup id", &v, err)) {
+		*id = v;
+		return 0;
+	}
+	if (s[0] == '/' && !stat(s, &st) && !statfs(s, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC) {
+		snprintf(path, sizeof(path), "%s", s);
+	} else {
+		root = cgroup2_mount();
+		if (!root)
+			return fail(err, "no cgroup2 file system is mounted to find '%s' in", s);
+		snprintf(path, sizeof(path), "%s/%s", root, s[0] == '/' ? s + 1 : s);
+	}
+	if (stat(path, &st))
+		return fail(err, "no such cgroup: '%s'", s);
+	if (statfs(path, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)
+		return fail(err, "'%s' is not in a cgroup2 file system", s);
+	if (!S_ISDIR(st.st_mode))
+		return fail(err, "'%s' is not a cgroup directory", s);
+	*id = st.st_ino;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Parsing what users type: pids, users, comms, event types, sizes, durations,
+ * cgroups. Each returns 0, or -1 with a one-line reason in err (no program
+ * name, no newline), and never writes its output on failure.
+ */
+#ifndef OBSERVE_PARSE_H
+#define OBSERVE_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PARSE_ERR_LEN 256
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
+	      uint64_t *out, char *err);
+int parse_pid(const char *s, uint32_t *pid, char *err);
+/* A user name or a numeric uid. */
+int parse_uid(const char *s, uint32_t *uid, char *err);
+/* 1 to 15 bytes, as the kernel keeps a task's comm; zero-padded to 16. */
+int parse_comm(const char *s, char comm[16], char *err);
+/* A comma list of event types ("exec,exit"), collectors ("process") or "all". */
+int parse_types(const char *s, uint64_t *mask, char *err);
+/* Bytes with an optional K, M or G suffix (powers of 1024). */
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes, char *err);
+/* Seconds, fractions allowed ("2", "0.5"), up to a day; into milliseconds. */
+int parse_seconds(const char *s, uint64_t *ms, char *err);
+/*
+ * A cgroup v2 id: a number, or a cgroup directory (absolute, or relative to
+ * the cgroup2 mount) whose inode number is its id.
+ */
+int parse_cgroup(const char *s, uint64_t *id, char *err);
+/* Where cgroup2 is mounted, or NULL. */
+const char *cgroup2_mount(void);
+
+#endif /* OBSERVE_PARSE_H */

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "pins.h"
+#include "report.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+
+const char *pins_dir(const char *override)
+{
+	const char *env;
+
+	if (override && *override)
+		return override;
+	env = getenv("OBSERVE_PIN_DIR");
+	return env && *env ? env : OBSERVE_PIN_DIR_DEFAULT;
+}
+
+bool pins_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= len) {
+		report_error("path too long: %s/%s", dir, name);
+		return false;
+	}
+	return true;
+}
+
+static const char *group_of(const char *dir, char *buf, size_t len)
+{
+	struct group *gr;
+	struct stat st;
+
+	if (stat(dir, &st))
+		return "observe";
+	gr = getgrgid(st.st_gid);
+	if (gr)
+		snprintf(buf, len, "%s", gr->gr_name);
+	else
+		snprintf(buf, len, "%u", (unsigned)st.st_gid);
+	return buf;
+}
+
+void pins_explain_error(const char *dir, const char *path, int err)
+{
+	char group[64];
+	struct statfs fs;
+
+	if (err == ENOENT || err == ENOTDIR) {
+		if (access(dir, F_OK) == 0)
+			report_error("%s is missing: observe is loaded only in part; run observe-load again", path);
+		else if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+			report_error("observe is not loaded (no bpffs at /sys/fs/bpf): run observe-load");
+		else
+			report_error("observe is not loaded (no %s): run observe-load", dir);
+		return;
+	}
+	if (err == EACCES) {
+		report_error("permission denied on %s: add yourself to group '%s' "
+			     "(usermod -aG %s $USER) and log in again",
+			     path, group_of(dir, group, sizeof(group)), group);
+		return;
+	}
+	if (err == EPERM) {
+		report_error("the kernel refused bpf() on %s (EPERM): this kernel may forbid "
+			     "unprivileged bpf (sysctl kernel.unprivileged_bpf_disabled), "
+			     "or you are not in group '%s'",
+			     path, group_of(dir, group, sizeof(group)));
+		return;
+	}
+	if (err == EINVAL) {
+		report_error("%s is not a pinned BPF object (is %s on bpffs?)", path, dir);
+		return;
+	}
+	report_error("cannot open %s: %s", path, strerror(err));
+}
+
+int pins_open_map(const char *dir, const char *name, enum pin_access access)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = access == PIN_READ ? BPF_F_RDONLY : 0);
+	char path[4096];
+	int fd;
+
+	if (!pins_path(path, sizeof(path), dir, name))
+		return -1;
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0) {
+		pins_explain_error(dir, path, errno);
+		return -1;
+	}
+	return fd;
+}
+
+int pins_read_info(const char *dir, struct observe_info *info)
+{
+	__u32 zero = 0;
+	int fd, err;
+
+	fd = pins_open_map(dir, "observe_info", PIN_READ);
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, info);
+	close(fd);
+	if (err) {
+		report_error("cannot read %s/observe_info: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (info->abi_version != OBSERVE_ABI_VERSION) {
+		report_error("%s was loaded with ABI %u, this program speaks ABI %u: "
+			     "run the observe-load of this version", dir, info->abi_version,
+			     OBSERVE_ABI_VERSION);
+		return -1;
+	}
+	if (info->nr_slots > OBSERVE_MAX_SLOTS)
+		info->nr_slots = OBSERVE_MAX_SLOTS;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The pin layout under the pin directory (default /sys/fs/bpf/observe), and
+ * opening pins with errors that say what to do:
+ *   links/<collector>-<program>   0600  attached programs (root only)
+ *   observe_filter*, observe_slot_cfg            0660  changed by consumers
+ *   observe_stats, observe_slot_stats, observe_info, observe_sequence  0640
+ *   observe_slots                 0600  outer array of the rings
+ *   slot<N>/ring                  0660  ring of slot N; slot<N>/ is flock()ed by its reader
+ */
+#ifndef OBSERVE_PINS_H
+#define OBSERVE_PINS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "observe.h"
+
+enum pin_access {
+	PIN_READ,	/* opened with BPF_F_RDONLY: enough for 0640 pins */
+	PIN_WRITE,	/* read and write: filters, slot config, rings */
+};
+
+/* The pin directory: 'override' if given, else $OBSERVE_PIN_DIR, else the default. */
+const char *pins_dir(const char *override);
+
+/* dir/name into buf; false (with an error printed) if it does not fit. */
+bool pins_path(char *buf, size_t len, const char *dir, const char *name);
+
+/*
+ * Opens the pinned map dir/name. On failure prints one line saying why and
+ * what to do (load observe, join the group, ...) and returns -1.
+ */
+int pins_open_map(const char *dir, const char *name, enum pin_access access);
+
+/* Reads observe_info; prints an error and returns -1 on failure. */
+int pins_read_info(const char *dir, struct observe_info *info);
+
+/* Explains a failed open of 'path' (errno 'err') in one line. */
+void pins_explain_error(const char *dir, const char *path, int err);
+
+#endif /* OBSERVE_PINS_H */

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+extern char *program_invocation_short_name;
+
+static void vreport(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", program_invocation_short_name, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void report_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+}
+
+void report_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+#define KEPT_LINES 16
+static char kept[KEPT_LINES][512];
+static unsigned kept_next;
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	if (libbpf_verbose)
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_WARN) {
+		char *line = kept[kept_next++ % KEPT_LINES];
+
+		vsnprintf(line, sizeof(kept[0]), fmt, ap);
+		line[strcspn(line, "\n")] = 0;
+	}
+	errno = saved;
+	return 0;
+}
+
+void report_libbpf_setup(bool verbose)
+{
+	libbpf_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+void report_libbpf_tail(void)
+{
+	unsigned n = kept_next < KEPT_LINES ? kept_next : KEPT_LINES;
+
+	for (unsigned i = kept_next - n; i < kept_next; i++)
+		fprintf(stderr, "  %s\n", kept[i % KEPT_LINES]);
+}
+
+const char *report_libbpf_find(const char *needle)
+{
+	unsigned n = kept_next < KEPT_LINES ? kept_next : KEPT_LINES;
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *line = kept[(kept_next - 1 - i) % KEPT_LINES];
+
+		if (strstr(line, needle))
+			return line;
+	}
+	return NULL;
+}

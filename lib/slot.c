@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "slot.h"
+#include "pins.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+static int open_slot_dir(const char *dir, unsigned index)
+{
+	char name[32], path[4096];
+	int fd;
+
+	snprintf(name, sizeof(name), OBSERVE_SLOT_SUBDIR_FMT, index);
+	if (!pins_path(path, sizeof(path), dir, name))
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		pins_explain_error(dir, path, errno);
+	return fd;
+}
+
+static int open_slot_ring(const char *dir, unsigned index)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING, index);
+	return pins_open_map(dir, name, PIN_WRITE);
+}
+
+int slot_reset_ring(int ring_fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long *consumer, *producer;
+
+	/* The ring's first page is the consumer position (writable by the
+	 * reader), the second the producer position (read-only). */
+	consumer = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
+	if (consumer == MAP_FAILED)
+		return -errno;
+	producer = mmap(NULL, page, PROT_READ, MAP_SHARED, ring_fd, page);
+	if (producer == MAP_FAILED) {
+		int err = -errno;
+
+		munmap(consumer, page);
+		return err;
+	}
+	__atomic_store_n(consumer, __atomic_load_n(producer, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	munmap(producer, page);
+	munmap(consumer, page);
+	return 0;
+}
+
+static int write_cfg(int cfg_fd, unsigned index, const struct observe_slot_cfg *cfg)
+{
+	__u32 key = index;
+
+	if (bpf_map_update_elem(cfg_fd, &key, cfg, BPF_ANY)) {
+		report_error("cannot write slot %u's configuration: %s", index, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd,
+			      struct observe_slot_cfg *cfg)
+{
+	enum slot_state state;
+	__u32 key = index;
+	int fd;
+
+	memset(cfg, 0, sizeof(*cfg));
+	bpf_map_lookup_elem(cfg_fd, &key, cfg);
+	fd = open_slot_dir(dir, index);
+	if (fd < 0)
+		return SLOT_FREE;
+	/* A shared lock only tests: readers hold an exclusive one. */
+	if (flock(fd, LOCK_SH | LOCK_NB))
+		state = SLOT_IN_USE;
+	else
+		state = cfg->active ? SLOT_STALE : SLOT_FREE;
+	close(fd);
+	return state;
+}
+
+/* Deactivates slots marked active whose reader died without releasing them. */
+static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, int cfg_fd)
+{
+	for (unsigned i = 0; i < nr_slots; i++) {
+		struct observe_slot_cfg cfg;
+		__u32 key = i;
+		int fd;
+
+		if (i == mine || bpf_map_lookup_elem(cfg_fd, &key, &cfg) || !cfg.active)
+			continue;
+		fd = open_slot_dir(dir, i);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX | LOCK_NB)) {
+			cfg.active = 0;
+			bpf_map_update_elem(cfg_fd, &key, &cfg, BPF_ANY);
+		}
+		close(fd);
+	}
+}
+
+static void init_slot(struct slot *slot)
+{
+	slot->index = 0;
+	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->stats_fd = -1;
+}
+
+int slot_claim(const char *dir, const struct observe_info *info,
+	       const struct slot_filter *filter, struct slot *slot)
+{
+	struct observe_slot_cfg cfg;
+	unsigned i;
+	__u32 key;
+	int err;
+
+	init_slot(slot);
+	slot->cfg_fd = pins_open_map(dir, "observe_slot_cfg", PIN_WRITE);
+	if (slot->cfg_fd < 0)
+		goto fail;
+	slot->stats_fd = pins_open_map(dir, "observe_slot_stats", PIN_READ);
+	if (slot->stats_fd < 0)
+		goto fail;
+
+	for (i = 0; i < info->nr_slots; i++) {
+		slot->dir_fd = open_slot_dir(dir, i);
+		if (slot->dir_fd < 0)
+			goto fail;
+		if (!flock(slot->dir_fd, LOCK_EX | LOCK_NB))
+			break;
+		close(slot->dir_fd);
+		slot->dir_fd = -1;
+	}
+	if (i == info->nr_slots) {
+		report_error("all %u ring slots are in use (observe-stats shows their readers): "
+			     "stop a reader, or reload with observe-load --slots=N", info->nr_slots);
+		goto fail;
+	}
+	slot->index = key = i;
+
+	slot->ring_fd = open_slot_ring(dir, i);
+	if (slot->ring_fd < 0)
+		goto fail;
+	memset(&cfg, 0, sizeof(cfg));
+	bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg);
+	cfg.active = 0;		/* quiet while the ring is emptied */
+	if (write_cfg(slot->cfg_fd, i, &cfg))
+		goto fail;
+	err = slot_reset_ring(slot->ring_fd);
+	if (err) {
+		report_error("cannot map the ring of slot %u: %s", i, strerror(-err));
+		goto fail;
+	}
+	cfg.generation++;
+	cfg.owner_pid = getpid();
+	cfg.types = filter->types;
+	cfg.match = filter->match;
+	cfg.pid = filter->pid;
+	cfg.uid = filter->uid;
+	cfg.cgroup_id = filter->cgroup_id;
+	memcpy(cfg.comm, filter->comm, sizeof(cfg.comm));
+	/* Wake-ups are costly for the producer: one when a quarter is full. */
+	cfg.wakeup_bytes = info->ring_size / 4;
+	cfg.active = 1;
+	if (write_cfg(slot->cfg_fd, i, &cfg))
+		goto fail;
+	sweep_stale(dir, info->nr_slots, i, slot->cfg_fd);
+	return 0;
+fail:
+	slot_release(slot);
+	return -1;
+}
+
+void slot_release(struct slot *slot)
+{
+	if (slot->dir_fd >= 0 && slot->cfg_fd >= 0) {
+		struct observe_slot_cfg cfg;
+		__u32 key = slot->index;
+
+		if (!bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg) && cfg.owner_pid == (__u32)getpid()) {
+			cfg.active = 0;
+			bpf_map_update_elem(slot->cfg_fd, &key, &cfg, BPF_ANY);
+		}
+	}
+	if (slot->ring_fd >= 0)
+		close(slot->ring_fd);
+	if (slot->stats_fd >= 0)
+		close(slot->stats_fd);
+	if (slot->cfg_fd >= 0)
+		close(slot->cfg_fd);
+	if (slot->dir_fd >= 0)
+		close(slot->dir_fd);	/* drops the flock last */
+	init_slot(slot);
+}

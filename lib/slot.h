@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Ring slots from the reader's side. A reader owns a slot while it holds an
+ * flock() on the slot's directory: the kernel drops the lock when the reader
+ * dies, however it dies, so no slot is kept forever.
+ */
+#ifndef OBSERVE_SLOT_H
+#define OBSERVE_SLOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "observe.h"
+
+struct slot_filter {
+	uint64_t types;		/* bit (1 << type) per wanted type */
+	uint32_t match;		/* OBSERVE_SLOT_* */
+	uint32_t pid;
+	uint32_t uid;
+	uint64_t cgroup_id;
+	char comm[OBSERVE_COMM_LEN];
+};
+
+struct slot {
+	unsigned index;
+	int dir_fd;		/* holds the flock */
+	int ring_fd;
+	int cfg_fd;		/* observe_slot_cfg */
+	int stats_fd;		/* observe_slot_stats */
+};
+
+enum slot_state {
+	SLOT_FREE,
+	SLOT_IN_USE,
+	SLOT_STALE,		/* marked active, but no reader holds it */
+};
+
+/*
+ * Claims the first free slot, empties its ring (a slot its last reader left
+ * full or jammed is usable again), sets its filter and activates it; also
+ * deactivates slots whose readers died. Prints the reason and returns -1 when
+ * no slot can be had.
+ */
+int slot_claim(const char *dir, const struct observe_info *info,
+	       const struct slot_filter *filter, struct slot *slot);
+
+/* Deactivates the slot and gives it up. Safe to call twice. */
+void slot_release(struct slot *slot);
+
+/* The state of slot 'index' (cfg_fd: an open observe_slot_cfg). */
+enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd,
+			      struct observe_slot_cfg *cfg);
+
+/* Moves the ring's consumer position to its producer position: the ring is empty. */
+int slot_reset_ring(int ring_fd);
+
+#endif /* OBSERVE_SLOT_H */

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Loading, attaching and pinning, in three phases so that a failure leaves
+ * the pin directory as it was:
+ *   1. load: open each collector, hand it the pinned maps that exist (their
+ *      counters and filters survive a reload), load it into the kernel;
+ *   2. attach: attach every program; nothing is pinned yet;
+ *   3. commit: pin new maps, rings and links. A link is pinned under a
+ *      temporary name and renamed over the old one, which detaches the old
+ *      program: one set of links stays, and no event is missed in between.
+ */
+#include "loader.h"
+#include "collectors.h"
+#include "events.h"
+#include "report.h"
+#include "slot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#define MAX_SHARED_MAPS 32
+#define MAX_LINKS 64
+#define MAX_NEW_PATHS 128
+#define PIN_PREFIX "observe_"
+#define VERIFIER_LOG_SIZE (16u << 20)
+#define VERIFIER_LOG_LINES 25
+
+struct shared_map {		/* one map pinned under its own name */
+	const char *name;
+	int fd;
+	bool pinned;		/* found pinned and reused */
+	bool replace;		/* pinned with another layout: replace the pin */
+};
+
+struct attached {
+	struct bpf_link *link;
+	char pin_name[128];	/* <collector>-<program> */
+};
+
+struct load_state {
+	const struct load_config *cfg;
+	gid_t gid;
+	struct shared_map maps[MAX_SHARED_MAPS];
+	int nr_maps;
+	struct {
+		const struct collector *c;
+		void *skel;
+		struct bpf_object *obj;
+	} loaded[8];
+	int nr_loaded;
+	struct attached links[MAX_LINKS];
+	int nr_links;
+	int ring_fd[OBSERVE_MAX_SLOTS];
+	bool ring_new[OBSERVE_MAX_SLOTS];
+	char *new_paths[MAX_NEW_PATHS];	/* created by this run, undone on failure */
+	int nr_new_paths;
+	bool created_dir;
+	char *log;
+};
+
+static struct shared_map *find_map(struct load_state *s, const char *name)
+{
+	for (int i = 0; i < s->nr_maps; i++)
+		if (!strcmp(s->maps[i].name, name))
+			return &s->maps[i];
+	return NULL;
+}
+
+static bool path_of(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n > 0 && (size_t)n < len;
+}
+
+static bool same_layout(int fd, const struct bpf_map *map)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	return info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map) &&
+	       info.max_entries == bpf_map__max_entries(map) &&
+	       info.map_flags == bpf_map__map_flags(map);
+}
+
+/* Gives the object the pinned (or already loaded) instance of each shared map. */
+static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	char path[4096];
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		struct shared_map *sm;
+		int fd;
+
+		if (strncmp(name, PIN_PREFIX, strlen(PIN_PREFIX)))
+			continue;
+		sm = find_map(s, name);
+		if (sm) {
+			if (sm->fd >= 0 && bpf_map__reuse_fd(map, sm->fd))
+				return report_error("cannot share map %s between collectors", name), -1;
+			continue;
+		}
+		if (s->nr_maps == MAX_SHARED_MAPS)
+			return report_error("too many shared maps"), -1;
+		sm = &s->maps[s->nr_maps++];
+		sm->name = name;
+		sm->fd = -1;
+		if (!path_of(path, sizeof(path), s->cfg->pin_dir, name))
+			return report_error("pin path too long"), -1;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* a first load: created by libbpf, pinned at commit */
+		if (!same_layout(fd, map)) {
+			report_warn("%s has a new layout in this version: replacing it (its values "
+				    "start again from zero)", path);
+			close(fd);
+			sm->replace = true;
+			continue;
+		}
+		if (bpf_map__reuse_fd(map, fd)) {
+			close(fd);
+			return report_error("cannot reuse pinned map %s", path), -1;
+		}
+		sm->fd = fd;
+		sm->pinned = true;
+	}
+	return 0;
+}
+
+/* After a load, the maps the object created are the ones later objects share. */
+static void remember_created_maps(struct load_state *s, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct shared_map *sm = find_map(s, bpf_map__name(map));
+
+		if (sm && sm->fd < 0)
+			sm->fd = dup(bpf_map__fd(map));
+	}
+}
+
+static void print_verifier_failure(struct load_state *s, const char *collector, int err)
+{
+	const char *line = report_libbpf_find("BPF program load failed");
+	char prog[128] = "?";
+	const char *end;
+	int lines = 0;
+
+	if (line && sscanf(strstr(line, "prog '") ? strstr(line, "prog '") : "", "prog '%127[^']'", prog) != 1)
+		snprintf(prog, sizeof(prog), "?");
+	if (!s->log[0]) {
+		report_error("cannot load collector %s: %s", collector, strerror(-err));
+		report_libbpf_tail();
+		return;
+	}
+	report_error("the verifier rejected program '%s' of collector %s; end of its log:",
+		     prog, collector);
+	end = s->log + strlen(s->log);
+	while (end > s->log && end[-1] == '\n')
+		end--;
+	for (line = end; line > s->log && lines <= VERIFIER_LOG_LINES; line--)
+		if (line[-1] == '\n')
+			lines++;
+	fprintf(stderr, "%.*s\n", (int)(end - line), line);
+}
+
+static int load_collector(struct load_state *s, const struct collector *c)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_buf = s->log,
+		    .kernel_log_size = VERIFIER_LOG_SIZE, .kernel_log_level = 0);
+	struct bpf_program *prog;
+	struct bpf_object *obj = NULL;
+	int usable = 0, err;
+	void *skel;
+
+	skel = c->open(&obj, &opts);
+	if (!skel) {
+		report_error("cannot open the BPF object of collector %s: %s", c->name,
+			     strerror(errno));
+		return -1;
+	}
+	s->loaded[s->nr_loaded].c = c;
+	s->loaded[s->nr_loaded].skel = skel;
+	s->loaded[s->nr_loaded].obj = obj;
+	s->nr_loaded++;
+	c->configure(skel, s->cfg);
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog), *why = NULL;
+
+		if (probe_hook(sec, &why)) {
+			usable++;
+			continue;
+		}
+		bpf_program__set_autoload(prog, false);
+		report_warn("collector %s: %s is not available (%s): program %s is left out",
+			    c->name, sec, why, bpf_program__name(prog));
+	}
+	if (!usable) {
+		report_error("collector %s: none of its hooks exist on this kernel", c->name);
+		return -1;
+	}
+	if (reuse_shared_maps(s, obj))
+		return -1;
+	s->log[0] = 0;
+	err = bpf_object__load(obj);
+	if (err) {
+		print_verifier_failure(s, c->name, err);
+		return -1;
+	}
+	remember_created_maps(s, obj);
+	return 0;
+}
+
+static int attach_collector(struct load_state *s, const struct collector *c, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct attached *a;
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (s->nr_links == MAX_LINKS)
+			return report_error("too many programs"), -1;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			report_error("cannot attach %s-%s to %s: %s", c->name, bpf_program__name(prog),
+				     bpf_program__section_name(prog), strerror(errno));
+			return -1;
+		}
+		a = &s->links[s->nr_links++];
+		a->link = link;
+		snprintf(a->pin_name, sizeof(a->pin_name), "%s-%s", c->name, bpf_program__name(prog));
+	}
+	return 0;
+}
+
+/* A slot is busy while a reader holds the flock on its directory. */
+static bool slot_busy(const char *pin_dir, unsigned i)
+{
+	char path[4096];
+	bool busy;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT, pin_dir, i);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	busy = flock(fd, LOCK_SH | LOCK_NB) != 0;
+	close(fd);
+	return busy;
+}
+
+static int prepare_rings(struct load_state *s)
+{
+	const struct load_config *cfg = s->cfg;
+	char path[4096];
+
+	for (unsigned i = 0; i < cfg->nr_slots; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING,
+			 cfg->pin_dir, i);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_RINGBUF &&
+		    (info.max_entries == cfg->ring_size || slot_busy(cfg->pin_dir, i))) {
+			if (info.max_entries != cfg->ring_size)
+				report_warn("slot %u is in use: its ring keeps %u bytes until it is free "
+					    "and observe-load runs again", i, info.max_entries);
+			s->ring_fd[i] = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "observe_ring", 0, 0, cfg->ring_size, NULL);
+		if (fd < 0) {
+			report_error("cannot create a ring of %llu bytes: %s",
+				     (unsigned long long)cfg->ring_size, strerror(errno));
+			return -1;
+		}
+		s->ring_fd[i] = fd;
+		s->ring_new[i] = true;
+	}
+	return 0;
+}
+
+static int track_new_path(struct load_state *s, const char *path)
+{
+	if (s->nr_new_paths == MAX_NEW_PATHS)
+		return -1;
+	s->new_paths[s->nr_new_paths] = strdup(path);
+	return s->new_paths[s->nr_new_paths] ? s->nr_new_paths++, 0 : -1;
+}
+
+static int set_owner(struct load_state *s, const char *path, mode_t mode)
+{
+	if (chown(path, 0, s->gid) || chmod(path, mode)) {
+		report_error("cannot set owner and mode of %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int make_dir(struct load_state *s, const char *path)
+{
+	if (mkdir(path, 0750) == 0) {
+		if (track_new_path(s, path))
+			return -1;
+	} else if (errno != EEXIST) {
+		report_error("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return set_owner(s, path, 0750);
+}
+
+/* Pins fd at path, atomically replacing what is there. */
+static int pin_replacing(struct load_state *s, int fd, const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	char tmp[4200];
+
+	/* bpffs reserves dots in names: the temporary name is a prefix. */
+	snprintf(tmp, sizeof(tmp), "%.*s/tmp-%s", (int)(slash - path), path, slash + 1);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp)) {
+		report_error("cannot pin %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (set_owner(s, tmp, mode) || rename(tmp, path)) {
+		report_error("cannot put %s in place: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int pin_maps(struct load_state *s)
+{
+	char path[4096];
+
+	for (int i = 0; i < s->nr_maps; i++) {
+		struct shared_map *sm = &s->maps[i];
+
+		path_of(path, sizeof(path), s->cfg->pin_dir, sm->name);
+		if (!sm->pinned) {
+			if (!sm->replace && track_new_path(s, path))
+				return -1;
+			if (pin_replacing(s, sm->fd, path, pin_mode(sm->name)))
+				return -1;
+		} else if (set_owner(s, path, pin_mode(sm->name))) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int pin_rings(struct load_state *s, int slots_fd)
+{
+	const struct load_config *cfg = s->cfg;
+	char dir[4096], path[4200];
+
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
+		__u32 key = i;
+
+		snprintf(dir, sizeof(dir), "%s/" OBSERVE_SLOT_SUBDIR_FMT, cfg->pin_dir, i);
+		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
+		if (i >= cfg->nr_slots) {
+			/* Fewer slots than before: retire the free ones above the count. */
+			bpf_map_delete_elem(slots_fd, &key);
+			if (!access(dir, F_OK) && !slot_busy(cfg->pin_dir, i)) {
+				unlink(path);
+				rmdir(dir);
+			}
+			continue;
+		}
+		if (make_dir(s, dir))
+			return -1;
+		if (s->ring_new[i]) {
+			if (access(path, F_OK) && track_new_path(s, path))
+				return -1;
+			if (pin_replacing(s, s->ring_fd[i], path, 0660))
+				return -1;
+		} else if (set_owner(s, path, 0660)) {
+			return -1;
+		}
+		if (bpf_map_update_elem(slots_fd, &key, &s->ring_fd[i], BPF_ANY)) {
+			report_error("cannot put the ring of slot %u in place: %s", i, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool link_is_current(struct load_state *s, const char *name)
+{
+	for (int i = 0; i < s->nr_links; i++)
+		if (!strcmp(s->links[i].pin_name, name))
+			return true;
+	return false;
+}
+
+static int pin_links(struct load_state *s)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/" OBSERVE_LINKS_SUBDIR, s->cfg->pin_dir);
+	if (make_dir(s, dir))
+		return -1;
+	for (int i = 0; i < s->nr_links; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, s->links[i].pin_name);
+		if (access(path, F_OK) && track_new_path(s, path))
+			return -1;
+		if (pin_replacing(s, bpf_link__fd(s->links[i].link), path, 0600))
+			return -1;
+	}
+	/* Links of programs this version no longer has, or collectors left out. */
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || link_is_current(s, de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0 && s->cfg->verbose)
+			fprintf(stderr, "observe-load: detached %s\n", de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int write_info(struct load_state *s, const struct kernel_features *f)
+{
+	struct shared_map *sm = find_map(s, "observe_info");
+	struct observe_info info = {};
+	__u32 zero = 0;
+
+	if (!sm)
+		return report_error("no observe_info map"), -1;
+	bpf_map_lookup_elem(sm->fd, &zero, &info);
+	info.abi_version = OBSERVE_ABI_VERSION;
+	info.nr_slots = s->cfg->nr_slots;
+	info.ring_size = s->cfg->ring_size;
+	info.argv_max = s->cfg->argv_max;
+	info.loaded_at = time(NULL);
+	info.load_count++;
+	info.collectors = 0;
+	for (int i = 0; i < s->nr_loaded; i++)
+		info.collectors |= 1ULL << s->loaded[i].c->id;
+	memcpy(info.kernel_release, f->release, sizeof(info.kernel_release));
+	if (bpf_map_update_elem(sm->fd, &zero, &info, BPF_ANY))
+		return report_error("cannot write observe_info: %s", strerror(errno)), -1;
+	return 0;
+}
+
+static int commit(struct load_state *s, const struct kernel_features *f)
+{
+	struct shared_map *slots = find_map(s, "observe_slots");
+
+	if (access(s->cfg->pin_dir, F_OK))
+		s->created_dir = true;
+	if (make_dir(s, s->cfg->pin_dir))
+		return -1;
+	if (!slots || pin_maps(s) || pin_rings(s, slots->fd) || write_info(s, f))
+		return -1;
+	return pin_links(s);
+}
+
+static void undo_new_paths(struct load_state *s)
+{
+	for (int i = s->nr_new_paths - 1; i >= 0; i--)
+		if (unlink(s->new_paths[i]) && (errno == EISDIR || errno == EPERM))
+			rmdir(s->new_paths[i]);
+}
+
+static void free_state(struct load_state *s, bool keep_links)
+{
+	for (int i = 0; i < s->nr_links; i++) {
+		if (keep_links)
+			bpf_link__disconnect(s->links[i].link);	/* the pin holds it */
+		bpf_link__destroy(s->links[i].link);
+	}
+	for (int i = s->nr_loaded - 1; i >= 0; i--)
+		s->loaded[i].c->destroy(s->loaded[i].skel);
+	for (int i = 0; i < s->nr_maps; i++)
+		if (s->maps[i].fd >= 0)
+			close(s->maps[i].fd);
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
+		if (s->ring_fd[i] >= 0)
+			close(s->ring_fd[i]);
+	for (int i = 0; i < s->nr_new_paths; i++)
+		free(s->new_paths[i]);
+	free(s->log);
+}
+
+int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid)
+{
+	struct load_state s = { .cfg = cfg, .gid = gid };
+	bool ok = false;
+	int programs;
+
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
+		s.ring_fd[i] = -1;
+	s.log = calloc(1, VERIFIER_LOG_SIZE);
+	if (!s.log)
+		return report_error("out of memory"), 1;
+
+	for (unsigned i = 0; i < nr_collectors; i++)
+		if ((cfg->collectors & (1ULL << collectors[i].id)) && load_collector(&s, &collectors[i]))
+			goto out;
+	if (!s.nr_loaded) {
+		report_error("no collector selected");
+		goto out;
+	}
+	if (prepare_rings(&s))
+		goto out;
+	for (int i = 0; i < s.nr_loaded; i++)
+		if (attach_collector(&s, s.loaded[i].c, s.loaded[i].obj))
+			goto out;
+	if (commit(&s, f)) {
+		undo_new_paths(&s);
+		if (s.created_dir)
+			rmdir(cfg->pin_dir);
+		goto out;
+	}
+	ok = true;
+	programs = s.nr_links;
+	printf("observe-load: loaded %d programs (", programs);
+	for (int i = 0; i < s.nr_loaded; i++)
+		printf("%s%s", i ? ", " : "", s.loaded[i].c->name);
+	printf("), %u ring slots of %llu KiB, pinned in %s for group %s\n", cfg->nr_slots,
+	       (unsigned long long)cfg->ring_size >> 10, cfg->pin_dir, cfg->group);
+out:
+	free_state(&s, ok);
+	return ok ? 0 : 1;
+}

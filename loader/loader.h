@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What the parts of observe-load share. */
+#ifndef OBSERVE_LOADER_H
+#define OBSERVE_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "observe.h"
+
+struct load_config {
+	const char *pin_dir;
+	const char *group;
+	unsigned nr_slots;
+	uint64_t ring_size;
+	unsigned argv_max;
+	uint64_t collectors;	/* bit per enum observe_collector */
+	bool verbose;
+};
+
+/* system.c: the machine around the loader */
+int check_capabilities(void);
+int ensure_bpffs(const char *pin_dir);
+int ensure_tracefs(void);
+int resolve_group(const char *name, bool create, gid_t *gid);
+
+/* probe.c: what the kernel supports */
+struct kernel_features {
+	char release[OBSERVE_RELEASE_LEN];
+	bool btf;
+	bool ringbuf;
+	bool ringbuf_in_map_array;
+	bool tracefs;
+};
+void probe_kernel(struct kernel_features *f);
+/* Whether the hook of a program's section ("tp/cat/name", "raw_tp/name") exists. */
+bool probe_hook(const char *section, const char **why);
+int print_probe(const struct load_config *cfg);
+
+/* load.c: load, attach and pin */
+int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid);
+
+/* pins.c in loader: layout, modes and removal */
+mode_t pin_mode(const char *name);
+int unload_pins(const char *pin_dir);
+
+#endif /* OBSERVE_LOADER_H */

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * observe-load: the privileged one-shot loader. Probes the kernel, loads the
+ * collectors, attaches them, pins links, maps and ring slots under the pin
+ * directory for a group, and exits. Settings come from the command line,
+ * then /etc/observe/observe.conf, then the defaults.
+ */
+#include "loader.h"
+#include "collectors.h"
+#include "events.h"
+#include "parse.h"
+#include "pins.h"
+#include "process.h"
+#include "report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/observe/observe.conf"
+#define DEFAULT_GROUP "observe"
+
+static const char usage[] =
+"Usage: observe-load [OPTION...]\n"
+"Load observe's collectors and pin them for the readers of a group.\n"
+"\n"
+"  -d, --pin-dir=DIR      pin directory (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"  -g, --group=NAME       group that may read (created if missing; default " DEFAULT_GROUP ")\n"
+"  -s, --slots=N          ring slots, one per concurrent reader (1-16, default 4)\n"
+"  -r, --ring-size=SIZE   bytes per ring, a power of 2 (default 4M)\n"
+"  -a, --argv-max=BYTES   argv bytes captured per exec (16-8192, default 1024)\n"
+"  -C, --collectors=LIST  collectors to load (default: all the kernel supports): process\n"
+"  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
+"      --unload           detach and remove everything pinned in the pin directory\n"
+"      --probe            print what this kernel supports and what would load; load nothing\n"
+"  -v, --verbose          show libbpf's messages\n"
+"  -h, --help             show this help\n"
+"\n"
+"Settings file: one 'key = value' a line, keys as the long options\n"
+"(pin-dir, group, slots, ring-size, argv-max, collectors); '#' starts a comment.\n"
+"\n"
+"Examples:\n"
+"  observe-load                          load with the defaults\n"
+"  observe-load --slots=8 --ring-size=16M\n"
+"  observe-load --probe                  check a kernel before loading\n"
+"  observe-load --unload                 remove observe\n";
+
+enum { OPT_UNLOAD = 256, OPT_PROBE };
+
+static const struct option options[] = {
+	{ "pin-dir", required_argument, NULL, 'd' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "slots", required_argument, NULL, 's' },
+	{ "ring-size", required_argument, NULL, 'r' },
+	{ "argv-max", required_argument, NULL, 'a' },
+	{ "collectors", required_argument, NULL, 'C' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "unload", no_argument, NULL, OPT_UNLOAD },
+	{ "probe", no_argument, NULL, OPT_PROBE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Strings set from the config file live as long as the program. */
+static char *keep(const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy) {
+		report_error("out of memory");
+		exit(1);
+	}
+	return copy;
+}
+
+static int parse_collectors(const char *s, uint64_t *mask, char *err)
+{
+	char buf[256], *save = NULL, *tok;
+	uint64_t m = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int c = !strcmp(tok, "all") ? -2 : collector_by_name(tok);
+
+		if (c == -2) {
+			m |= (1ULL << OBSERVE_COLLECTOR_COUNT) - 1;
+		} else if (c < 0) {
+			snprintf(err, PARSE_ERR_LEN, "unknown collector '%s' (known: process, all)", tok);
+			return -1;
+		} else {
+			m |= 1ULL << c;
+		}
+	}
+	if (!m) {
+		snprintf(err, PARSE_ERR_LEN, "no collector given");
+		return -1;
+	}
+	*mask = m;
+	return 0;
+}
+
+/* Applies one setting by its long option name; 0, or -1 with err set. */
+static int apply_setting(struct load_config *cfg, const char *key, const char *value, char *err)
+{
+	uint64_t v;
+
+	if (!strcmp(key, "pin-dir")) {
+		if (value[0] != '/') {
+			snprintf(err, PARSE_ERR_LEN, "pin directory must be an absolute path: '%s'", value);
+			return -1;
+		}
+		cfg->pin_dir = keep(value);
+	} else if (!strcmp(key, "group")) {
+		if (!*value) {
+			snprintf(err, PARSE_ERR_LEN, "group must not be empty");
+			return -1;
+		}
+		cfg->group = keep(value);
+	} else if (!strcmp(key, "slots")) {
+		if (parse_u64(value, 1, OBSERVE_MAX_SLOTS, "slots", &v, err))
+			return -1;
+		cfg->nr_slots = v;
+	} else if (!strcmp(key, "ring-size")) {
+		long page = sysconf(_SC_PAGESIZE);
+
+		if (parse_size(value, page, 1ULL << 30, &v, err))
+			return -1;
+		if (v & (v - 1)) {
+			snprintf(err, PARSE_ERR_LEN, "ring size must be a power of 2, not %s", value);
+			return -1;
+		}
+		cfg->ring_size = v;
+	} else if (!strcmp(key, "argv-max")) {
+		if (parse_u64(value, 16, OBSERVE_ARGV_LIMIT, "argv-max", &v, err))
+			return -1;
+		cfg->argv_max = v;
+	} else if (!strcmp(key, "collectors")) {
+		return parse_collectors(value, &cfg->collectors, err);
+	} else {
+		snprintf(err, PARSE_ERR_LEN, "unknown setting '%s'", key);
+		return -1;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		*--end = 0;
+	return s;
+}
+
+static int read_config(struct load_config *cfg, const char *path, bool must_exist)
+{
+	char line[1024], err[PARSE_ERR_LEN];
+	FILE *f = fopen(path, "r");
+	int lineno = 0;
+
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		report_error("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *eq, *hash = strchr(line, '#');
+
+		lineno++;
+		if (hash)
+			*hash = 0;
+		s = trim(s);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			report_error("%s:%d: expected 'key = value'", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		*eq = 0;
+		if (apply_setting(cfg, trim(s), trim(eq + 1), err)) {
+			report_error("%s:%d: %s", path, lineno, err);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct load_config cfg = {
+		.pin_dir = NULL,
+		.group = DEFAULT_GROUP,
+		.nr_slots = OBSERVE_DEFAULT_SLOTS,
+		.ring_size = OBSERVE_DEFAULT_RING_SIZE,
+		.argv_max = OBSERVE_ARGV_DEFAULT,
+		.collectors = (1ULL << OBSERVE_COLLECTOR_COUNT) - 1,
+	};
+	const char *config_path = NULL;
+	bool unload = false, probe = false;
+	char err[PARSE_ERR_LEN];
+	struct kernel_features f;
+	gid_t gid;
+	int opt;
+
+	/* The config file is read first so that options override it. */
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "--config=", 9))
+			config_path = argv[i] + 9;
+		else if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc)
+			config_path = argv[i + 1];
+	}
+	if (read_config(&cfg, config_path ? config_path : DEFAULT_CONFIG, config_path != NULL))
+		return 1;
+
+	while ((opt = getopt_long(argc, argv, "d:g:s:r:a:C:c:vh", options, NULL)) != -1) {
+		const char *key = NULL;
+
+		switch (opt) {
+		case 'd': key = "pin-dir"; break;
+		case 'g': key = "group"; break;
+		case 's': key = "slots"; break;
+		case 'r': key = "ring-size"; break;
+		case 'a': key = "argv-max"; break;
+		case 'C': key = "collectors"; break;
+		case 'c': break;
+		case OPT_UNLOAD: unload = true; break;
+		case OPT_PROBE: probe = true; break;
+		case 'v': cfg.verbose = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default:
+			fprintf(stderr, "Try 'observe-load --help'.\n");
+			return 2;
+		}
+		if (key && apply_setting(&cfg, key, optarg, err)) {
+			report_error("%s", err);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return 2;
+	}
+	cfg.pin_dir = pins_dir(cfg.pin_dir);
+	report_libbpf_setup(cfg.verbose);
+
+	if (probe)
+		return print_probe(&cfg);
+	if (check_capabilities())
+		return 1;
+	if (unload)
+		return unload_pins(cfg.pin_dir);
+
+	if (ensure_bpffs(cfg.pin_dir))
+		return 1;
+	ensure_tracefs();
+	probe_kernel(&f);
+	if (!f.btf) {
+		report_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): observe needs "
+			     "CONFIG_DEBUG_INFO_BTF=y");
+		return 1;
+	}
+	if (!f.ringbuf || !f.ringbuf_in_map_array) {
+		report_error("this kernel has no BPF ring buffer%s: observe needs Linux 5.8 or later",
+			     f.ringbuf ? " inside map arrays" : "");
+		return 1;
+	}
+	if (resolve_group(cfg.group, true, &gid))
+		return 1;
+	return load_and_pin(&cfg, &f, gid);
+}
