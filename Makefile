@@ -26,7 +26,7 @@ CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
            -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
 LDLIBS  += -lbpf -lelf -lz -lcap
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Ivmlinux -Ibpf
 
 COLLECTORS := process
@@ -53,7 +53,9 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .SECONDARY:
 .PHONY: all run test deps bench vmlinux install clean
 
-all: $(BINS) $(UNIT_BIN)
+TEST_HELPERS := $(BUILD)/test-pin-open
+
+all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS)
 
 $(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers:
 	$(Q)mkdir -p $@
@@ -93,6 +95,10 @@ $(BUILD)/observe-%: $(BUILD)/consumers/observe-%.o $(LIB)
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/test-%: tests/helpers/%.c | $(BUILD)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
 # The main job: load with default settings and stream every event as JSON.
 run: deps all

@@ -36,7 +36,9 @@
 #define VERIFIER_LOG_LINES 25
 
 struct shared_map {		/* one map pinned under its own name */
-	const char *name;
+	/* A copy: libbpf 1.1's bpf_map__reuse_fd() frees the map's name and
+	 * puts the kernel's, cut to 15 bytes, in its place. */
+	char name[64];
 	int fd;
 	bool pinned;		/* found pinned and reused */
 	bool replace;		/* pinned with another layout: replace the pin */
@@ -103,9 +105,11 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 	char path[4096];
 
 	bpf_object__for_each_map(map, obj) {
-		const char *name = bpf_map__name(map);
+		char name[64];
 		struct shared_map *sm;
 		int fd;
+
+		snprintf(name, sizeof(name), "%s", bpf_map__name(map));
 
 		if (strncmp(name, PIN_PREFIX, strlen(PIN_PREFIX)))
 			continue;
@@ -118,7 +122,7 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 		if (s->nr_maps == MAX_SHARED_MAPS)
 			return report_error("too many shared maps"), -1;
 		sm = &s->maps[s->nr_maps++];
-		sm->name = name;
+		snprintf(sm->name, sizeof(sm->name), "%s", name);
 		sm->fd = -1;
 		if (!path_of(path, sizeof(path), s->cfg->pin_dir, name))
 			return report_error("pin path too long"), -1;
@@ -459,7 +463,7 @@ static int write_info(struct load_state *s, const struct kernel_features *f)
 
 	if (!sm)
 		return report_error("no observe_info map"), -1;
-	bpf_map_lookup_elem(sm->fd, &zero, &info);
+	bpf_map_lookup_elem(sm->fd, &zero, &info);	/* absent on a first load */
 	info.abi_version = OBSERVE_ABI_VERSION;
 	info.nr_slots = s->cfg->nr_slots;
 	info.ring_size = s->cfg->ring_size;

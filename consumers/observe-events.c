@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * observe-events: claims a ring slot, sets its filter, and prints each event
+ * as one JSON object per line. Lost events are never silent: a "gap" record
+ * says how many the slot dropped.
+ */
+#include "decode.h"
+#include "events.h"
+#include "json.h"
+#include "parse.h"
+#include "pins.h"
+#include "reader.h"
+#include "report.h"
+#include "runloop.h"
+#include "slot.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RECORDS_PER_POLL 4096		/* bounds the work between checks */
+#define FLUSH_BYTES (256 * 1024)
+#define DRAIN_MS 500			/* at most this long to empty the ring on exit */
+#define UNLOAD_CHECK_MS 1000
+
+static const char usage[] =
+"Usage: observe-events [OPTION...]\n"
+"Stream observe's events as JSON lines, one object per event.\n"
+"\n"
+"  -p, --pid=PID          only this process\n"
+"  -c, --comm=COMM        only tasks with this command name (at most 15 bytes)\n"
+"  -u, --uid=USER         only this user (name or number)\n"
+"  -t, --types=LIST       only these event types: exec, fork, exit, process, all\n"
+"      --cgroup=PATH      only this cgroup v2 (path, or relative to the cgroup2 mount)\n"
+"  -x, --failed           only failures (failed execs, non-zero exits)\n"
+"  -n, --count=N          stop after N events\n"
+"  -d, --duration=SECS    stop after SECS seconds\n"
+"      --poll-ms=MS       how often to look for events (1-1000, default 50)\n"
+"      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"  -q, --quiet            no status line on stderr\n"
+"  -v, --verbose          show libbpf's messages\n"
+"  -h, --help             show this help\n"
+"\n"
+"Each line has time (UTC, ns), type, seq, pid, tid, ppid, uid, gid, comm,\n"
+"cgroup_id, and per type: exec: filename, argv, argc, ret (error); fork:\n"
+"child_pid; exit: exit_code, signal, core_dumped, lifetime_ns. Bytes that are\n"
+"not UTF-8 appear as \\udc80-\\udcff escapes (Python: surrogateescape).\n"
+"A line {\"type\":\"gap\",\"lost\":N} reports N events this reader lost.\n"
+"\n"
+"Examples:\n"
+"  observe-events                         every event\n"
+"  observe-events -t exec -x              failed execs only\n"
+"  observe-events -c bash -n 10           the next 10 events of bash\n"
+"  observe-events -d 5 | jq .argv         argv of 5 seconds of execs\n";
+
+enum { OPT_CGROUP = 256, OPT_POLL_MS, OPT_PIN_DIR };
+
+static const struct option options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "types", required_argument, NULL, 't' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "failed", no_argument, NULL, 'x' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct options {
+	struct slot_filter filter;
+	uint64_t count;		/* 0: no limit */
+	uint64_t duration_ms;	/* 0: no limit */
+	unsigned poll_ms;
+	const char *pin_dir;
+	bool quiet, verbose;
+};
+
+struct stream {
+	struct json_writer json;
+	struct event_clock clock;
+	struct slot slot;
+	uint64_t printed, limit, malformed, dropped_seen;
+	bool output_failed;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	char err[PARSE_ERR_LEN];
+	uint64_t v;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->filter.types = EVENT_TYPES_ALL;
+	o->poll_ms = 50;
+	while ((opt = getopt_long(argc, argv, "p:c:u:t:xn:d:qvh", options, NULL)) != -1) {
+		int bad = 0;
+
+		switch (opt) {
+		case 'p':
+			bad = parse_pid(optarg, &o->filter.pid, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_PID;
+			break;
+		case 'c':
+			bad = parse_comm(optarg, o->filter.comm, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_COMM;
+			break;
+		case 'u':
+			bad = parse_uid(optarg, &o->filter.uid, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_UID;
+			break;
+		case 't':
+			bad = parse_types(optarg, &o->filter.types, err);
+			break;
+		case OPT_CGROUP:
+			bad = parse_cgroup(optarg, &o->filter.cgroup_id, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_CGROUP;
+			break;
+		case 'x':
+			o->filter.match |= OBSERVE_SLOT_FAILED_ONLY;
+			break;
+		case 'n':
+			bad = parse_u64(optarg, 1, UINT64_MAX, "count", &o->count, err);
+			break;
+		case 'd':
+			bad = parse_seconds(optarg, &o->duration_ms, err);
+			break;
+		case OPT_POLL_MS:
+			bad = parse_u64(optarg, 1, 1000, "poll-ms", &v, err);
+			o->poll_ms = v;
+			break;
+		case OPT_PIN_DIR:
+			o->pin_dir = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'observe-events --help'.\n");
+			return -1;
+		}
+		if (bad) {
+			report_error("%s", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return -1;
+	}
+	o->pin_dir = pins_dir(o->pin_dir);
+	return 0;
+}
+
+static int flush_output(struct stream *st)
+{
+	if (!st->json.len)
+		return 0;
+	if (fwrite(st->json.buf, 1, st->json.len, stdout) != st->json.len || fflush(stdout)) {
+		st->output_failed = true;
+		return -1;
+	}
+	json_reset(&st->json);
+	return 0;
+}
+
+static int on_record(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+
+	if (decode_event_json(&st->json, data, len, &st->clock)) {
+		st->malformed++;
+		return 0;
+	}
+	json_end_line(&st->json);
+	st->printed++;
+	if (st->json.len >= FLUSH_BYTES && flush_output(st))
+		return -EPIPE;
+	if (st->limit && st->printed >= st->limit)
+		return 1;	/* stop: --count reached */
+	return 0;
+}
+
+/* Prints a gap record when the slot's drop counter moved. */
+static void report_drops(struct stream *st)
+{
+	struct observe_slot_stats sum;
+
+	if (stats_read(st->slot.stats_fd, st->slot.index, sizeof(sum) / sizeof(__u64), NULL,
+		       (uint64_t *)&sum))
+		return;
+	if (sum.dropped > st->dropped_seen) {
+		decode_gap_json(&st->json, st->slot.index, sum.dropped - st->dropped_seen);
+		json_end_line(&st->json);
+	}
+	st->dropped_seen = sum.dropped;
+}
+
+static bool still_loaded(const char *pin_dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT, pin_dir, 0);
+	return access(path, F_OK) == 0;
+}
+
+static int stream_events(const struct options *o, struct stream *st)
+{
+	uint64_t start = runloop_now_ms(), next_check = start + UNLOAD_CHECK_MS;
+	struct ring_reader reader;
+	int res, err = 0;
+
+	res = ring_reader_open(&reader, st->slot.ring_fd, RECORDS_PER_POLL, on_record, st);
+	if (res) {
+		report_error("cannot read the ring of slot %u: %s", st->slot.index, strerror(-res));
+		return 1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "observe-events: streaming from slot %u of %s (Ctrl-C to stop)\n",
+			st->slot.index, o->pin_dir);
+
+	while (!runloop_stopping()) {
+		uint64_t now;
+
+		res = ring_reader_poll(&reader, o->poll_ms);
+		report_drops(st);
+		if (flush_output(st) || res == -EPIPE)
+			break;
+		if (res == 1 && st->limit && st->printed >= st->limit)
+			break;
+		if (res < 0) {
+			report_error("reading the ring failed: %s", strerror(-res));
+			err = 1;
+			break;
+		}
+		now = runloop_now_ms();
+		if (o->duration_ms && now - start >= o->duration_ms)
+			break;
+		if (now >= next_check) {
+			next_check = now + UNLOAD_CHECK_MS;
+			if (!still_loaded(o->pin_dir)) {
+				report_error("observe was unloaded from %s", o->pin_dir);
+				err = 1;
+				break;
+			}
+		}
+	}
+	/* What is already in the ring still goes out, briefly. */
+	for (uint64_t until = runloop_now_ms() + DRAIN_MS;
+	     !err && !st->output_failed && !(st->limit && st->printed >= st->limit) &&
+	     runloop_now_ms() < until;) {
+		res = ring_reader_poll(&reader, 0);
+		if (res <= 0 || flush_output(st))
+			break;
+	}
+	report_drops(st);
+	flush_output(st);
+	ring_reader_close(&reader);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct stream st = {};
+	struct observe_info info;
+	struct observe_slot_stats base;
+	struct options o;
+	int err;
+
+	if (parse_options(argc, argv, &o))
+		return 2;
+	report_libbpf_setup(o.verbose);
+	runloop_init();
+	if (pins_read_info(o.pin_dir, &info))
+		return 1;
+	if (slot_claim(o.pin_dir, &info, &o.filter, &st.slot))
+		return 1;
+	json_init(&st.json);
+	event_clock_init(&st.clock);
+	st.limit = o.count;
+	if (!stats_read(st.slot.stats_fd, st.slot.index, sizeof(base) / sizeof(__u64), NULL,
+			(uint64_t *)&base))
+		st.dropped_seen = base.dropped;
+
+	err = stream_events(&o, &st);
+
+	slot_release(&st.slot);
+	if (st.malformed)
+		report_warn("%llu malformed records skipped", (unsigned long long)st.malformed);
+	json_free(&st.json);
+	/* A reader whose pipe closed (| head) has done its job. */
+	return err;
+}

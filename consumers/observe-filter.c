@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * observe-filter: shows and changes the global kernel-side filters. They
+ * apply before any ring slot, to every reader at once, from the next event.
+ * Every value is checked before anything is written.
+ */
+#include "events.h"
+#include "filters.h"
+#include "json.h"
+#include "parse.h"
+#include "pins.h"
+#include "report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+static const char usage[] =
+"Usage: observe-filter [OPTION...] COMMAND [ARG...]\n"
+"Show or change observe's global filters (kernel-side, for every reader).\n"
+"\n"
+"Commands:\n"
+"  show                       the filters (default)\n"
+"  allow SET VALUE...         only events whose SET value is listed pass\n"
+"  deny SET VALUE...          events whose SET value is listed are dropped\n"
+"  remove SET VALUE...        take values out of a set\n"
+"  clear [SET|types|all]      switch a filter off and empty it (default all)\n"
+"  enable TYPES               switch event types on (exec,fork,exit, process, all)\n"
+"  disable TYPES              switch event types off\n"
+"  follow on|off              allowed pids pass their allowance to new children\n"
+"SET is pid, comm, uid (name or number) or cgroup (cgroup v2 path or id).\n"
+"A set is in one mode at a time: clear it before switching allow <-> deny.\n"
+"\n"
+"Options:\n"
+"      --follow               with 'allow pid': also follow children\n"
+"      --json                 'show' as JSON\n"
+"      --pin-dir=DIR          where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"  -h, --help                 show this help\n"
+"\n"
+"Examples:\n"
+"  observe-filter allow pid 1234 --follow     one process tree only\n"
+"  observe-filter deny comm sshd cron\n"
+"  observe-filter disable fork\n"
+"  observe-filter clear\n";
+
+enum { OPT_FOLLOW = 256, OPT_JSON, OPT_PIN_DIR };
+
+static const struct option options[] = {
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+#define MAX_VALUES 256
+
+struct request {
+	const char *pin_dir;
+	bool follow, json;
+	const char *command;
+	char **args;
+	int nargs;
+};
+
+union filter_key {
+	uint32_t u32;
+	uint64_t u64;
+	struct observe_comm_key comm;
+	unsigned char bytes[16];
+};
+
+static int parse_key(enum filter_set set, const char *text, union filter_key *key, char *err)
+{
+	memset(key, 0, sizeof(*key));
+	switch (set) {
+	case FILTER_PID: return parse_pid(text, &key->u32, err);
+	case FILTER_COMM: return parse_comm(text, key->comm.comm, err);
+	case FILTER_UID: return parse_uid(text, &key->u32, err);
+	default: return parse_cgroup(text, &key->u64, err);
+	}
+}
+
+static int parse_set(const char *name)
+{
+	int set = filter_set_by_name(name ? name : "");
+
+	if (set < 0)
+		report_error("unknown filter set '%s' (sets: pid, comm, uid, cgroup)", name ? name : "");
+	return set;
+}
+
+/* Parses every value first: nothing is written if one is bad. */
+static int parse_keys(enum filter_set set, char **args, int n, union filter_key *keys)
+{
+	char err[PARSE_ERR_LEN];
+
+	if (n == 0) {
+		report_error("no %s given", filter_set_name(set));
+		return -1;
+	}
+	if (n > MAX_VALUES) {
+		report_error("at most %d values at a time", MAX_VALUES);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (parse_key(set, args[i], &keys[i], err)) {
+			report_error("%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static unsigned count_entries(int fd)
+{
+	unsigned char key[16], next[16];
+	void *prev = NULL;
+	unsigned n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static int write_filter(const struct filters *f, const struct observe_filter *filter)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(f->filter_fd, &zero, filter, BPF_ANY)) {
+		report_error("cannot write observe_filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int add_to_set(const struct filters *f, const struct request *r, unsigned mode)
+{
+	union filter_key keys[MAX_VALUES];
+	struct observe_filter filter;
+	struct observe_pid_entry user_added = {};
+	__u8 one = 1, *cur;
+	unsigned capacity;
+	int set;
+
+	set = parse_set(r->nargs ? r->args[0] : NULL);
+	if (set < 0 || parse_keys(set, r->args + 1, r->nargs - 1, keys) || filters_read(f, &filter))
+		return -1;
+	if (r->follow && !(set == FILTER_PID && mode == OBSERVE_FILTER_ALLOW)) {
+		report_error("--follow goes with 'allow pid' only");
+		return -1;
+	}
+	cur = filter_mode_of(&filter, set);
+	if (*cur != OBSERVE_FILTER_OFF && *cur != mode) {
+		report_error("the %s filter is in %s mode: 'observe-filter clear %s' first",
+			     filter_set_name(set), filter_mode_name(*cur), filter_set_name(set));
+		return -1;
+	}
+	capacity = set == FILTER_PID ? OBSERVE_PID_ENTRIES : OBSERVE_FILTER_ENTRIES;
+	if (count_entries(f->set_fd[set]) + (r->nargs - 1) > capacity) {
+		report_error("the %s set would hold more than %u entries", filter_set_name(set), capacity);
+		return -1;
+	}
+	/* Entries before the mode: an allow filter never passes through a
+	 * moment where it is on but still empty. */
+	for (int i = 0; i < r->nargs - 1; i++) {
+		const void *value = set == FILTER_PID ? (const void *)&user_added : &one;
+
+		if (bpf_map_update_elem(f->set_fd[set], &keys[i], value, BPF_ANY)) {
+			report_error("cannot add %s to the %s set: %s", r->args[i + 1],
+				     filter_set_name(set), strerror(errno));
+			return -1;
+		}
+	}
+	*cur = mode;
+	if (r->follow)
+		filter.follow_children = 1;
+	return write_filter(f, &filter);
+}
+
+static int remove_from_set(const struct filters *f, const struct request *r)
+{
+	union filter_key keys[MAX_VALUES];
+	struct observe_filter filter;
+	int set, missing = 0;
+
+	set = parse_set(r->nargs ? r->args[0] : NULL);
+	if (set < 0 || parse_keys(set, r->args + 1, r->nargs - 1, keys) || filters_read(f, &filter))
+		return -1;
+	for (int i = 0; i < r->nargs - 1; i++) {
+		if (bpf_map_delete_elem(f->set_fd[set], &keys[i])) {
+			report_warn("%s is not in the %s set", r->args[i + 1], filter_set_name(set));
+			missing++;
+		}
+	}
+	if (*filter_mode_of(&filter, set) == OBSERVE_FILTER_ALLOW && !count_entries(f->set_fd[set]))
+		report_warn("the %s allow set is now empty: no event passes until you add one "
+			    "or 'observe-filter clear %s'", filter_set_name(set), filter_set_name(set));
+	return missing == r->nargs - 1 ? -1 : 0;
+}
+
+static int empty_set(const struct filters *f, enum filter_set set)
+{
+	unsigned char key[16];
+
+	while (!bpf_map_get_next_key(f->set_fd[set], NULL, key))
+		if (bpf_map_delete_elem(f->set_fd[set], key) && errno != ENOENT) {
+			report_error("cannot empty the %s set: %s", filter_set_name(set), strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+static int clear(const struct filters *f, const struct request *r)
+{
+	const char *what = r->nargs ? r->args[0] : "all";
+	struct observe_filter filter;
+	bool all = !strcmp(what, "all");
+	int set = -1;
+
+	if (r->nargs > 1) {
+		report_error("clear takes one of pid, comm, uid, cgroup, types, all");
+		return -1;
+	}
+	if (!all && strcmp(what, "types") && (set = parse_set(what)) < 0)
+		return -1;
+	if (filters_read(f, &filter))
+		return -1;
+	/* Mode off first, so that a half-emptied allow set never blocks. */
+	if (all || !strcmp(what, "types"))
+		filter.types_off = 0;
+	for (int s = 0; s < FILTER_SET_COUNT; s++)
+		if (all || s == set)
+			*filter_mode_of(&filter, s) = OBSERVE_FILTER_OFF;
+	if (all || set == FILTER_PID)
+		filter.follow_children = 0;
+	if (write_filter(f, &filter))
+		return -1;
+	for (int s = 0; s < FILTER_SET_COUNT; s++)
+		if ((all || s == set) && empty_set(f, s))
+			return -1;
+	return 0;
+}
+
+static int switch_types(const struct filters *f, const struct request *r, bool on)
+{
+	struct observe_filter filter;
+	char err[PARSE_ERR_LEN];
+	uint64_t mask;
+
+	if (r->nargs != 1) {
+		report_error("%s takes one list of event types, like exec,exit",
+			     on ? "enable" : "disable");
+		return -1;
+	}
+	if (parse_types(r->args[0], &mask, err)) {
+		report_error("%s", err);
+		return -1;
+	}
+	if (filters_read(f, &filter))
+		return -1;
+	filter.types_off = on ? filter.types_off & ~mask : filter.types_off | mask;
+	return write_filter(f, &filter);
+}
+
+static int follow(const struct filters *f, const struct request *r)
+{
+	struct observe_filter filter;
+
+	if (r->nargs != 1 || (strcmp(r->args[0], "on") && strcmp(r->args[0], "off"))) {
+		report_error("follow takes on or off");
+		return -1;
+	}
+	if (filters_read(f, &filter))
+		return -1;
+	filter.follow_children = !strcmp(r->args[0], "on");
+	return write_filter(f, &filter);
+}
+
+static void show_set_text(const struct filters *f, const struct observe_filter *filter,
+			  enum filter_set set)
+{
+	unsigned char key[16], next[16];
+	struct json_writer w;
+	void *prev = NULL;
+	unsigned n = 0;
+
+	printf("%-7s %s", filter_set_name(set),
+	       filter_mode_name(*filter_mode_of((struct observe_filter *)filter, set)));
+	json_init(&w);
+	while (!bpf_map_get_next_key(f->set_fd[set], prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		json_reset(&w);
+		filter_key_json(&w, set, key);
+		printf("%s%.*s", n++ ? ", " : ": ", (int)w.len, w.buf);
+	}
+	json_free(&w);
+	printf("\n");
+}
+
+static int show(const struct filters *f, const struct request *r)
+{
+	struct observe_filter filter;
+	struct json_writer w;
+
+	if (r->json) {
+		json_init(&w);
+		if (filters_json(f, &w)) {
+			json_free(&w);
+			return -1;
+		}
+		printf("%.*s\n", (int)w.len, w.buf);
+		json_free(&w);
+		return 0;
+	}
+	if (filters_read(f, &filter))
+		return -1;
+	printf("types  ");
+	for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++)
+		printf(" %s %s%s", event_type_name(t), filter.types_off & (1ULL << t) ? "off" : "on",
+		       t + 1 < OBSERVE_EV_COUNT ? "," : "\n");
+	printf("follow  %s\n", filter.follow_children ? "on" : "off");
+	for (int s = 0; s < FILTER_SET_COUNT; s++)
+		show_set_text(f, &filter, s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct request r = { .command = "show" };
+	struct filters f;
+	bool writes;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_FOLLOW: r.follow = true; break;
+		case OPT_JSON: r.json = true; break;
+		case OPT_PIN_DIR: r.pin_dir = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default:
+			fprintf(stderr, "Try 'observe-filter --help'.\n");
+			return 2;
+		}
+	}
+	/* Options may also follow the command ('allow pid 1 --follow'). */
+	if (optind < argc)
+		r.command = argv[optind++];
+	r.args = argv + optind;
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "--follow"))
+			r.follow = true;
+		else if (!strcmp(argv[i], "--json"))
+			r.json = true;
+		else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			report_error("unknown option '%s' (try --help)", argv[i]);
+			return 2;
+		} else
+			r.args[r.nargs++] = argv[i];
+	}
+	r.pin_dir = pins_dir(r.pin_dir);
+	report_libbpf_setup(false);
+
+	writes = strcmp(r.command, "show") != 0;
+	if (!writes && r.nargs) {
+		report_error("show takes no arguments");
+		return 2;
+	}
+	if (writes && strcmp(r.command, "allow") && strcmp(r.command, "deny") &&
+	    strcmp(r.command, "remove") && strcmp(r.command, "clear") &&
+	    strcmp(r.command, "enable") && strcmp(r.command, "disable") && strcmp(r.command, "follow")) {
+		report_error("unknown command '%s' (try --help)", r.command);
+		return 2;
+	}
+	if (filters_open(&f, r.pin_dir, writes ? PIN_WRITE : PIN_READ))
+		return 1;
+	if (!strcmp(r.command, "show"))
+		err = show(&f, &r);
+	else if (!strcmp(r.command, "allow"))
+		err = add_to_set(&f, &r, OBSERVE_FILTER_ALLOW);
+	else if (!strcmp(r.command, "deny"))
+		err = add_to_set(&f, &r, OBSERVE_FILTER_DENY);
+	else if (!strcmp(r.command, "remove"))
+		err = remove_from_set(&f, &r);
+	else if (!strcmp(r.command, "clear"))
+		err = clear(&f, &r);
+	else if (!strcmp(r.command, "enable") || !strcmp(r.command, "disable"))
+		err = switch_types(&f, &r, !strcmp(r.command, "enable"));
+	else
+		err = follow(&f, &r);
+	filters_close(&f);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The global filter maps: observe_filter and its four sets. */
+#ifndef OBSERVE_FILTERS_H
+#define OBSERVE_FILTERS_H
+
+#include <stdbool.h>
+#include "json.h"
+#include "observe.h"
+#include "pins.h"
+
+enum filter_set {
+	FILTER_PID,
+	FILTER_COMM,
+	FILTER_UID,
+	FILTER_CGROUP,
+	FILTER_SET_COUNT,
+};
+
+struct filters {
+	int filter_fd;
+	int set_fd[FILTER_SET_COUNT];
+};
+
+/* "pid", ...; and back (-1 if unknown). */
+const char *filter_set_name(enum filter_set set);
+int filter_set_by_name(const char *name);
+const char *filter_mode_name(unsigned mode);
+
+/* Opens all five maps; prints the reason and returns -1 on failure. */
+int filters_open(struct filters *f, const char *dir, enum pin_access access);
+void filters_close(struct filters *f);
+
+int filters_read(const struct filters *f, struct observe_filter *out);
+/* The mode field of 'set' inside the filter struct. */
+__u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set);
+
+/* Key size of each set's map, and a key's text form. */
+size_t filter_key_size(enum filter_set set);
+void filter_key_json(struct json_writer *w, enum filter_set set, const void *key);
+
+/* The filter and every set, as one JSON object. */
+int filters_json(const struct filters *f, struct json_writer *w);
+
+#endif /* OBSERVE_FILTERS_H */

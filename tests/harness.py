@@ -1,0 +1,209 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""What observe's integration tests share: a test-only load of the real BPF
+objects, a real non-root member of the group (and one outside it), readers
+started as that user, and assertions that print expected versus actual.
+
+Pins live only in a test directory under /sys/fs/bpf, removed at the end even
+when a test fails; processes are ended only by the pids this suite started.
+"""
+import grp
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+GROUP = "observe-test"
+MEMBER = "observe-tester"      # in GROUP
+OUTSIDER = "observe-outsider"  # not in GROUP
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def check_eq(expected, actual, what):
+    if expected != actual:
+        raise Failure(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise Failure(f"timed out after {timeout}s waiting for {what}")
+
+
+def run(cmd, check_rc=True, **kw):
+    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    if check_rc and res.returncode != 0:
+        raise Failure(f"{' '.join(map(str, cmd))} exited {res.returncode}: "
+                      f"{res.stderr.decode(errors='replace').strip()}")
+    return res
+
+
+def surrogate_bytes(text):
+    """The exact bytes behind a JSON string from observe (\\udcXX = raw byte)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+class Environment:
+    """The users, the copied binaries and the test load."""
+
+    def __init__(self, build):
+        self.build = os.path.abspath(build)
+        self.pin_dir = f"/sys/fs/bpf/observe-test-{os.getpid()}"
+        self.created_users = []
+        self.created_group = False
+        self.started = []          # Popen objects this suite started
+        self.tmp = tempfile.mkdtemp(prefix="observe-test-")
+        os.chmod(self.tmp, 0o755)
+        # The readers run as another user, who may not reach the build tree.
+        self.bin = os.path.join(self.tmp, "bin")
+        os.mkdir(self.bin)
+        for name in ("observe-load", "observe-events", "observe-filter",
+                     "observe-stats", "test-pin-open"):
+            shutil.copy2(os.path.join(self.build, name), self.bin)
+        self.out = os.path.join(self.tmp, "out")
+        os.mkdir(self.out)
+        os.chmod(self.out, 0o777)
+
+    # -- users -----------------------------------------------------------
+    def create_users(self):
+        try:
+            grp.getgrnam(GROUP)
+        except KeyError:
+            run(["groupadd", "--system", GROUP])
+            self.created_group = True
+        for user, groups in ((MEMBER, [GROUP]), (OUTSIDER, [])):
+            try:
+                pwd.getpwnam(user)
+            except KeyError:
+                cmd = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
+                if groups:
+                    cmd += ["--groups", ",".join(groups)]
+                run(cmd + [user])
+                self.created_users.append(user)
+        members = grp.getgrnam(GROUP).gr_mem
+        check(MEMBER in members, f"{MEMBER} should be in {GROUP}, members are {members}")
+        check(OUTSIDER not in members, f"{OUTSIDER} must not be in {GROUP}")
+
+    def remove_users(self):
+        for user in self.created_users:
+            run(["userdel", user], check_rc=False)
+        if self.created_group:
+            run(["groupdel", GROUP], check_rc=False)
+
+    def as_user(self, user):
+        return ["setpriv", "--reuid", user, "--regid", str(pwd.getpwnam(user).pw_gid),
+                "--init-groups", "--"]
+
+    # -- binaries ----------------------------------------------------------
+    def tool(self, name):
+        return os.path.join(self.bin, name)
+
+    def load(self, *args):
+        return run([self.tool("observe-load"), "--pin-dir", self.pin_dir, "--group", GROUP,
+                    *args])
+
+    def unload(self):
+        return run([self.tool("observe-load"), "--pin-dir", self.pin_dir, "--unload"],
+                   check_rc=False)
+
+    def user_tool(self, name, *args, user=MEMBER, check_rc=True, **kw):
+        """Runs a consumer as a (non-root) user against the test pins."""
+        return run(self.as_user(user) + [self.tool(name), "--pin-dir", self.pin_dir, *args],
+                   check_rc=check_rc, **kw)
+
+    def stats(self, user=MEMBER):
+        return json.loads(self.user_tool("observe-stats", "--json", user=user).stdout)
+
+    def reader(self, *args, user=MEMBER):
+        reader = Reader(self, list(args), user)
+        self.started.append(reader.proc)
+        return reader
+
+    # -- cleanup -----------------------------------------------------------
+    def cleanup(self):
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.unload()
+        if os.path.exists(self.pin_dir):       # the loader failed to remove it
+            shutil.rmtree(self.pin_dir, ignore_errors=True)
+        self.remove_users()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Reader:
+    """observe-events run as a user, its output in files."""
+    count = 0
+
+    def __init__(self, env, args, user):
+        Reader.count += 1
+        base = os.path.join(env.out, f"reader{Reader.count}")
+        self.stdout_path, self.stderr_path = base + ".out", base + ".err"
+        self.stdout = open(self.stdout_path, "wb")
+        self.stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            env.as_user(user) + [env.tool("observe-events"), "--pin-dir", env.pin_dir,
+                                 "--poll-ms", "10", *args],
+            stdout=self.stdout, stderr=self.stderr)
+        self.slot = None
+
+    def stderr_text(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_ready(self, timeout=5):
+        """Waits for the status line that says the slot is claimed."""
+        def ready():
+            return "streaming from slot" in self.stderr_text() or self.proc.poll() is not None
+        wait_until(ready, timeout, "the reader to claim a slot")
+        text = self.stderr_text()
+        check("streaming from slot" in text,
+              f"reader did not start (exit {self.proc.poll()}): {text.strip()}")
+        self.slot = int(text.split("streaming from slot ")[1].split()[0])
+        return self
+
+    def stop(self, sig=signal.SIGINT, timeout=5):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure(f"reader did not stop within {timeout}s of signal {sig}")
+        self.stdout.close()
+        self.stderr.close()
+        return self.events()
+
+    def events(self):
+        with open(self.stdout_path, "rb") as f:
+            data = f.read()
+        events = []
+        for n, line in enumerate(data.split(b"\n")):
+            if not line:
+                continue
+            try:
+                events.append(json.loads(line.decode("utf-8")))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise Failure(f"line {n + 1} of the reader's output is not JSON ({e}): {line[:200]!r}")
+        return events
+
+
+def settle():
+    """Readers poll every 10 ms in the tests; give them a few periods."""
+    time.sleep(0.3)

@@ -1,0 +1,341 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""The spine, on the real kernel: loader, pins and modes, the process
+collector, ring slots, global filters, counters, and errors. Every consumer
+runs as a non-root member of the test group unless the test says otherwise.
+Tests run in order; each leaves the filters cleared and the slots free."""
+import os
+import re
+import signal
+import stat
+import subprocess
+import time
+
+from harness import (GROUP, MEMBER, OUTSIDER, Failure, check, check_eq, run, settle,
+                     surrogate_bytes, wait_until)
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def events_of(events, type_, **fields):
+    return [e for e in events if e.get("type") == type_
+            and all(e.get(k) == v for k, v in fields.items())]
+
+
+def slot_counters(env, slot):
+    return next(s for s in env.stats()["slots"] if s["slot"] == slot)
+
+
+def type_counters(env, type_):
+    return next(t for t in env.stats()["types"] if t["type"] == type_)
+
+
+def link_count():
+    out = run(["bpftool", "link", "show"]).stdout.decode()
+    return len(re.findall(r"^\d+:", out, re.M))
+
+
+def burst_of_true(n):
+    """n execs of /bin/true from one shell; returns the shell's pid."""
+    proc = subprocess.Popen(["sh", "-c", f"i=0; while [ $i -lt {n} ]; do /bin/true; i=$((i+1)); done"])
+    proc.wait()
+    check_eq(0, proc.returncode, "burst shell exit code")
+    return proc.pid
+
+
+@test
+def pins_belong_to_the_group_with_modes_by_purpose(env):
+    gid = os.stat(env.pin_dir).st_gid
+    import grp
+    check_eq(GROUP, grp.getgrgid(gid).gr_name, "group of the pin directory")
+    expected = {
+        "": 0o750, "links": 0o750, "slot0": 0o750, "slot0/ring": 0o660,
+        "observe_filter": 0o660, "observe_filter_pids": 0o660, "observe_slot_cfg": 0o660,
+        "observe_stats": 0o640, "observe_slot_stats": 0o640, "observe_info": 0o640,
+        "observe_slots": 0o600,
+    }
+    for name, mode in expected.items():
+        st = os.stat(os.path.join(env.pin_dir, name))
+        check_eq(oct(mode), oct(stat.S_IMODE(st.st_mode)), f"mode of {name or 'the pin directory'}")
+        check_eq((0, gid), (st.st_uid, st.st_gid), f"owner of {name or 'the pin directory'}")
+    links = os.listdir(os.path.join(env.pin_dir, "links"))
+    check("process-sched_exec" in links, f"links pinned: {links}")
+    for link in links:
+        mode = stat.S_IMODE(os.stat(os.path.join(env.pin_dir, "links", link)).st_mode)
+        check_eq(oct(0o600), oct(mode), f"mode of link {link}")
+
+
+@test
+def exec_argv_comes_out_exact_in_json(env):
+    argv = [b"/bin/true", b"hello world", b'say "hi"', "ünïcødé ✓".encode(), b"bad \xff\xfe\xc0 bytes",
+            b"back\\slash", b"ctl\n\t\x01\x7f", b""]
+    reader = env.reader("-t", "exec").wait_ready()
+    child = subprocess.Popen(argv, executable="/bin/true")
+    child.wait()
+    settle()
+    events = reader.stop()
+    mine = events_of(events, "exec", pid=child.pid)
+    check_eq(1, len(mine), f"exec events of pid {child.pid}")
+    e = mine[0]
+    check_eq(argv, [surrogate_bytes(a) for a in e["argv"]], "argv bytes")
+    check_eq("/bin/true", e["filename"], "filename")
+    check_eq(len(argv), e["argc"], "argc")
+    check_eq(0, e["ret"], "ret")
+    check_eq(os.getpid(), e["ppid"], "ppid")
+    check_eq("true", e["comm"], "comm")
+    check_eq(0, e["uid"], "uid")
+    check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$", e["time"]), f"time format: {e['time']}")
+    check(abs(time.time() - time.mktime(time.strptime(e["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+              + time.timezone) < 60, f"time is near now: {e['time']}")
+
+
+@test
+def failed_exec_is_reported_with_errno_and_argv(env):
+    reader = env.reader("-x", "-t", "exec").wait_ready()
+    child = subprocess.Popen(["/bin/sh", "-c", "exec /nonexistent/observe-test arg1 'arg two'; exit 0"],
+                             stderr=subprocess.DEVNULL)
+    child.wait()
+    settle()
+    events = reader.stop()
+    mine = events_of(events, "exec", pid=child.pid, filename="/nonexistent/observe-test")
+    check_eq(1, len(mine), f"failed exec events of pid {child.pid} (all: {events})")
+    e = mine[0]
+    check_eq((-2, "ENOENT"), (e["ret"], e.get("error")), "ret and error")
+    check_eq(["/nonexistent/observe-test", "arg1", "arg two"], e["argv"], "argv")
+    check_eq("/nonexistent/observe-test", e["filename"], "filename")
+    check(all(ev["ret"] < 0 for ev in events), "with -x only failed execs come out")
+
+
+@test
+def fork_and_exit_carry_pids_codes_signals_and_lifetime(env):
+    reader = env.reader("-t", "fork,exit").wait_ready()
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.05)
+        os._exit(3)
+    os.waitpid(pid, 0)
+    killed = subprocess.Popen(["sh", "-c", "kill -KILL $$"])
+    killed.wait()
+    settle()
+    events = reader.stop()
+    forks = events_of(events, "fork", pid=os.getpid(), child_pid=pid)
+    check_eq(1, len(forks), "fork events of our child")
+    exits = events_of(events, "exit", pid=pid)
+    check_eq(1, len(exits), f"exit events of pid {pid}")
+    e = exits[0]
+    check_eq((3, 0, os.getpid()), (e["exit_code"], e["signal"], e["ppid"]), "exit code, signal, ppid")
+    check(50_000_000 <= e["lifetime_ns"] < 10_000_000_000, f"lifetime_ns {e['lifetime_ns']}")
+    k = events_of(events, "exit", pid=killed.pid)
+    check_eq(1, len(k), f"exit events of killed pid {killed.pid}")
+    check_eq((9, "SIGKILL", 0), (k[0]["signal"], k[0].get("signal_name"), k[0]["exit_code"]),
+             "signal of the killed shell")
+
+
+@test
+def two_readers_each_get_all_of_a_1000_exec_burst_and_stats_agree(env):
+    a = env.reader("-t", "exec", "-c", "true").wait_ready()
+    b = env.reader("-t", "exec", "-c", "true").wait_ready()
+    check(a.slot != b.slot, f"two readers share slot {a.slot}")
+    before = {s: slot_counters(env, s) for s in (a.slot, b.slot)}
+    shell = burst_of_true(1000)
+    settle()
+    after = {s: slot_counters(env, s) for s in (a.slot, b.slot)}
+    for reader in (a, b):
+        events = reader.stop()
+        got = len(events_of(events, "exec", ppid=shell))
+        lost = sum(e["lost"] for e in events if e["type"] == "gap")
+        check_eq(1000, got + lost, f"slot {reader.slot}: events received + lost")
+        check_eq(0, lost, f"slot {reader.slot}: lost at the default ring size")
+        delivered = after[reader.slot]["delivered"] - before[reader.slot]["delivered"]
+        dropped = after[reader.slot]["dropped"] - before[reader.slot]["dropped"]
+        check_eq(len(events_of(events, "exec")), delivered, f"slot {reader.slot}: delivered counter vs received")
+        check_eq(lost, dropped, f"slot {reader.slot}: dropped counter vs gap records")
+
+
+@test
+def sigkilled_reader_does_not_keep_its_slot_or_leave_stale_events(env):
+    nr_slots = env.stats()["slots_total"]
+    victim = env.reader("-t", "exec").wait_ready()
+    victim.proc.kill()
+    victim.proc.wait()
+    marker = burst_of_true(5)   # lands in the dead reader's ring, still active
+    readers = [env.reader("-t", "exec").wait_ready() for _ in range(nr_slots)]
+    slots = sorted(r.slot for r in readers)
+    check_eq(list(range(nr_slots)), slots, "slots claimed by as many readers as slots")
+    extra = env.reader("-t", "exec")
+    extra.proc.wait(5)
+    check_eq(1, extra.proc.returncode, "exit code of a reader with no free slot")
+    check("all %d ring slots are in use" % nr_slots in extra.stderr_text(),
+          f"message: {extra.stderr_text().strip()}")
+    settle()
+    for r in readers:
+        events = r.stop()
+        check_eq([], events_of(events, "exec", ppid=marker),
+                 f"slot {r.slot}: events from before the claim")
+    states = [s["state"] for s in env.stats()["slots"]]
+    check_eq(["free"] * nr_slots, states, "slot states after the readers stopped")
+
+
+@test
+def closed_pipe_and_count_stop_the_reader_and_free_its_slot(env):
+    cmd = " ".join(env.as_user(MEMBER) + [env.tool("observe-events"), "--pin-dir", env.pin_dir,
+                                          "-q", "--poll-ms", "10"])
+    pipe = subprocess.Popen(["sh", "-c", f"{cmd} | head -n 2"], stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while pipe.poll() is None and time.monotonic() < deadline:
+        burst_of_true(3)
+        time.sleep(0.05)
+    check(pipe.poll() is not None, "observe-events | head -n 2 did not end")
+    check_eq(2, len(pipe.stdout.read().splitlines()), "lines through head")
+    counted = env.reader("-n", "3", "-q")
+    burst_of_true(5)
+    counted.proc.wait(5)
+    check_eq(0, counted.proc.returncode, "exit code with --count")
+    check_eq(3, len(counted.stop()), "events with --count 3")
+    timed = env.reader("-d", "0.3", "-q")
+    timed.proc.wait(5)
+    check_eq(0, timed.proc.returncode, "exit code with --duration")
+    wait_until(lambda: all(s["state"] == "free" for s in env.stats()["slots"]), 3,
+               "every slot to be free")
+
+
+@test
+def global_filters_change_what_every_reader_sees_at_once(env):
+    reader = env.reader("-t", "exec", "-c", "true").wait_ready()
+    env.user_tool("observe-filter", "deny", "comm", "true")
+    denied = burst_of_true(10)
+    filtered = type_counters(env, "exec")["filtered"]
+    check(filtered >= 10, f"exec filtered counter {filtered} after 10 denied execs")
+    env.user_tool("observe-filter", "clear")
+    allowed = burst_of_true(10)
+    # allow pid with --follow: only the tree of one shell passes
+    tree = subprocess.Popen(["sh", "-c", "read x; /bin/true; sh -c /bin/true"], stdin=subprocess.PIPE)
+    env.user_tool("observe-filter", "allow", "pid", str(tree.pid), "--follow")
+    outside = burst_of_true(3)
+    tree.communicate(b"go\n")
+    settle()
+    shown = env.user_tool("observe-filter", "show", "--json").stdout
+    env.user_tool("observe-filter", "clear")
+    events = reader.stop()
+    check_eq(0, len(events_of(events, "exec", ppid=denied)), "execs seen under deny comm")
+    check_eq(10, len(events_of(events, "exec", ppid=allowed)), "execs seen after clear")
+    check_eq(0, len(events_of(events, "exec", ppid=outside)), "execs outside the followed tree")
+    in_tree = [e for e in events if e["ppid"] != allowed and e["ppid"] != outside]
+    check_eq(2, len(in_tree), f"execs in the followed tree: {in_tree}")
+    check(b'"mode":"allow"' in shown, f"filter shown: {shown[:300]!r}")
+
+
+@test
+def outsider_is_refused_every_pin_and_member_is_refused_links(env):
+    pins = []
+    for root, dirs, files in os.walk(env.pin_dir):
+        pins += [os.path.join(root, f) for f in files]
+    out = run(env.as_user(OUTSIDER) + [env.tool("test-pin-open"), "ro", *pins])
+    results = dict(line.rsplit(" ", 1) for line in out.stdout.decode().splitlines())
+    for pin in pins:
+        check_eq("EACCES", results.get(pin), f"outsider opening {pin}")
+    res = env.user_tool("observe-events", "-n", "1", user=OUTSIDER, check_rc=False)
+    check_eq(1, res.returncode, "outsider's observe-events exit code")
+    check(f"add yourself to group '{GROUP}'" in res.stderr.decode(), f"message: {res.stderr!r}")
+    links = [p for p in pins if "/links/" in p]
+    member = run(env.as_user(MEMBER) + [env.tool("test-pin-open"), "ro", *links])
+    check(all(line.endswith("EACCES") for line in member.stdout.decode().splitlines()),
+          f"member opening links: {member.stdout!r}")
+    rw = run(env.as_user(MEMBER) + [env.tool("test-pin-open"), "rw",
+                                    os.path.join(env.pin_dir, "observe_stats")]).stdout.decode()
+    check("observe_stats EACCES" in rw, f"member opening counters read-write: {rw}")
+    rm = run(env.as_user(MEMBER) + ["rm", "-f", links[0]], check_rc=False)
+    check(rm.returncode != 0 and os.path.exists(links[0]), "a member removed a link pin")
+
+
+@test
+def loader_rerun_keeps_counters_filters_and_one_set_of_links(env):
+    env.user_tool("observe-filter", "deny", "uid", "12345")
+    burst_of_true(3)
+    links_before, seen_before = link_count(), type_counters(env, "exec")["seen"]
+    load_count = env.stats()  # also proves the loader left the pins readable
+    env.load()
+    check_eq(links_before, link_count(), "attached links after a second load")
+    check(type_counters(env, "exec")["seen"] >= seen_before, "exec counter went back")
+    shown = env.user_tool("observe-filter", "show", "--json").stdout.decode()
+    check('"uid":{"mode":"deny","entries":[12345]}' in shown, f"filter after reload: {shown}")
+    env.user_tool("observe-filter", "clear")
+    check(load_count is not None, "stats before reload")
+
+
+@test
+def dropped_events_are_counted_and_reported_as_gaps(env):
+    env.load("--ring-size", "8K")     # every slot is free: the rings shrink
+    reader = env.reader("-t", "exec", "-c", "true").wait_ready()
+    reader.proc.send_signal(signal.SIGSTOP)
+    shell = burst_of_true(300)
+    reader.proc.send_signal(signal.SIGCONT)
+    settle()
+    events = reader.stop()
+    got = len(events_of(events, "exec", ppid=shell))
+    lost = sum(e["lost"] for e in events if e["type"] == "gap")
+    check(lost > 0, f"a stopped reader with an 8 KiB ring lost nothing ({got} received)")
+    check_eq(300, got + lost, "received + lost")
+    dropped = slot_counters(env, reader.slot)["dropped"]
+    check(dropped >= lost, f"dropped counter {dropped} < lost {lost}")
+    env.load()                          # back to the default size
+
+
+@test
+def bpftool_and_observe_stats_show_named_fields(env):
+    out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_filter")]).stdout
+    for field in (b'"types_off"', b'"pid_mode"', b'"follow_children"'):
+        check(field in out, f"bpftool dump of observe_filter lacks {field}: {out[:200]!r}")
+    out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_slot_stats")]).stdout
+    check(b'"delivered"' in out and b'"dropped"' in out, f"slot stats dump: {out[:200]!r}")
+    dump = env.user_tool("observe-stats", "--dump").stdout
+    for field in (b'"observe_slot_cfg"', b'"wakeup_bytes"', b'"per_cpu"', b'"load_count"'):
+        check(field in dump, f"observe-stats --dump lacks {field}")
+    text = env.user_tool("observe-stats", "--per-cpu").stdout.decode()
+    check("delivered" in text and "cpu0" in text, f"observe-stats table: {text[:300]}")
+
+
+@test
+def bad_inputs_give_one_clear_line_and_nonzero_exit(env):
+    cases = [
+        (["observe-events", "-p", "abc"], 2, "pid must be a number"),
+        (["observe-events", "-c", "sixteen-chars-xx"], 2, "comm is at most 15 bytes"),
+        (["observe-events", "-t", "nope"], 2, "unknown event type 'nope'"),
+        (["observe-events", "--cgroup", "/no/such/cgroup"], 2, "no such cgroup"),
+        (["observe-filter", "allow", "pid", "0"], 1, "pid must be between 1"),
+        (["observe-filter", "allow", "color", "red"], 1, "unknown filter set 'color'"),
+        (["observe-filter", "frobnicate"], 2, "unknown command 'frobnicate'"),
+        (["observe-stats", "--watch=0"], 2, "duration must be more than 0"),
+    ]
+    for args, rc, message in cases:
+        res = env.user_tool(*args, check_rc=False)
+        err = res.stderr.decode().strip()
+        check_eq(rc, res.returncode, f"exit code of {args}")
+        check(message in err and len(err.splitlines()) == 1, f"{args}: stderr {err!r}")
+    missing = run(env.as_user(MEMBER) + [env.tool("observe-events"), "--pin-dir",
+                                         "/sys/fs/bpf/observe-test-missing"], check_rc=False)
+    check_eq(1, missing.returncode, "exit code with nothing loaded")
+    check("observe is not loaded" in missing.stderr.decode() and "run observe-load" in missing.stderr.decode(),
+          f"message: {missing.stderr!r}")
+    for args, message in ((["--slots", "99"], "slots must be between 1 and 16"),
+                          (["--ring-size", "3000"], "size must be between"),
+                          (["--ring-size", "12K"], "power of 2"),
+                          (["--collectors", "net"], "unknown collector 'net'")):
+        res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, *args], check_rc=False)
+        check(res.returncode != 0 and message in res.stderr.decode(), f"observe-load {args}: {res.stderr!r}")
+    res = run(env.as_user(MEMBER) + [env.tool("observe-load"), "--pin-dir", env.pin_dir], check_rc=False)
+    check(res.returncode == 1 and b"run it as root" in res.stderr, f"loader as non-root: {res.stderr!r}")
+    check(os.path.exists(os.path.join(env.pin_dir, "observe_info")), "a refused load removed pins")
+
+
+@test
+def unload_leaves_no_pins_and_no_links(env):
+    env.unload()
+    check(not os.path.exists(env.pin_dir), f"{env.pin_dir} still exists after --unload")
+    check_eq(env.links_at_start, link_count(), "attached links after --unload")
+    res = env.user_tool("observe-stats", check_rc=False)
+    check(res.returncode == 1 and b"observe is not loaded" in res.stderr, f"stats after unload: {res.stderr!r}")
