@@ -119,9 +119,14 @@ vmlinux:
 	scripts/gen-vmlinux.sh $(ARCH)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/observe \
+		$(DESTDIR)/etc/init.d $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(BUILD)/observe-load $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(patsubst %,$(BUILD)/%,$(CONSUMERS)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 scripts/observe.init $(DESTDIR)/etc/init.d/observe
+	install -m 0644 scripts/observe.service $(DESTDIR)/lib/systemd/system/observe.service
+	test -e $(DESTDIR)/etc/observe/observe.conf || \
+		install -m 0644 scripts/observe.conf $(DESTDIR)/etc/observe/observe.conf
 
 clean:
 	rm -rf $(BUILD)

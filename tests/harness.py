@@ -66,6 +66,7 @@ class Environment:
         self.created_users = []
         self.created_group = False
         self.started = []          # Popen objects this suite started
+        self.extra_pin_dirs = []   # other test loads, unloaded at cleanup
         self.tmp = tempfile.mkdtemp(prefix="observe-test-")
         os.chmod(self.tmp, 0o755)
         # The readers run as another user, who may not reach the build tree.
@@ -139,6 +140,9 @@ class Environment:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+        for pin_dir in self.extra_pin_dirs:
+            run([self.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
+            shutil.rmtree(pin_dir, ignore_errors=True)
         self.unload()
         if os.path.exists(self.pin_dir):       # the loader failed to remove it
             shutil.rmtree(self.pin_dir, ignore_errors=True)

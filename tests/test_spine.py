@@ -286,6 +286,45 @@ def dropped_events_are_counted_and_reported_as_gaps(env):
 
 
 @test
+def config_file_sets_options_and_a_bad_line_is_refused(env):
+    conf = os.path.join(env.tmp, "observe.conf")
+    with open(conf, "w") as f:
+        f.write("# test settings\nslots = 2   # two readers\nring-size = 64K\nargv-max=64\n")
+    env.load("--config", conf)
+    stats = env.stats()
+    check_eq((2, 65536), (stats["slots_total"], stats["ring_size"]), "slots and ring size from the file")
+    reader = env.reader("-t", "exec").wait_ready()
+    child = subprocess.Popen(["/bin/true", "x" * 100])
+    child.wait()
+    settle()
+    e = events_of(reader.stop(), "exec", pid=child.pid)
+    check(len(e) == 1 and e[0].get("truncated") and len("".join(e[0]["argv"])) < 64,
+          f"argv cut at argv-max = 64: {e}")
+    with open(conf, "w") as f:
+        f.write("slots = 2\nslots = many\n")
+    res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--config", conf], check_rc=False)
+    check(res.returncode == 1 and f"{conf}:2: slots must be a number".encode() in res.stderr,
+          f"bad config: {res.returncode} {res.stderr!r}")
+    res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--config", conf + ".missing"],
+              check_rc=False)
+    check(res.returncode == 1 and b"cannot read" in res.stderr, f"missing config: {res.stderr!r}")
+    env.load()
+    check_eq(4, env.stats()["slots_total"], "slots back to the default")
+
+
+@test
+def probe_reports_kernel_support_without_loading(env):
+    links = link_count()
+    res = run([env.tool("observe-load"), "--probe"])
+    out = res.stdout.decode()
+    print("\n".join("    " + line for line in out.splitlines()))
+    for want in ("kernel: ", "btf: yes", "ring buffers in a map array (ring slots): yes",
+                 "raw_tp/sched_process_exit", "verdict: observe can load"):
+        check(want in out, f"--probe output lacks {want!r}")
+    check_eq(links, link_count(), "links after --probe")
+
+
+@test
 def bpftool_and_observe_stats_show_named_fields(env):
     out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_filter")]).stdout
     for field in (b'"types_off"', b'"pid_mode"', b'"follow_children"'):
@@ -330,6 +369,28 @@ def bad_inputs_give_one_clear_line_and_nonzero_exit(env):
     res = run(env.as_user(MEMBER) + [env.tool("observe-load"), "--pin-dir", env.pin_dir], check_rc=False)
     check(res.returncode == 1 and b"run it as root" in res.stderr, f"loader as non-root: {res.stderr!r}")
     check(os.path.exists(os.path.join(env.pin_dir, "observe_info")), "a refused load removed pins")
+
+
+@test
+def init_script_loads_reports_status_and_unloads(env):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "observe.init")
+    pin_dir = env.pin_dir + "-init"
+    env.extra_pin_dirs.append(pin_dir)
+    environ = dict(os.environ, OBSERVE_LOAD=env.tool("observe-load"), OBSERVE_PIN_DIR=pin_dir,
+                   OBSERVE_LOAD_OPTS=f"--group {GROUP}")
+
+    def service(action):
+        return run(["sh", script, action], check_rc=False, env=environ)
+
+    check_eq(3, service("status").returncode, "status before start")
+    links = link_count()
+    check_eq(0, service("start").returncode, "start")
+    check_eq(0, service("status").returncode, "status after start")
+    check(link_count() > links, "start attached no links")
+    check_eq(0, service("stop").returncode, "stop")
+    check_eq(3, service("status").returncode, "status after stop")
+    check_eq(links, link_count(), "links after stop")
+    check(not os.path.exists(pin_dir), f"{pin_dir} left after stop")
 
 
 @test

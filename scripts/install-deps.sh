@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs from Debian what observe needs to build, run and test; does nothing
+# when everything is present. Run as root (apt-get). Extra packages may be
+# named as arguments (bench/run.sh adds bpftrace).
+set -eu
+need="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev bpftool python3 util-linux passwd $*"
+missing=""
+for pkg in $need; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing Debian packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
