@@ -106,6 +106,20 @@ static __always_inline __u32 read_user_argv(struct observe_exec_event *e, const 
 	return off;
 }
 
+/* Sends an exec event whose file name was read after argv: 'n' is what the
+ * string-read helper returned. */
+static __always_inline void submit_exec(struct observe_event_ctx *ev, struct observe_exec_event *e,
+					__u32 argv_len, long n)
+{
+	if (n <= 0) {
+		e->data[argv_len & (OBSERVE_ARGV_LIMIT * 2 - 1)] = 0;
+		n = 1;
+		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+	}
+	e->filename_len = n;
+	observe_event_submit(ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
+}
+
 static __always_inline int report_failed_exec(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -134,13 +148,7 @@ static __always_inline int report_failed_exec(long ret)
 	argv_len &= OBSERVE_ARGV_LIMIT * 2 - 1;
 	e->argv_len = argv_len;
 	n = bpf_probe_read_user_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, args.filename);
-	if (n <= 0) {
-		e->data[argv_len] = 0;
-		n = 1;
-		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
-	}
-	e->filename_len = n;
-	observe_event_submit(&ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
+	submit_exec(&ev, e, argv_len, n);
 	return 0;
 }
 
@@ -194,13 +202,7 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 
 	n = bpf_probe_read_kernel_str(&e->data[argv_len], OBSERVE_FILENAME_MAX,
 				      BPF_CORE_READ(bprm, filename));
-	if (n <= 0) {
-		e->data[argv_len] = 0;
-		n = 1;
-		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
-	}
-	e->filename_len = n;
-	observe_event_submit(&ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
+	submit_exec(&ev, e, argv_len, n);
 	return 0;
 }
 
