@@ -11,8 +11,9 @@
 #define OBSERVE_FAILED_EXEC_MAX_ARGS 64	/* args read one by one after a failed exec */
 
 /*
- * type OBSERVE_EV_EXEC. data[] holds the file name (filename_len bytes, NUL
- * included) and then the arguments as NUL-terminated strings (argv_len bytes).
+ * type OBSERVE_EV_EXEC. data[] holds the arguments as NUL-terminated strings
+ * (argv_len bytes; the last one has no NUL when cut), then the file name
+ * (filename_len bytes, NUL included).
  * header.flags has OBSERVE_F_TRUNCATED when argv was cut at --argv-max.
  */
 struct observe_exec_event {

@@ -130,7 +130,8 @@ int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 		      const struct event_clock *clock)
 {
 	const struct observe_event_header *h = rec;
-	size_t mark = w->len;
+	/* Where the writer was, to leave it so if the record is rejected. */
+	struct json_writer saved = *w;
 	int err = 0;
 
 	if (len < sizeof(*h) || h->size > len || h->type >= OBSERVE_EV_COUNT ||
@@ -156,10 +157,9 @@ int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 		json_kv_bool(w, "incomplete", true);
 	json_object_end(w);
 	if (err) {
-		w->len = mark;		/* leave nothing half-written */
-		w->depth = 0;
-		w->after_key = false;
-		w->need_comma[0] = false;
+		saved.buf = w->buf;	/* the buffer may have moved */
+		saved.cap = w->cap;
+		*w = saved;
 	}
 	return err;
 }

@@ -136,9 +136,9 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes, char 
 	case 'M': shift = 20; end++; break;
 	case 'G': shift = 30; end++; break;
 	}
-	if (*end == 'i' || *end == 'I')
+	if (shift && (*end == 'i' || *end == 'I'))	/* "MiB" */
 		end++;
-	if ((*end == 'B' || *end == 'b'))
+	if (*end == 'B' || *end == 'b')
 		end++;
 	if (*end)
 		return fail(err, "size must be a number with an optional K, M or G: '%s'", s);
@@ -156,7 +156,9 @@ int parse_seconds(const char *s, uint64_t *ms, char *err)
 	double v;
 	char *end;
 
-	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+	/* Plain decimals only: strtod would also take "0x10" or "1e3". */
+	if (!s || !*s || strspn(s, "0123456789.") != strlen(s) || strchr(s, '.') != strrchr(s, '.') ||
+	    !strpbrk(s, "0123456789"))
 		return fail(err, "duration must be a number of seconds, not '%s'", s ? s : "");
 	errno = 0;
 	v = strtod(s, &end);
