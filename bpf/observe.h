@@ -21,7 +21,7 @@
 #define OBSERVE_COMM_LEN 16
 #define OBSERVE_MAX_SLOTS 16		/* size of the outer ring array */
 #define OBSERVE_DEFAULT_SLOTS 4
-#define OBSERVE_DEFAULT_RING_SIZE (4u << 20)
+#define OBSERVE_DEFAULT_RING_SIZE (2u << 20)	/* mapped twice by readers: keep RSS small */
 #define OBSERVE_MAX_EVENT_SIZE 16384	/* largest record a collector builds */
 #define OBSERVE_MAX_TYPES 32		/* keys of observe_stats */
 #define OBSERVE_FILTER_ENTRIES 4096	/* capacity of each filter set */
@@ -64,10 +64,12 @@ struct observe_event_header {
 };
 
 /*
- * Ring slots: each reader owns one slot (a ring buffer and this config); the
- * kernel writes an event into every active slot whose filter matches it.
- * A reader claims a slot by flock()ing its directory, so the kernel frees the
- * claim when the reader dies, even by SIGKILL.
+ * Ring slots: each reader owns one slot (a ring buffer, this config and its
+ * flag in observe_slot_active); the kernel writes an event into every active
+ * slot whose filter matches it. A reader claims a slot by flock()ing its
+ * directory, so the kernel frees the claim when the reader dies, even by
+ * SIGKILL. The flags have a map of their own, dense in one cache line, since
+ * every event of every collector reads them while most slots are idle.
  */
 #define OBSERVE_SLOT_MATCH_PID (1u << 0)
 #define OBSERVE_SLOT_MATCH_UID (1u << 1)
@@ -76,18 +78,20 @@ struct observe_event_header {
 #define OBSERVE_SLOT_FAILED_ONLY (1u << 4)
 
 struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
-	__u32 active;		/* 1 while a reader consumes the ring */
 	__u32 owner_pid;	/* the reader, for display only */
+	__u32 match;		/* OBSERVE_SLOT_* */
 	__u64 generation;	/* bumped by each claim */
 	__u64 types;		/* bit (1 << type) per wanted event type */
 	__u64 wakeup_bytes;	/* wake the reader when this much data waits */
 	__u64 cgroup_id;
-	__u32 match;		/* OBSERVE_SLOT_* */
 	__u32 pid;
 	__u32 uid;
-	__u32 pad;
 	char comm[OBSERVE_COMM_LEN];
 };
+
+/* Value of observe_slot_active, array keyed by slot: 1 while a reader
+ * consumes the slot's ring. Each reader writes only its own entry. */
+typedef __u32 observe_slot_active_t;
 
 /* Global filters, applied before any slot. */
 enum observe_filter_mode {
@@ -116,9 +120,10 @@ struct observe_comm_key {
 	char comm[OBSERVE_COMM_LEN];
 };
 
-/* Counters, per CPU. observe_stats is keyed by event type. */
+/* Counters, per CPU. observe_stats is keyed by event type; its counters
+ * move only while at least one reader is attached. */
 struct observe_type_stats {
-	__u64 seen;		/* the event happened */
+	__u64 seen;		/* the event happened (while someone read) */
 	__u64 filtered;		/* dropped by a global filter or a type switched off */
 	__u64 produced;		/* built and offered to the active slots */
 	__u64 truncated;	/* a field was cut at its limit */

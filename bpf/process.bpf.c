@@ -4,13 +4,15 @@
  *
  * Successful execs are reported from sched_process_exec, where the new
  * image's argv lies contiguous in user memory (one read). Failed execs never
- * reach it: the syscall's entry keeps the user pointers and its exit reads
- * them back, still valid in the unchanged process.
+ * reach it: the syscall's exit reads the arguments back from the registers
+ * the syscall was entered with (the process is unchanged), so nothing runs on
+ * syscall entry and a successful exec costs the exit program one compare.
  *
- * All hooks are tracepoints (raw or syscall): kprobes and fentry are not
- * available on our kernels. Task fields are read through CO-RE from the
- * task_struct, never from a tracepoint's context struct, whose layout differs
- * between kernels (sched_process_exit changed in 6.x).
+ * All hooks are tracepoints (BTF-typed raw and syscall): kprobes and fentry
+ * are not available on our kernels. tp_btf gives typed task pointers, read
+ * with plain loads (CO-RE relocated) instead of probe-read helper calls. Task
+ * fields come from task_struct, never from a tracepoint's context struct,
+ * whose layout differs between kernels (sched_process_exit changed in 6.x).
  */
 #include "observe.bpf.h"
 #include <bpf/bpf_tracing.h>
@@ -20,47 +22,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 argv_max = OBSERVE_ARGV_DEFAULT;
 
-struct exec_args {
-	const char *filename;
-	const char *const *argv;
-};
-
-/* Keyed by tid. LRU: an exec by a non-leader thread returns under a new tid,
- * so its entry is never looked up again and must age out. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct exec_args);
-} exec_args_by_tid SEC(".maps");
-
 static __always_inline __u32 argv_limit(void)
 {
 	return argv_max < OBSERVE_ARGV_LIMIT ? argv_max : OBSERVE_ARGV_LIMIT;
-}
-
-static __always_inline void remember_exec_args(const char *filename, const char *const *argv)
-{
-	struct exec_args args = { .filename = filename, .argv = argv };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!observe_any_reader())
-		return;
-	bpf_map_update_elem(&exec_args_by_tid, &tid, &args, BPF_ANY);
-}
-
-SEC("tp/syscalls/sys_enter_execve")
-int execve_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	remember_exec_args((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_execveat")
-int execveat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	remember_exec_args((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
-	return 0;
 }
 
 /* Reads argv string by string from a failed exec's user pointers into
@@ -120,34 +84,41 @@ static __always_inline void submit_exec(struct observe_event_ctx *ev, struct obs
 	observe_event_submit(ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
 }
 
-static __always_inline int report_failed_exec(long ret)
+/* filename_arg and argv_arg: which syscall arguments hold them (1-based). */
+static __always_inline int report_failed_exec(long ret, int filename_arg)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct observe_event_ctx ev = {};
 	struct observe_exec_event *e;
-	struct exec_args *saved, args;
+	const char *const *argv;
+	const char *filename;
+	struct pt_regs *regs;
 	__u32 argv_len;
 	long n;
 
-	saved = bpf_map_lookup_elem(&exec_args_by_tid, &tid);
-	if (!saved)
-		return 0;
-	args = *saved;
-	bpf_map_delete_elem(&exec_args_by_tid, &tid);
 	if (ret >= 0)
 		return 0;	/* reported by sched_process_exec */
-
 	e = (struct observe_exec_event *)observe_event_begin(&ev, OBSERVE_EV_EXEC);
 	if (!e)
 		return 0;
 	e->hdr.flags |= OBSERVE_F_FAILED;
 	e->retval = ret;
 	e->argc = 0;
-	argv_len = read_user_argv(e, args.argv);
+
+	/* A failed exec returns to the unchanged process: the registers it
+	 * entered the syscall with still hold its arguments. */
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (filename_arg == 1) {
+		filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		argv = (const char *const *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	} else {
+		filename = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		argv = (const char *const *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+	}
+	argv_len = read_user_argv(e, argv);
 	barrier_var(argv_len);
 	argv_len &= OBSERVE_ARGV_LIMIT * 2 - 1;
 	e->argv_len = argv_len;
-	n = bpf_probe_read_user_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, args.filename);
+	n = bpf_probe_read_user_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, filename);
 	submit_exec(&ev, e, argv_len, n);
 	return 0;
 }
@@ -155,16 +126,16 @@ static __always_inline int report_failed_exec(long ret)
 SEC("tp/syscalls/sys_exit_execve")
 int execve_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return report_failed_exec(ctx->ret);
+	return report_failed_exec(ctx->ret, 1);	/* execve(filename, argv, envp) */
 }
 
 SEC("tp/syscalls/sys_exit_execveat")
 int execveat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return report_failed_exec(ctx->ret);
+	return report_failed_exec(ctx->ret, 2);	/* execveat(dirfd, filename, argv, ...) */
 }
 
-SEC("raw_tp/sched_process_exec")
+SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct observe_event_ctx ev = {};
@@ -178,13 +149,13 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	if (!e)
 		return 0;
 	e->retval = 0;
-	e->argc = BPF_CORE_READ(bprm, argc);
+	e->argc = bprm->argc;
 
 	/* The kernel has just copied the arguments to the new stack, where
 	 * they lie NUL-separated between arg_start and arg_end. */
-	mm = BPF_CORE_READ(task, mm);
-	arg_start = BPF_CORE_READ(mm, arg_start);
-	arg_end = BPF_CORE_READ(mm, arg_end);
+	mm = task->mm;
+	arg_start = mm->arg_start;
+	arg_end = mm->arg_end;
 	argv_len = arg_end > arg_start ? arg_end - arg_start : 0;
 	if (argv_len > limit) {
 		argv_len = limit;
@@ -200,8 +171,7 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	}
 	e->argv_len = argv_len;
 
-	n = bpf_probe_read_kernel_str(&e->data[argv_len], OBSERVE_FILENAME_MAX,
-				      BPF_CORE_READ(bprm, filename));
+	n = bpf_probe_read_kernel_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, bprm->filename);
 	submit_exec(&ev, e, argv_len, n);
 	return 0;
 }
@@ -222,17 +192,17 @@ static __always_inline void follow_child(__u32 parent_pid, __u32 child_pid)
 	bpf_map_update_elem(&observe_filter_pids, &child_pid, &child, BPF_NOEXIST);
 }
 
-SEC("raw_tp/sched_process_fork")
+SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct observe_event_ctx ev = {};
 	struct observe_fork_event *e;
-	__u32 child_pid = BPF_CORE_READ(child, tgid);
-	__u32 child_tid = BPF_CORE_READ(child, pid);
+	__u32 child_pid = child->tgid;
+	__u32 child_tid = child->pid;
 
 	if (child_pid != child_tid)
 		return 0;	/* a new thread, not a new process */
-	follow_child(BPF_CORE_READ(parent, tgid), child_pid);
+	follow_child(parent->tgid, child_pid);
 
 	e = (struct observe_fork_event *)observe_event_begin(&ev, OBSERVE_EV_FORK);
 	if (!e)
@@ -243,7 +213,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exit")
+SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *task)
 {
 	struct observe_event_ctx ev = {};
@@ -253,13 +223,13 @@ int BPF_PROG(sched_exit, struct task_struct *task)
 
 	/* signal->live drops to zero before this tracepoint when the last
 	 * thread leaves: that is the exit of the process. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (task->signal->live.counter != 0)
 		return 0;
 
 	e = (struct observe_exit_event *)observe_event_begin(&ev, OBSERVE_EV_EXIT);
 	if (e) {
-		e->exit_status = BPF_CORE_READ(task, exit_code);
-		e->lifetime_ns = bpf_ktime_get_ns() - BPF_CORE_READ(task, group_leader, start_time);
+		e->exit_status = task->exit_code;
+		e->lifetime_ns = bpf_ktime_get_ns() - task->group_leader->start_time;
 		if (e->exit_status)
 			e->hdr.flags |= OBSERVE_F_FAILED;
 		observe_event_submit(&ev, sizeof(*e));
@@ -268,7 +238,7 @@ int BPF_PROG(sched_exit, struct task_struct *task)
 	/* A pid in the set must not outlive its process: the number is reused. */
 	f = observe_global_filter();
 	if (f && f->pid_mode) {
-		pid = BPF_CORE_READ(task, tgid);
+		pid = task->tgid;
 		bpf_map_delete_elem(&observe_filter_pids, &pid);
 	}
 	return 0;

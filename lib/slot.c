@@ -68,7 +68,28 @@ static int write_cfg(int cfg_fd, unsigned index, const struct observe_slot_cfg *
 	return 0;
 }
 
-enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd,
+static int set_active(int active_fd, unsigned index, bool on)
+{
+	observe_slot_active_t value = on;
+	__u32 key = index;
+
+	if (bpf_map_update_elem(active_fd, &key, &value, BPF_ANY)) {
+		report_error("cannot %s slot %u: %s", on ? "activate" : "deactivate", index,
+			     strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+bool slot_is_active(int active_fd, unsigned index)
+{
+	observe_slot_active_t value = 0;
+	__u32 key = index;
+
+	return !bpf_map_lookup_elem(active_fd, &key, &value) && value;
+}
+
+enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int active_fd,
 			      struct observe_slot_cfg *cfg)
 {
 	enum slot_state state;
@@ -84,28 +105,24 @@ enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd,
 	if (flock(fd, LOCK_SH | LOCK_NB))
 		state = SLOT_IN_USE;
 	else
-		state = cfg->active ? SLOT_STALE : SLOT_FREE;
+		state = slot_is_active(active_fd, index) ? SLOT_STALE : SLOT_FREE;
 	close(fd);
 	return state;
 }
 
 /* Deactivates slots marked active whose reader died without releasing them. */
-static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, int cfg_fd)
+static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, int active_fd)
 {
 	for (unsigned i = 0; i < nr_slots; i++) {
-		struct observe_slot_cfg cfg;
-		__u32 key = i;
 		int fd;
 
-		if (i == mine || bpf_map_lookup_elem(cfg_fd, &key, &cfg) || !cfg.active)
+		if (i == mine || !slot_is_active(active_fd, i))
 			continue;
 		fd = open_slot_dir(dir, i);
 		if (fd < 0)
 			continue;
-		if (!flock(fd, LOCK_EX | LOCK_NB)) {
-			cfg.active = 0;
-			bpf_map_update_elem(cfg_fd, &key, &cfg, BPF_ANY);
-		}
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			set_active(active_fd, i, false);
 		close(fd);
 	}
 }
@@ -113,7 +130,7 @@ static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, int c
 static void init_slot(struct slot *slot)
 {
 	slot->index = 0;
-	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->stats_fd = -1;
+	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->active_fd = slot->stats_fd = -1;
 }
 
 int slot_claim(const char *dir, const struct observe_info *info,
@@ -127,6 +144,9 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	init_slot(slot);
 	slot->cfg_fd = pins_open_map(dir, "observe_slot_cfg", PIN_WRITE);
 	if (slot->cfg_fd < 0)
+		goto fail;
+	slot->active_fd = pins_open_map(dir, "observe_slot_active", PIN_WRITE);
+	if (slot->active_fd < 0)
 		goto fail;
 	slot->stats_fd = pins_open_map(dir, "observe_slot_stats", PIN_READ);
 	if (slot->stats_fd < 0)
@@ -151,16 +171,15 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	slot->ring_fd = open_slot_ring(dir, i);
 	if (slot->ring_fd < 0)
 		goto fail;
-	memset(&cfg, 0, sizeof(cfg));
-	bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg);
-	cfg.active = 0;		/* quiet while the ring is emptied */
-	if (write_cfg(slot->cfg_fd, i, &cfg))
+	if (set_active(slot->active_fd, i, false))	/* quiet while the ring is emptied */
 		goto fail;
 	err = slot_reset_ring(slot->ring_fd);
 	if (err) {
 		report_error("cannot map the ring of slot %u: %s", i, strerror(-err));
 		goto fail;
 	}
+	memset(&cfg, 0, sizeof(cfg));
+	bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg);
 	cfg.generation++;
 	cfg.owner_pid = getpid();
 	cfg.types = filter->types;
@@ -171,10 +190,9 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	memcpy(cfg.comm, filter->comm, sizeof(cfg.comm));
 	/* Wake-ups are costly for the producer: one when a quarter is full. */
 	cfg.wakeup_bytes = info->ring_size / 4;
-	cfg.active = 1;
-	if (write_cfg(slot->cfg_fd, i, &cfg))
+	if (write_cfg(slot->cfg_fd, i, &cfg) || set_active(slot->active_fd, i, true))
 		goto fail;
-	sweep_stale(dir, info->nr_slots, i, slot->cfg_fd);
+	sweep_stale(dir, info->nr_slots, i, slot->active_fd);
 	return 0;
 fail:
 	slot_release(slot);
@@ -183,15 +201,11 @@ fail:
 
 void slot_release(struct slot *slot)
 {
-	if (slot->dir_fd >= 0 && slot->cfg_fd >= 0) {
-		struct observe_slot_cfg cfg;
-		__u32 key = slot->index;
-
-		if (!bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg) && cfg.owner_pid == (__u32)getpid()) {
-			cfg.active = 0;
-			bpf_map_update_elem(slot->cfg_fd, &key, &cfg, BPF_ANY);
-		}
-	}
+	/* Only the holder of the lock deactivates: it is the slot's owner. */
+	if (slot->dir_fd >= 0 && slot->active_fd >= 0)
+		set_active(slot->active_fd, slot->index, false);
+	if (slot->active_fd >= 0)
+		close(slot->active_fd);
 	if (slot->ring_fd >= 0)
 		close(slot->ring_fd);
 	if (slot->stats_fd >= 0)

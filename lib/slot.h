@@ -25,6 +25,7 @@ struct slot {
 	int dir_fd;		/* holds the flock */
 	int ring_fd;
 	int cfg_fd;		/* observe_slot_cfg */
+	int active_fd;		/* observe_slot_active */
 	int stats_fd;		/* observe_slot_stats */
 };
 
@@ -46,8 +47,11 @@ int slot_claim(const char *dir, const struct observe_info *info,
 /* Deactivates the slot and gives it up. Safe to call twice. */
 void slot_release(struct slot *slot);
 
-/* The state of slot 'index' (cfg_fd: an open observe_slot_cfg). */
-enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd,
+/* Whether slot 'index' is marked active in observe_slot_active (open as active_fd). */
+bool slot_is_active(int active_fd, unsigned index);
+
+/* The state of slot 'index', and its config (cfg_fd: observe_slot_cfg). */
+enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int active_fd,
 			      struct observe_slot_cfg *cfg);
 
 /* Moves the ring's consumer position to its producer position: the ring is empty. */

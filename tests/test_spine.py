@@ -55,6 +55,7 @@ def pins_belong_to_the_group_with_modes_by_purpose(env):
     expected = {
         "": 0o750, "links": 0o750, "slot0": 0o750, "slot0/ring": 0o660,
         "observe_filter": 0o660, "observe_filter_pids": 0o660, "observe_slot_cfg": 0o660,
+        "observe_slot_active": 0o660,
         "observe_stats": 0o640, "observe_slot_stats": 0o640, "observe_info": 0o640,
         "observe_slots": 0o600,
     }
@@ -319,7 +320,7 @@ def probe_reports_kernel_support_without_loading(env):
     out = res.stdout.decode()
     print("\n".join("    " + line for line in out.splitlines()))
     for want in ("kernel: ", "btf: yes", "ring buffers in a map array (ring slots): yes",
-                 "raw_tp/sched_process_exit", "verdict: observe can load"):
+                 "tp_btf/sched_process_exit", "verdict: observe can load"):
         check(want in out, f"--probe output lacks {want!r}")
     check_eq(links, link_count(), "links after --probe")
 
