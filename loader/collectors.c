@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "collectors.h"
+#include "report.h"
 #include "process.skel.h"
 
 static void *process_open(struct bpf_object **obj, const struct bpf_object_open_opts *opts)
@@ -17,6 +18,13 @@ static void process_configure(void *skel, const struct load_config *cfg)
 
 	s->rodata->observe_nr_slots = cfg->nr_slots;
 	s->rodata->argv_max = cfg->argv_max;
+	/* Failed execs are read from the syscall's saved registers (5.15+). */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) != 1) {
+		bpf_program__set_autoload(s->progs.execve_exit, false);
+		bpf_program__set_autoload(s->progs.execveat_exit, false);
+		report_warn("this kernel has no bpf_task_pt_regs for tracepoints: "
+			    "failed execs will not be reported");
+	}
 }
 
 static void process_destroy(void *skel)
