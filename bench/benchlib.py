@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""JSON work for the benchmark scripts (bench/lib.sh calls it): which BPF
+programs are whose, their kernel run-time counters, observe-stats' slots, the
+memory of pinned objects, and the tables of bench/run.sh.
+
+    benchlib.py ids-links DIR          "hook prog_id" of observe's links in DIR/links
+    benchlib.py ids-perf PID           "hook prog_id" of the tracepoints PID attached (bpftrace)
+    benchlib.py ids-empty FILE         "hook prog_id" from the output of build/bench/empty
+    benchlib.py perf-count PID         how many perf attachments PID holds
+    benchlib.py snap IDS               "hook prog_id run_time_ns run_cnt" now
+    benchlib.py delta BEFORE AFTER     "hook prog_id runs avg_ns" between two snaps
+    benchlib.py foreign IDS...         programs on observe's hooks that are not in IDS
+    benchlib.py slot STATS_JSON PID    "slot delivered dropped bytes" of the slot PID reads
+    benchlib.py memlock DIR            memory of what observe pinned in DIR
+    benchlib.py report TMPDIR CPU      the tables of bench/run.sh
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+# Hook names as observe names its programs.
+TRACEPOINT_HOOK = {
+    "sched_process_exec": "sched_exec",
+    "sched_process_fork": "sched_fork",
+    "sched_process_exit": "sched_exit",
+    "sys_enter_execve": "execve_enter",
+    "sys_exit_execve": "execve_exit",
+    "sys_enter_execveat": "execveat_enter",
+    "sys_exit_execveat": "execveat_exit",
+}
+HOOKS = list(TRACEPOINT_HOOK.values())
+EXEC_HOOKS = ["sched_exec", "sched_fork", "sched_exit", "execve_enter", "execve_exit"]
+FORK_HOOKS = ["sched_fork", "sched_exit"]
+EVENTS_PER_ITER = {"exec": 3, "fork": 2, "syscall": 0}
+
+
+def bpftool(*args):
+    out = subprocess.run(["bpftool", "--json", *args], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out) if out.strip() else []
+
+
+def read_ids(path):
+    ids = []
+    with open(path) as f:
+        for line in f:
+            hook, pid = line.split()
+            ids.append((hook, int(pid)))
+    return ids
+
+
+def ids_links(pin_dir):
+    links = os.path.join(pin_dir, "links")
+    for name in sorted(os.listdir(links)):
+        link = bpftool("link", "show", "pinned", os.path.join(links, name))
+        # Links are named <collector>-<program>; programs are named after hooks.
+        print(name.split("-", 1)[-1], link["prog_id"])
+
+
+def ids_perf(pid):
+    for p in bpftool("perf", "show"):
+        if p.get("pid") == pid and p.get("fd_type") == "tracepoint":
+            hook = TRACEPOINT_HOOK.get(p["tracepoint"], p["tracepoint"])
+            print(hook, p["prog_id"])
+
+
+def ids_empty(path):
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2:
+                print(parts[1].removeprefix("e_"), parts[0])
+
+
+def perf_count(pid):
+    print(sum(1 for p in bpftool("perf", "show") if p.get("pid") == pid))
+
+
+def snap(ids_path):
+    progs = {p["id"]: p for p in bpftool("prog", "show")}
+    for hook, pid in read_ids(ids_path):
+        p = progs.get(pid, {})
+        print(hook, pid, p.get("run_time_ns", 0), p.get("run_cnt", 0))
+
+
+def delta(before_path, after_path):
+    def load(path):
+        with open(path) as f:
+            return {(l.split()[0], l.split()[1]): (int(l.split()[2]), int(l.split()[3]))
+                    for l in f if l.strip()}
+    before, after = load(before_path), load(after_path)
+    for key, (t1, n1) in after.items():
+        t0, n0 = before.get(key, (0, 0))
+        runs = n1 - n0
+        avg = (t1 - t0) / runs if runs > 0 else 0.0
+        print(key[0], key[1], runs, f"{avg:.1f}")
+
+
+def foreign(ids_paths):
+    ours = set()
+    for path in ids_paths:
+        if os.path.exists(path):
+            ours.update(pid for _, pid in read_ids(path))
+    found = []
+    for l in bpftool("link", "show"):
+        if l.get("prog_id") in ours:
+            continue
+        if l.get("type") == "raw_tracepoint" and l.get("tp_name") in TRACEPOINT_HOOK:
+            found.append(f"raw_tp {l['tp_name']} (prog {l['prog_id']})")
+        elif l.get("type") == "perf_event":
+            found.append(f"perf_event link (prog {l['prog_id']})")
+    for p in bpftool("perf", "show"):
+        if p.get("prog_id") not in ours and p.get("tracepoint") in TRACEPOINT_HOOK:
+            found.append(f"tracepoint {p['tracepoint']} (prog {p['prog_id']}, pid {p['pid']})")
+    if found:
+        print(f"{len(found)} other BPF attachments: " + ", ".join(found[:6])
+              + (", ..." if len(found) > 6 else ""))
+
+
+def slot(stats_path, reader_pid):
+    with open(stats_path) as f:
+        stats = json.load(f)
+    for s in stats.get("slots", []):
+        if s.get("reader_pid") == reader_pid:
+            print(s["slot"], s["delivered"], s["dropped"], s["bytes"])
+            return
+    print(-1, 0, 0, 0)
+
+
+def memlock(pin_dir):
+    maps = {m["id"]: m for m in bpftool("map", "show")}
+    pinned = {}
+    for root, dirs, files in os.walk(pin_dir):
+        dirs[:] = [d for d in dirs if d != "links"]
+        for name in files:
+            path = os.path.join(root, name)
+            m = bpftool("map", "show", "pinned", path)
+            pinned[m["id"]] = os.path.relpath(path, pin_dir)
+    progs, held = [], set()
+    links = os.path.join(pin_dir, "links")
+    for name in sorted(os.listdir(links)):
+        link = bpftool("link", "show", "pinned", os.path.join(links, name))
+        p = bpftool("prog", "show", "id", str(link["prog_id"]))
+        progs.append(p)
+        held.update(p.get("map_ids", []))
+
+    def kib(n):
+        return f"{n / 1024:10.1f} KiB"
+
+    total_pinned = total_held = total_progs = 0
+    print(f"  {'object':34} {'type':16} {'memlock':>14}")
+    for mid in sorted(pinned, key=lambda i: pinned[i]):
+        m = maps[mid]
+        total_pinned += m["bytes_memlock"]
+        print(f"  {pinned[mid]:34} {m['type']:16} {kib(m['bytes_memlock'])}")
+    for mid in sorted(held - set(pinned)):
+        m = maps.get(mid)
+        if not m:
+            continue
+        total_held += m["bytes_memlock"]
+        print(f"  {'(map of programs) ' + m.get('name', '?'):34} {m['type']:16} "
+              f"{kib(m['bytes_memlock'])}")
+    for p in progs:
+        total_progs += p["bytes_memlock"]
+        print(f"  {'(program) ' + p['name']:34} {p['type']:16} {kib(p['bytes_memlock'])}")
+    print(f"  {'pinned maps':51} {kib(total_pinned)}")
+    print(f"  {'maps held only by the programs':51} {kib(total_held)}")
+    print(f"  {'programs (' + str(len(progs)) + ')':51} {kib(total_progs)}")
+    print(f"  {'total':51} {kib(total_pinned + total_held + total_progs)}")
+
+
+CONFIGS = [
+    ("a", "nothing loaded"),
+    ("b", "bpftrace, empty actions (tracepoints)"),
+    ("b2", "empty programs, observe's hook types"),
+    ("c", "observe loaded, no reader"),
+    ("d", "observe + 1 reader > /dev/null"),
+    ("e", "bpftrace printf > /dev/null"),
+]
+
+
+def fmt_ratio(num, den):
+    if num is None or den is None or den <= 0:
+        return "n/a"
+    return f"{num / den:.2f}x"
+
+
+def report(tmp, cpu):
+    loops = {}
+    with open(os.path.join(tmp, "loops.txt")) as f:
+        for line in f:
+            cfg, mode, *vals = line.split()
+            loops[(cfg, mode)] = [float(v) for v in vals]
+    stats = {}
+    for cfg, _ in CONFIGS:
+        path = os.path.join(tmp, f"stats.{cfg}.txt")
+        if os.path.exists(path):
+            with open(path) as f:
+                stats[cfg] = {l.split()[0]: (int(l.split()[2]), float(l.split()[3]))
+                              for l in f if l.strip()}
+
+    def med(cfg, mode):
+        v = loops.get((cfg, mode))
+        return statistics.median(v) if v else None
+
+    def extra(cfg, mode):
+        x, a = med(cfg, mode), med("a", mode)
+        if x is None or a is None:
+            return None
+        ev = EVENTS_PER_ITER[mode]
+        return (x - a) / ev if ev else x - a
+
+    def spread(cfg, mode):
+        v = loops.get((cfg, mode))
+        return max(v) - min(v) if v else 0.0
+
+    def significant(cfg, mode):
+        """Whether cfg differs from (a) by more than either's run-to-run spread."""
+        x, a = med(cfg, mode), med("a", mode)
+        if x is None or a is None:
+            return False
+        return abs(x - a) > max(spread(cfg, mode), spread("a", mode))
+
+    def ratio(num, den, mode):
+        if not (significant(num, mode) and significant(den, mode)):
+            return "noise"
+        return fmt_ratio(extra(num, mode), extra(den, mode))
+
+    print(f"Loop timings: ns per iteration, median of {len(next(iter(loops.values())))} rounds,"
+          f" pinned to CPU {cpu}; +ns = extra vs (a) per event (getppid: per call)")
+    print(f"  {'':42} {'exec (3 ev/it)':>19}  {'fork (2 ev/it)':>19}  {'getppid (0 ev)':>19}")
+    print(f"  {'config':42} {'ns/it':>10} {'+ns/ev':>8}  {'ns/it':>10} {'+ns/ev':>8}  "
+          f"{'ns/it':>10} {'+ns':>8}")
+    for cfg, label in CONFIGS:
+        row = f"  ({cfg}) {label:<37}"
+        for mode in ("exec", "fork", "syscall"):
+            m, e = med(cfg, mode), extra(cfg, mode)
+            row += f" {m:10.0f}" if m is not None else f" {'-':>10}"
+            if cfg == "a" or e is None:
+                cell = ""
+            else:
+                cell = f"{e:+.0f}" + ("" if significant(cfg, mode) else "*")
+            row += f" {cell:>8} "
+        print(row)
+    print("  * within the run-to-run spread of (a) or of the config: not a measured difference")
+    print("  spread (max-min)/median over the runs, exec/fork/getppid: "
+          + "  ".join(f"({c}) " + "/".join(
+              f"{(max(loops[(c, m)]) - min(loops[(c, m)])) / med(c, m) * 100:.1f}%"
+              for m in ("exec", "fork", "syscall") if (c, m) in loops)
+              for c, _ in CONFIGS))
+    print()
+    print("  ratio of extra cost     exec      fork    getppid")
+    for num, den in (("c", "b"), ("d", "b"), ("c", "b2"), ("d", "b2"), ("e", "b")):
+        print(f"  ({num})/({den}){'':14}" + "".join(
+            f"{ratio(num, den, m):>10}" for m in ("exec", "fork", "syscall")))
+    print()
+
+    cols = [c for c, _ in CONFIGS if c in stats]
+    print("BPF program run time (kernel.bpf_stats_enabled=1): average ns per run [runs],"
+          " during 1000 exec + 2000 fork iterations")
+    print(f"  {'hook':16}" + "".join(f"{'(' + c + ')':>18}" for c in cols))
+    for hook in HOOKS:
+        row = f"  {hook:16}"
+        for c in cols:
+            runs, avg = stats[c].get(hook, (0, 0.0))
+            row += f"{avg:10.0f} [{runs:>5}]" if runs else f"{'- [    0]':>18}"
+        print(row)
+
+    def per_iter(c, hooks):
+        return sum(stats[c].get(h, (0, 0.0))[1] for h in hooks)
+
+    row_e = f"  {'exec: ns/event':16}"
+    row_f = f"  {'fork: ns/event':16}"
+    for c in cols:
+        row_e += f"{per_iter(c, EXEC_HOOKS) / 3:18.0f}"
+        row_f += f"{per_iter(c, FORK_HOOKS) / 2:18.0f}"
+    print(row_e)
+    print(row_f)
+    print("  (ns/event = sum of the averages of the programs one iteration runs, divided by"
+          " its events; time inside the programs only, not the hook's own dispatch)")
+    print()
+    print("  ratio of program time   exec      fork")
+    for num, den in (("c", "b"), ("d", "b"), ("c", "b2"), ("d", "b2"), ("e", "b")):
+        if num in stats and den in stats:
+            print(f"  ({num})/({den}){'':14}"
+                  + f"{fmt_ratio(per_iter(num, EXEC_HOOKS), per_iter(den, EXEC_HOOKS)):>10}"
+                  + f"{fmt_ratio(per_iter(num, FORK_HOOKS), per_iter(den, FORK_HOOKS)):>10}")
+    print()
+    print("  configs: " + "; ".join(f"({c}) {label}" for c, label in CONFIGS))
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "ids-links":
+        ids_links(args[0])
+    elif cmd == "ids-perf":
+        ids_perf(int(args[0]))
+    elif cmd == "ids-empty":
+        ids_empty(args[0])
+    elif cmd == "perf-count":
+        perf_count(int(args[0]))
+    elif cmd == "snap":
+        snap(args[0])
+    elif cmd == "delta":
+        delta(args[0], args[1])
+    elif cmd == "foreign":
+        foreign(args)
+    elif cmd == "slot":
+        slot(args[0], int(args[1]))
+    elif cmd == "memlock":
+        memlock(args[0])
+    elif cmd == "report":
+        report(args[0], args[1])
+    else:
+        sys.exit(f"benchlib.py: unknown command {cmd}\n{__doc__}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * loop: times one kind of kernel activity, for the benchmarks.
+ *
+ *   loop MODE N [SECS]
+ *
+ * MODE fork:    fork(); the child _exit(0)s; waitpid()     (events: fork, exit)
+ *      exec:    posix_spawn() of /bin/true; waitpid()      (events: fork, exec, exit)
+ *      syscall: syscall(SYS_getppid)                       (no event: the cost that
+ *               observe's syscall tracepoints add to every other syscall)
+ *
+ * Runs N iterations, or stops after SECS seconds if that comes first (the
+ * storm), and prints "NS_PER_ITER ITERATIONS" on one line (CLOCK_MONOTONIC).
+ */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *progname = "loop";
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", progname, what, strerror(err));
+	exit(1);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid", errno);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "%s: child %d failed (status 0x%x)\n", progname, (int)pid, status);
+		exit(1);
+	}
+}
+
+static void one_fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0)
+		_exit(0);
+	reap(pid);
+}
+
+static void one_exec(void)
+{
+	static char *const argv[] = { "/bin/true", NULL };
+	pid_t pid;
+	int err;
+
+	/* glibc's posix_spawn is clone(CLONE_VM|CLONE_VFORK) + execve. */
+	err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+	if (err)
+		die("posix_spawn /bin/true", err);
+	reap(pid);
+}
+
+static void one_syscall(void)
+{
+	syscall(SYS_getppid);
+}
+
+int main(int argc, char **argv)
+{
+	void (*one)(void);
+	long long n, i, start, elapsed, limit_ns = 0, check_every;
+	char *end;
+
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "Usage: %s fork|exec|syscall N [SECS]\n", progname);
+		return 2;
+	}
+	if (!strcmp(argv[1], "fork"))
+		one = one_fork;
+	else if (!strcmp(argv[1], "exec"))
+		one = one_exec;
+	else if (!strcmp(argv[1], "syscall"))
+		one = one_syscall;
+	else {
+		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall)\n", progname, argv[1]);
+		return 2;
+	}
+	n = strtoll(argv[2], &end, 10);
+	if (*end || n < 1) {
+		fprintf(stderr, "%s: N must be a positive integer, not '%s'\n", progname, argv[2]);
+		return 2;
+	}
+	if (argc == 4) {
+		double secs = strtod(argv[3], &end);
+
+		if (*end || secs <= 0 || secs > 3600) {
+			fprintf(stderr, "%s: SECS must be in (0, 3600], not '%s'\n", progname, argv[3]);
+			return 2;
+		}
+		limit_ns = (long long)(secs * 1e9);
+	}
+	/* Reading the clock costs as much as a syscall: look at it rarely there. */
+	check_every = one == one_syscall ? 4096 : 1;
+
+	for (i = 0; i < (one == one_syscall ? 10000 : 20); i++)	/* warm up */
+		one();
+
+	start = now_ns();
+	for (i = 0; i < n; i++) {
+		one();
+		if (limit_ns && (i + 1) % check_every == 0 && now_ns() - start >= limit_ns) {
+			i++;
+			break;
+		}
+	}
+	elapsed = now_ns() - start;
+	printf("%.1f %lld\n", (double)elapsed / i, i);
+	return 0;
+}
