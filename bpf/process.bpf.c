@@ -176,6 +176,33 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	return 0;
 }
 
+/* Processes whose exit was reported. Several threads can see signal->live
+ * at zero (each decrements it well before the tracepoint), so the first to
+ * insert reports. The key outlives pid and pointer reuse: the signal_struct
+ * address with the leader's start time. */
+struct exit_key {
+	__u64 signal;
+	__u64 start_time;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct exit_key);
+	__type(value, __u8);
+} exits_reported SEC(".maps");
+
+static __always_inline bool first_to_report_exit(struct task_struct *task)
+{
+	struct exit_key key = {
+		.signal = (__u64)task->signal,
+		.start_time = task->group_leader->start_time,
+	};
+	__u8 one = 1;
+
+	return bpf_map_update_elem(&exits_reported, &key, &one, BPF_NOEXIST) == 0;
+}
+
 /* An allowed pid with follow_children set passes its allowance to children,
  * whether or not anyone reads at the moment. */
 static __always_inline void follow_child(__u32 parent_pid, __u32 child_pid)
@@ -227,7 +254,7 @@ int BPF_PROG(sched_exit, struct task_struct *task)
 		return 0;
 
 	e = (struct observe_exit_event *)observe_event_begin(&ev, OBSERVE_EV_EXIT);
-	if (e) {
+	if (e && first_to_report_exit(task)) {
 		e->exit_status = task->exit_code;
 		e->lifetime_ns = bpf_ktime_get_ns() - task->group_leader->start_time;
 		if (e->exit_status)

@@ -91,6 +91,7 @@ struct stream {
 	struct slot slot;
 	uint64_t printed, limit, malformed, dropped_seen;
 	bool output_failed;
+	int output_errno;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -167,15 +168,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* A closed pipe ends the stream normally; any other write error is one. */
 static int flush_output(struct stream *st)
 {
-	if (!st->json.len)
-		return 0;
-	if (fwrite(st->json.buf, 1, st->json.len, stdout) != st->json.len || fflush(stdout)) {
+	size_t len = st->json.len;
+
+	if (!len || st->output_failed)
+		return st->output_failed ? -1 : 0;
+	json_reset(&st->json);	/* never written twice, even in part */
+	if (fwrite(st->json.buf, 1, len, stdout) != len || fflush(stdout)) {
 		st->output_failed = true;
+		st->output_errno = errno;
 		return -1;
 	}
-	json_reset(&st->json);
 	return 0;
 }
 
@@ -209,14 +214,6 @@ static void report_drops(struct stream *st)
 		json_end_line(&st->json);
 	}
 	st->dropped_seen = sum.dropped;
-}
-
-static bool still_loaded(const char *pin_dir)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT, pin_dir, 0);
-	return access(path, F_OK) == 0;
 }
 
 static int stream_events(const struct options *o, struct stream *st)
@@ -253,8 +250,9 @@ static int stream_events(const struct options *o, struct stream *st)
 			break;
 		if (now >= next_check) {
 			next_check = now + UNLOAD_CHECK_MS;
-			if (!still_loaded(o->pin_dir)) {
-				report_error("observe was unloaded from %s", o->pin_dir);
+			if (!slot_still_current(o->pin_dir, &st->slot)) {
+				report_error("observe was unloaded or reloaded with new objects at %s: "
+					     "start the reader again", o->pin_dir);
 				err = 1;
 				break;
 			}
@@ -271,6 +269,10 @@ static int stream_events(const struct options *o, struct stream *st)
 	report_drops(st);
 	flush_output(st);
 	ring_reader_close(&reader);
+	if (st->output_failed && st->output_errno != EPIPE) {
+		report_error("cannot write the events: %s", strerror(st->output_errno));
+		err = 1;
+	}
 	return err;
 }
 

@@ -133,6 +133,59 @@ static void init_slot(struct slot *slot)
 	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->active_fd = slot->stats_fd = -1;
 }
 
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Whether the map pinned at dir/name is the one open as fd. */
+static bool pin_is(const char *dir, const char *name, int fd)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	char path[4096];
+	bool same;
+	int pinned;
+
+	if (!pins_path(path, sizeof(path), dir, name))
+		return false;
+	pinned = bpf_obj_get_opts(path, &opts);
+	if (pinned < 0)
+		return false;
+	same = map_id(pinned) == map_id(fd);
+	close(pinned);
+	return same;
+}
+
+bool slot_still_current(const char *dir, const struct slot *slot)
+{
+	char ring[64];
+
+	snprintf(ring, sizeof(ring), OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING, slot->index);
+	return pin_is(dir, ring, slot->ring_fd) &&
+	       pin_is(dir, "observe_slot_active", slot->active_fd) &&
+	       pin_is(dir, "observe_slot_cfg", slot->cfg_fd);
+}
+
+/* One pass over the slots; the index of the one locked, or nr_slots. */
+static unsigned lock_free_slot(const char *dir, unsigned nr_slots, struct slot *slot)
+{
+	unsigned i;
+
+	for (i = 0; i < nr_slots; i++) {
+		slot->dir_fd = open_slot_dir(dir, i);
+		if (slot->dir_fd < 0)
+			return nr_slots + 1;	/* reported */
+		if (!flock(slot->dir_fd, LOCK_EX | LOCK_NB))
+			break;
+		close(slot->dir_fd);
+		slot->dir_fd = -1;
+	}
+	return i;
+}
+
 int slot_claim(const char *dir, const struct observe_info *info,
 	       const struct slot_filter *filter, struct slot *slot)
 {
@@ -152,15 +205,16 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	if (slot->stats_fd < 0)
 		goto fail;
 
-	for (i = 0; i < info->nr_slots; i++) {
-		slot->dir_fd = open_slot_dir(dir, i);
-		if (slot->dir_fd < 0)
-			goto fail;
-		if (!flock(slot->dir_fd, LOCK_EX | LOCK_NB))
+	/* observe-stats and other claimants hold slot locks for an instant:
+	 * look again before saying that every slot is taken. */
+	for (int pass = 0; pass < 5; pass++) {
+		i = lock_free_slot(dir, info->nr_slots, slot);
+		if (i != info->nr_slots)
 			break;
-		close(slot->dir_fd);
-		slot->dir_fd = -1;
+		usleep(20000);
 	}
+	if (i > info->nr_slots)
+		goto fail;
 	if (i == info->nr_slots) {
 		report_error("all %u ring slots are in use (observe-stats shows their readers): "
 			     "stop a reader, or reload with observe-load --slots=N", info->nr_slots);
@@ -188,8 +242,15 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	cfg.uid = filter->uid;
 	cfg.cgroup_id = filter->cgroup_id;
 	memcpy(cfg.comm, filter->comm, sizeof(cfg.comm));
-	/* Wake-ups are costly for the producer: one when a quarter is full. */
-	cfg.wakeup_bytes = info->ring_size / 4;
+	/* Wake-ups are costly for the producer: one when a quarter is full.
+	 * The ring's own size: a busy slot keeps its ring across a reload. */
+	{
+		struct bpf_map_info ring = {};
+		__u32 len = sizeof(ring);
+
+		cfg.wakeup_bytes = (bpf_obj_get_info_by_fd(slot->ring_fd, &ring, &len) ?
+				    info->ring_size : ring.max_entries) / 4;
+	}
 	if (write_cfg(slot->cfg_fd, i, &cfg) || set_active(slot->active_fd, i, true))
 		goto fail;
 	sweep_stale(dir, info->nr_slots, i, slot->active_fd);

@@ -44,6 +44,13 @@ enum slot_state {
 int slot_claim(const char *dir, const struct observe_info *info,
 	       const struct slot_filter *filter, struct slot *slot);
 
+/*
+ * Whether the pins still lead to this slot's objects: false once observe was
+ * unloaded, or reloaded in a way that replaced them (then the reader would
+ * wait forever on a ring nobody writes).
+ */
+bool slot_still_current(const char *dir, const struct slot *slot);
+
 /* Deactivates the slot and gives it up. Safe to call twice. */
 void slot_release(struct slot *slot);
 

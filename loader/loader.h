@@ -23,6 +23,9 @@ int check_capabilities(void);
 int ensure_bpffs(const char *pin_dir);
 int ensure_tracefs(void);
 int resolve_group(const char *name, bool create, gid_t *gid);
+/* Waits until no other observe-load works below the pin directory's parent;
+ * the lock holds until this process exits. */
+int lock_out_other_loaders(const char *pin_dir);
 
 /* probe.c: what the kernel supports */
 struct kernel_features {

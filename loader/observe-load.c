@@ -260,9 +260,9 @@ int main(int argc, char **argv)
 	if (check_capabilities())
 		return 1;
 	if (unload)
-		return unload_pins(cfg.pin_dir);
+		return lock_out_other_loaders(cfg.pin_dir) ? 1 : unload_pins(cfg.pin_dir);
 
-	if (ensure_bpffs(cfg.pin_dir))
+	if (ensure_bpffs(cfg.pin_dir) || lock_out_other_loaders(cfg.pin_dir))
 		return 1;
 	ensure_tracefs();
 	probe_kernel(&f);

@@ -8,7 +8,9 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/capability.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -107,6 +109,24 @@ int ensure_tracefs(void)
 	}
 	fprintf(stderr, "observe-load: mounted tracefs at %s\n", path);
 	return 0;
+}
+
+int lock_out_other_loaders(const char *pin_dir)
+{
+	char parent[4096];
+	char *slash;
+	int fd;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		report_error("cannot lock %s against another observe-load: %s", parent, strerror(errno));
+		return -1;
+	}
+	return 0;	/* fd stays open: the lock goes with the process */
 }
 
 int resolve_group(const char *name, bool create, gid_t *gid)

@@ -137,6 +137,22 @@ def fork_and_exit_carry_pids_codes_signals_and_lifetime(env):
 
 
 @test
+def a_multithreaded_process_exits_once(env):
+    reader = env.reader("-t", "exit").wait_ready()
+    script = ("import os, threading, time\n"
+              "ts = [threading.Thread(target=time.sleep, args=(10,), daemon=True) for _ in range(8)]\n"
+              "[t.start() for t in ts]\n"
+              "time.sleep(0.1)\n"
+              "os._exit(5)\n")
+    child = subprocess.Popen(["python3", "-c", script])
+    child.wait()
+    settle()
+    exits = events_of(reader.stop(), "exit", pid=child.pid)
+    check_eq(1, len(exits), f"exit events of a 9-thread process: {exits}")
+    check_eq(5, exits[0]["exit_code"], "exit code")
+
+
+@test
 def two_readers_each_get_all_of_a_1000_exec_burst_and_stats_agree(env):
     a = env.reader("-t", "exec", "-c", "true").wait_ready()
     b = env.reader("-t", "exec", "-c", "true").wait_ready()
@@ -323,6 +339,17 @@ def probe_reports_kernel_support_without_loading(env):
                  "tp_btf/sched_process_exit", "verdict: observe can load"):
         check(want in out, f"--probe output lacks {want!r}")
     check_eq(links, link_count(), "links after --probe")
+
+
+@test
+def a_reader_says_so_when_observe_is_restarted_under_it(env):
+    reader = env.reader("-t", "exec").wait_ready()
+    env.unload()
+    env.load()
+    reader.proc.wait(5)
+    check_eq(1, reader.proc.returncode, "reader exit code after a restart")
+    check("start the reader again" in reader.stderr_text(), f"message: {reader.stderr_text()!r}")
+    reader.stop()
 
 
 @test
