@@ -5,9 +5,14 @@
  *   1. load: open each collector, hand it the pinned maps that exist (their
  *      counters and filters survive a reload), load it into the kernel;
  *   2. attach: attach every program; nothing is pinned yet;
- *   3. commit: pin new maps, rings and links. A link is pinned under a
- *      temporary name and renamed over the old one, which detaches the old
- *      program: one set of links stays, and no event is missed in between.
+ *   3. commit: pin every new map, ring and link under a temporary name
+ *      (tmp-<name>; bpffs reserves dots), then rename them all over the old
+ *      pins, maps first and links last. Until the renames nothing visible has
+ *      changed, and a failure removes the temporary pins. Renaming a link
+ *      over the old one detaches the old program: one set of links stays,
+ *      and no event is missed in between.
+ * A slot whose ring is replaced or retired is flock()ed by the loader from
+ * the moment it decides until the end, so no reader claims it in between.
  */
 #include "loader.h"
 #include "collectors.h"
@@ -31,6 +36,7 @@
 #define MAX_SHARED_MAPS 32
 #define MAX_LINKS 64
 #define MAX_NEW_PATHS 128
+#define MAX_STAGED 128
 #define PIN_PREFIX "observe_"
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
@@ -64,9 +70,13 @@ struct load_state {
 	int nr_links;
 	int ring_fd[OBSERVE_MAX_SLOTS];
 	bool ring_new[OBSERVE_MAX_SLOTS];
-	char *new_paths[MAX_NEW_PATHS];	/* created by this run, undone on failure */
+	int slot_lock[OBSERVE_MAX_SLOTS];	/* slots being replaced or retired */
+	char *new_paths[MAX_NEW_PATHS];	/* directories created by this run */
 	int nr_new_paths;
-	bool created_dir;
+	struct {
+		char *tmp, *final;	/* pinned at tmp, renamed to final at the end */
+	} staged[MAX_STAGED];
+	int nr_staged;
 	char *log;
 };
 
@@ -257,20 +267,26 @@ static int attach_collector(struct load_state *s, const struct collector *c, str
 	return 0;
 }
 
-/* A slot is busy while a reader holds the flock on its directory. */
-static bool slot_busy(const char *pin_dir, unsigned i)
+/*
+ * Takes the slot as a reader would, so that no reader claims it while its
+ * ring is replaced or it is retired: true if the slot is ours (or has no
+ * directory yet), false if a reader holds it.
+ */
+static bool lock_slot(struct load_state *s, unsigned i)
 {
 	char path[4096];
-	bool busy;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT, pin_dir, i);
+	snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT, s->cfg->pin_dir, i);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
+		return true;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
 		return false;
-	busy = flock(fd, LOCK_SH | LOCK_NB) != 0;
-	close(fd);
-	return busy;
+	}
+	s->slot_lock[i] = fd;
+	return true;
 }
 
 static int prepare_rings(struct load_state *s)
@@ -278,17 +294,21 @@ static int prepare_rings(struct load_state *s)
 	const struct load_config *cfg = s->cfg;
 	char path[4096];
 
-	for (unsigned i = 0; i < cfg->nr_slots; i++) {
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 		int fd;
 
+		if (i >= cfg->nr_slots) {
+			lock_slot(s, i);	/* retired at commit if we hold it */
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING,
 			 cfg->pin_dir, i);
 		fd = bpf_obj_get(path);
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 		    info.type == BPF_MAP_TYPE_RINGBUF &&
-		    (info.max_entries == cfg->ring_size || slot_busy(cfg->pin_dir, i))) {
+		    (info.max_entries == cfg->ring_size || !lock_slot(s, i))) {
 			if (info.max_entries != cfg->ring_size)
 				report_warn("slot %u is in use: its ring keeps %u bytes until it is free "
 					    "and observe-load runs again", i, info.max_entries);
@@ -338,25 +358,42 @@ static int make_dir(struct load_state *s, const char *path)
 	return set_owner(s, path, 0750);
 }
 
-/* Pins fd at path, atomically replacing what is there. */
-static int pin_replacing(struct load_state *s, int fd, const char *path, mode_t mode)
+/* Pins fd under a temporary name beside path; renamed over path at the end. */
+static int stage_pin(struct load_state *s, int fd, const char *path, mode_t mode)
 {
 	const char *slash = strrchr(path, '/');
 	char tmp[4200];
 
-	/* bpffs reserves dots in names: the temporary name is a prefix. */
+	if (s->nr_staged == MAX_STAGED)
+		return report_error("too many pins"), -1;
 	snprintf(tmp, sizeof(tmp), "%.*s/tmp-%s", (int)(slash - path), path, slash + 1);
-	unlink(tmp);
+	unlink(tmp);	/* left by a run that was killed */
 	if (bpf_obj_pin(fd, tmp)) {
 		report_error("cannot pin %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (set_owner(s, tmp, mode) || rename(tmp, path)) {
-		report_error("cannot put %s in place: %s", path, strerror(errno));
+	s->staged[s->nr_staged].tmp = strdup(tmp);
+	s->staged[s->nr_staged].final = strdup(path);
+	if (!s->staged[s->nr_staged].tmp || !s->staged[s->nr_staged].final) {
 		unlink(tmp);
-		return -1;
+		return report_error("out of memory"), -1;
 	}
-	return 0;
+	s->nr_staged++;
+	return set_owner(s, tmp, mode);
+}
+
+/* The point of no return: every staged pin replaces its old one. */
+static void rename_staged(struct load_state *s)
+{
+	for (int i = 0; i < s->nr_staged; i++)
+		if (rename(s->staged[i].tmp, s->staged[i].final))
+			report_warn("cannot put %s in place: %s", s->staged[i].final, strerror(errno));
+}
+
+static void unstage(struct load_state *s)
+{
+	for (int i = 0; i < s->nr_staged; i++)
+		unlink(s->staged[i].tmp);
 }
 
 static int pin_maps(struct load_state *s)
@@ -368,9 +405,7 @@ static int pin_maps(struct load_state *s)
 
 		path_of(path, sizeof(path), s->cfg->pin_dir, sm->name);
 		if (!sm->pinned) {
-			if (!sm->replace && track_new_path(s, path))
-				return -1;
-			if (pin_replacing(s, sm->fd, path, pin_mode(sm->name)))
+			if (stage_pin(s, sm->fd, path, pin_mode(sm->name)))
 				return -1;
 		} else if (set_owner(s, path, pin_mode(sm->name))) {
 			return -1;
@@ -379,41 +414,50 @@ static int pin_maps(struct load_state *s)
 	return 0;
 }
 
-static int pin_rings(struct load_state *s, int slots_fd)
+static int stage_rings(struct load_state *s)
 {
-	const struct load_config *cfg = s->cfg;
+	char dir[4096], path[4200];
+
+	for (unsigned i = 0; i < s->cfg->nr_slots; i++) {
+		snprintf(dir, sizeof(dir), "%s/" OBSERVE_SLOT_SUBDIR_FMT, s->cfg->pin_dir, i);
+		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
+		if (make_dir(s, dir))
+			return -1;
+		if (s->ring_new[i] ? stage_pin(s, s->ring_fd[i], path, 0660) : set_owner(s, path, 0660))
+			return -1;
+	}
+	return 0;
+}
+
+/* After the renames: the programs write into the pinned rings; slots above
+ * the count that no reader holds are retired (a held one stays until its
+ * reader leaves and observe-load runs again). */
+static void switch_rings(struct load_state *s, int slots_fd)
+{
 	char dir[4096], path[4200];
 
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		__u32 key = i;
 
-		snprintf(dir, sizeof(dir), "%s/" OBSERVE_SLOT_SUBDIR_FMT, cfg->pin_dir, i);
-		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
-		if (i >= cfg->nr_slots) {
-			/* Fewer slots than before: retire the free ones above the count. */
-			bpf_map_delete_elem(slots_fd, &key);
-			if (!access(dir, F_OK) && !slot_busy(cfg->pin_dir, i)) {
-				unlink(path);
-				rmdir(dir);
-			}
+		if (i < s->cfg->nr_slots) {
+			if (bpf_map_update_elem(slots_fd, &key, &s->ring_fd[i], BPF_ANY))
+				report_warn("cannot put the ring of slot %u in place: %s", i,
+					    strerror(errno));
 			continue;
 		}
-		if (make_dir(s, dir))
-			return -1;
-		if (s->ring_new[i]) {
-			if (access(path, F_OK) && track_new_path(s, path))
-				return -1;
-			if (pin_replacing(s, s->ring_fd[i], path, 0660))
-				return -1;
-		} else if (set_owner(s, path, 0660)) {
-			return -1;
+		snprintf(dir, sizeof(dir), "%s/" OBSERVE_SLOT_SUBDIR_FMT, s->cfg->pin_dir, i);
+		if (access(dir, F_OK))
+			continue;
+		if (s->slot_lock[i] < 0) {
+			report_warn("slot %u is in use: it stays until its reader leaves and "
+				    "observe-load runs again", i);
+			continue;
 		}
-		if (bpf_map_update_elem(slots_fd, &key, &s->ring_fd[i], BPF_ANY)) {
-			report_error("cannot put the ring of slot %u in place: %s", i, strerror(errno));
-			return -1;
-		}
+		bpf_map_delete_elem(slots_fd, &key);
+		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
+		unlink(path);
+		rmdir(dir);
 	}
-	return 0;
 }
 
 static bool link_is_current(struct load_state *s, const char *name)
@@ -424,26 +468,33 @@ static bool link_is_current(struct load_state *s, const char *name)
 	return false;
 }
 
-static int pin_links(struct load_state *s)
+static int stage_links(struct load_state *s)
 {
 	char dir[4096], path[4400];
-	struct dirent *de;
-	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s/" OBSERVE_LINKS_SUBDIR, s->cfg->pin_dir);
 	if (make_dir(s, dir))
 		return -1;
 	for (int i = 0; i < s->nr_links; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, s->links[i].pin_name);
-		if (access(path, F_OK) && track_new_path(s, path))
-			return -1;
-		if (pin_replacing(s, bpf_link__fd(s->links[i].link), path, 0600))
+		if (stage_pin(s, bpf_link__fd(s->links[i].link), path, 0600))
 			return -1;
 	}
-	/* Links of programs this version no longer has, or collectors left out. */
+	return 0;
+}
+
+/* After the renames: links of programs this version no longer has, or of
+ * collectors left out, are detached. */
+static void remove_stale_links(struct load_state *s)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/" OBSERVE_LINKS_SUBDIR, s->cfg->pin_dir);
 	d = opendir(dir);
 	if (!d)
-		return 0;
+		return;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || link_is_current(s, de->d_name))
 			continue;
@@ -452,7 +503,6 @@ static int pin_links(struct load_state *s)
 			fprintf(stderr, "observe-load: detached %s\n", de->d_name);
 	}
 	closedir(d);
-	return 0;
 }
 
 static int write_info(struct load_state *s, const struct kernel_features *f)
@@ -483,20 +533,17 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	struct shared_map *slots = find_map(s, "observe_slots");
 
-	if (access(s->cfg->pin_dir, F_OK))
-		s->created_dir = true;
-	if (make_dir(s, s->cfg->pin_dir))
+	if (!slots || make_dir(s, s->cfg->pin_dir) || pin_maps(s) || stage_rings(s) ||
+	    stage_links(s)) {
+		unstage(s);
+		for (int i = s->nr_new_paths - 1; i >= 0; i--)
+			rmdir(s->new_paths[i]);	/* only directories this run made */
 		return -1;
-	if (!slots || pin_maps(s) || pin_rings(s, slots->fd) || write_info(s, f))
-		return -1;
-	return pin_links(s);
-}
-
-static void undo_new_paths(struct load_state *s)
-{
-	for (int i = s->nr_new_paths - 1; i >= 0; i--)
-		if (unlink(s->new_paths[i]) && (errno == EISDIR || errno == EPERM))
-			rmdir(s->new_paths[i]);
+	}
+	rename_staged(s);
+	switch_rings(s, slots->fd);
+	remove_stale_links(s);
+	return write_info(s, f);
 }
 
 static void free_state(struct load_state *s, bool keep_links)
@@ -516,6 +563,13 @@ static void free_state(struct load_state *s, bool keep_links)
 			close(s->ring_fd[i]);
 	for (int i = 0; i < s->nr_new_paths; i++)
 		free(s->new_paths[i]);
+	for (int i = 0; i < s->nr_staged; i++) {
+		free(s->staged[i].tmp);
+		free(s->staged[i].final);
+	}
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
+		if (s->slot_lock[i] >= 0)
+			close(s->slot_lock[i]);
 	free(s->log);
 }
 
@@ -526,7 +580,7 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 	int programs;
 
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
-		s.ring_fd[i] = -1;
+		s.ring_fd[i] = s.slot_lock[i] = -1;
 	s.log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!s.log)
 		return report_error("out of memory"), 1;
@@ -543,12 +597,8 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 	for (int i = 0; i < s.nr_loaded; i++)
 		if (attach_collector(&s, s.loaded[i].c, s.loaded[i].obj))
 			goto out;
-	if (commit(&s, f)) {
-		undo_new_paths(&s);
-		if (s.created_dir)
-			rmdir(cfg->pin_dir);
+	if (commit(&s, f))
 		goto out;
-	}
 	ok = true;
 	programs = s.nr_links;
 	printf("observe-load: loaded %d programs (", programs);

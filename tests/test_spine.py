@@ -285,6 +285,27 @@ def loader_rerun_keeps_counters_filters_and_one_set_of_links(env):
 
 
 @test
+def a_reload_that_fails_to_pin_leaves_the_running_load_as_it_was(env):
+    def link_programs():
+        links = os.path.join(env.pin_dir, "links")
+        return {name: run(["bpftool", "link", "show", "pinned", os.path.join(links, name)]).stdout
+                for name in sorted(os.listdir(links))}
+    before, links = link_programs(), link_count()
+    blocker = os.path.join(env.pin_dir, "links", "tmp-process-sched_fork")
+    os.mkdir(blocker)           # bpffs cannot pin over a directory: the commit fails midway
+    try:
+        res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--group", GROUP], check_rc=False)
+    finally:
+        os.rmdir(blocker)
+    check(res.returncode == 1 and b"cannot pin" in res.stderr, f"failed reload: {res.stderr!r}")
+    check_eq(before, link_programs(), "links and their programs after a failed reload")
+    check_eq(links, link_count(), "attached links after a failed reload")
+    leftovers = [f for _, _, files in os.walk(env.pin_dir) for f in files if f.startswith("tmp-")]
+    check_eq([], leftovers, "temporary pins left")
+    env.stats()                 # readers still work
+
+
+@test
 def dropped_events_are_counted_and_reported_as_gaps(env):
     env.load("--ring-size", "8K")     # every slot is free: the rings shrink
     reader = env.reader("-t", "exec", "-c", "true").wait_ready()
