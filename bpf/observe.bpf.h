@@ -14,9 +14,6 @@
 #include <bpf/bpf_core_read.h>
 #include "observe.h"
 
-/* Set by the loader through the skeleton's rodata. */
-const volatile __u32 observe_nr_slots = OBSERVE_DEFAULT_SLOTS;
-
 /* Room to build one event; larger than any record so that variable-offset
  * writes up to a field's limit stay inside it for the verifier. */
 #define OBSERVE_SCRATCH_SIZE (2 * OBSERVE_MAX_EVENT_SIZE)
@@ -76,10 +73,11 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, observe_slot_active_t);
-} observe_slot_active SEC(".maps");
+	__type(value, struct observe_readers);
+} observe_readers SEC(".maps");
 
 /* The rings themselves are created and pinned one by one by the loader. */
 struct observe_ring {
@@ -129,25 +127,14 @@ struct observe_event_ctx {
 	struct observe_event_header *hdr;	/* in per-CPU scratch */
 };
 
-/*
- * Slot loops are unrolled over the constant cap: a loop counter that is also
- * the lookup key lives on the stack, where the verifier loses its bound.
- * observe_nr_slots is frozen rodata, so iterations past it are dead code.
- */
-static __always_inline bool observe_any_reader(void)
+/* Bit N set: slot N has a reader. 0 when nobody reads. */
+static __always_inline __u64 observe_reader_mask(void)
 {
-#pragma unroll
-	for (__u32 i = 0; i < OBSERVE_MAX_SLOTS; i++) {
-		observe_slot_active_t *active;
-		__u32 key = i;
+	struct observe_readers *readers;
+	__u32 zero = 0;
 
-		if (i >= observe_nr_slots)
-			break;
-		active = bpf_map_lookup_elem(&observe_slot_active, &key);
-		if (active && *active)
-			return true;
-	}
-	return false;
+	readers = bpf_map_lookup_elem(&observe_readers, &zero);
+	return readers ? readers->mask : 0;
 }
 
 static __always_inline const struct observe_filter *observe_global_filter(void)
@@ -204,7 +191,7 @@ observe_event_begin(struct observe_event_ctx *ev, __u32 type)
 	/* Nobody reads: not even a counter is touched. Between sparse events
 	 * its per-CPU line is cold, and the miss alone costs about as much as
 	 * running an empty program (bench/run.sh). */
-	if (!observe_any_reader())
+	if (!observe_reader_mask())
 		return NULL;
 	ev->stats = bpf_map_lookup_elem(&observe_stats, &type);
 	if (!ev->stats)
@@ -270,6 +257,7 @@ static __always_inline void observe_event_submit(struct observe_event_ctx *ev, _
 {
 	struct observe_event_header *h = ev->hdr;
 	struct observe_sequence *seq;
+	__u64 readers;
 	__u32 zero = 0;
 
 	if (size < sizeof(*h) || size > OBSERVE_MAX_EVENT_SIZE)
@@ -283,19 +271,18 @@ static __always_inline void observe_event_submit(struct observe_event_ctx *ev, _
 	if (h->flags & OBSERVE_F_INCOMPLETE)
 		ev->stats->incomplete++;
 
+	readers = observe_reader_mask();
+	/* Unrolled over the constant cap: a counter that is also a lookup key
+	 * lives on the stack, where the verifier loses its bound. */
 #pragma unroll
 	for (__u32 i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		__u64 flags = BPF_RB_NO_WAKEUP, avail;
-		observe_slot_active_t *active;
 		struct observe_slot_cfg *cfg;
 		struct observe_slot_stats *st;
 		__u32 key = i;
 		void *ring;
 
-		if (i >= observe_nr_slots)
-			break;
-		active = bpf_map_lookup_elem(&observe_slot_active, &key);
-		if (!active || !*active)
+		if (!(readers & (1ULL << i)))
 			continue;
 		cfg = bpf_map_lookup_elem(&observe_slot_cfg, &key);
 		if (!cfg)

@@ -65,11 +65,10 @@ struct observe_event_header {
 
 /*
  * Ring slots: each reader owns one slot (a ring buffer, this config and its
- * flag in observe_slot_active); the kernel writes an event into every active
- * slot whose filter matches it. A reader claims a slot by flock()ing its
+ * bit in observe_readers); the kernel writes an event into every active slot
+ * whose filter matches it. A reader claims a slot by flock()ing its
  * directory, so the kernel frees the claim when the reader dies, even by
- * SIGKILL. The flags have a map of their own, dense in one cache line, since
- * every event of every collector reads them while most slots are idle.
+ * SIGKILL.
  */
 #define OBSERVE_SLOT_MATCH_PID (1u << 0)
 #define OBSERVE_SLOT_MATCH_UID (1u << 1)
@@ -89,9 +88,15 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 	char comm[OBSERVE_COMM_LEN];
 };
 
-/* Value of observe_slot_active, array keyed by slot: 1 while a reader
- * consumes the slot's ring. Each reader writes only its own entry. */
-typedef __u32 observe_slot_active_t;
+/*
+ * observe_readers, one entry, mmapable: bit N is set while a reader consumes
+ * slot N's ring. Every event of every collector reads it first, so it is one
+ * word on one cache line; readers set and clear their bit with atomic
+ * or/and on the mapped page, never by rewriting the value.
+ */
+struct observe_readers {
+	__u64 mask;
+};
 
 /* Global filters, applied before any slot. */
 enum observe_filter_mode {

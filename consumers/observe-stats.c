@@ -67,7 +67,7 @@ _Static_assert(sizeof(slot_fields) / sizeof(slot_fields[0]) == NR_SLOT_FIELDS, "
 struct pins {
 	const char *dir;
 	struct observe_info info;
-	int stats_fd, slot_stats_fd, slot_cfg_fd, slot_active_fd;
+	int stats_fd, slot_stats_fd, slot_cfg_fd, readers_fd;
 };
 
 struct options {
@@ -187,7 +187,7 @@ static int show(const struct pins *p, const struct options *o, struct json_write
 	}
 	for (unsigned s = 0; s < p->info.nr_slots; s++) {
 		struct observe_slot_cfg cfg;
-		enum slot_state state = slot_state_of(p->dir, s, p->slot_cfg_fd, p->slot_active_fd, &cfg);
+		enum slot_state state = slot_state_of(p->dir, s, p->slot_cfg_fd, p->readers_fd, &cfg);
 
 		if (read_counters(p->slot_stats_fd, s, NR_SLOT_FIELDS, &c))
 			goto out;
@@ -270,7 +270,7 @@ static int dump(const struct pins *p, struct json_writer *w)
 		bpf_map_lookup_elem(p->slot_cfg_fd, &key, &cfg);
 		json_object_begin(w);
 		json_kv_u64(w, "slot", s);
-		json_kv_bool(w, "active", slot_is_active(p->slot_active_fd, s));
+		json_kv_bool(w, "active", slot_is_active(p->readers_fd, s));
 		json_kv_u64(w, "owner_pid", cfg.owner_pid);
 		json_kv_u64(w, "generation", cfg.generation);
 		json_kv_u64(w, "types", cfg.types);
@@ -325,7 +325,7 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 int main(int argc, char **argv)
 {
 	struct pins p = { .stats_fd = -1, .slot_stats_fd = -1, .slot_cfg_fd = -1,
-			  .slot_active_fd = -1 };
+			  .readers_fd = -1 };
 	const char *pin_dir = NULL;
 	struct json_writer w;
 	struct options o;
@@ -341,9 +341,8 @@ int main(int argc, char **argv)
 	p.stats_fd = pins_open_map(p.dir, "observe_stats", PIN_READ);
 	p.slot_stats_fd = p.stats_fd < 0 ? -1 : pins_open_map(p.dir, "observe_slot_stats", PIN_READ);
 	p.slot_cfg_fd = p.slot_stats_fd < 0 ? -1 : pins_open_map(p.dir, "observe_slot_cfg", PIN_READ);
-	p.slot_active_fd = p.slot_cfg_fd < 0 ? -1 :
-			   pins_open_map(p.dir, "observe_slot_active", PIN_READ);
-	if (p.slot_active_fd < 0)
+	p.readers_fd = p.slot_cfg_fd < 0 ? -1 : pins_open_map(p.dir, "observe_readers", PIN_READ);
+	if (p.readers_fd < 0)
 		goto out;
 
 	json_init(&w);
@@ -377,7 +376,7 @@ out:
 		close(p.slot_stats_fd);
 	if (p.slot_cfg_fd >= 0)
 		close(p.slot_cfg_fd);
-	if (p.slot_active_fd >= 0)
-		close(p.slot_active_fd);
+	if (p.readers_fd >= 0)
+		close(p.readers_fd);
 	return err;
 }

@@ -3,7 +3,7 @@
  * The pin layout under the pin directory (default /sys/fs/bpf/observe), and
  * opening pins with errors that say what to do:
  *   links/<collector>-<program>   0600  attached programs (root only)
- *   observe_filter*, observe_slot_cfg, observe_slot_active  0660  changed by consumers
+ *   observe_filter*, observe_slot_cfg, observe_readers  0660  changed by consumers
  *   observe_stats, observe_slot_stats, observe_info, observe_sequence  0640
  *   observe_slots                 0600  outer array of the rings
  *   slot<N>/ring                  0660  ring of slot N; slot<N>/ is flock()ed by its reader

@@ -68,28 +68,25 @@ static int write_cfg(int cfg_fd, unsigned index, const struct observe_slot_cfg *
 	return 0;
 }
 
-static int set_active(int active_fd, unsigned index, bool on)
+/* Other readers change their own bits at the same time: atomic or/and on
+ * the mapped word, never a rewrite of the whole value. */
+static void set_active(__u64 *readers, unsigned index, bool on)
 {
-	observe_slot_active_t value = on;
-	__u32 key = index;
-
-	if (bpf_map_update_elem(active_fd, &key, &value, BPF_ANY)) {
-		report_error("cannot %s slot %u: %s", on ? "activate" : "deactivate", index,
-			     strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (on)
+		__atomic_fetch_or(readers, 1ULL << index, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(readers, ~(1ULL << index), __ATOMIC_SEQ_CST);
 }
 
-bool slot_is_active(int active_fd, unsigned index)
+bool slot_is_active(int readers_fd, unsigned index)
 {
-	observe_slot_active_t value = 0;
-	__u32 key = index;
+	struct observe_readers value = {};
+	__u32 zero = 0;
 
-	return !bpf_map_lookup_elem(active_fd, &key, &value) && value;
+	return !bpf_map_lookup_elem(readers_fd, &zero, &value) && (value.mask & (1ULL << index));
 }
 
-enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int active_fd,
+enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int readers_fd,
 			      struct observe_slot_cfg *cfg)
 {
 	enum slot_state state;
@@ -105,32 +102,33 @@ enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int a
 	if (flock(fd, LOCK_SH | LOCK_NB))
 		state = SLOT_IN_USE;
 	else
-		state = slot_is_active(active_fd, index) ? SLOT_STALE : SLOT_FREE;
+		state = slot_is_active(readers_fd, index) ? SLOT_STALE : SLOT_FREE;
 	close(fd);
 	return state;
 }
 
 /* Deactivates slots marked active whose reader died without releasing them. */
-static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, int active_fd)
+static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, __u64 *readers)
 {
-	for (unsigned i = 0; i < nr_slots; i++) {
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		int fd;
 
-		if (i == mine || !slot_is_active(active_fd, i))
+		if (i == mine || !(__atomic_load_n(readers, __ATOMIC_ACQUIRE) & (1ULL << i)))
 			continue;
 		fd = open_slot_dir(dir, i);
-		if (fd < 0)
-			continue;
-		if (!flock(fd, LOCK_EX | LOCK_NB))
-			set_active(active_fd, i, false);
-		close(fd);
+		if (fd < 0 || !flock(fd, LOCK_EX | LOCK_NB))
+			set_active(readers, i, false);	/* no reader, or no slot any more */
+		if (fd >= 0)
+			close(fd);
 	}
+	(void)nr_slots;
 }
 
 static void init_slot(struct slot *slot)
 {
 	slot->index = 0;
-	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->active_fd = slot->stats_fd = -1;
+	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->readers_fd = slot->stats_fd = -1;
+	slot->readers = NULL;
 }
 
 static __u32 map_id(int fd)
@@ -165,7 +163,7 @@ bool slot_still_current(const char *dir, const struct slot *slot)
 
 	snprintf(ring, sizeof(ring), OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING, slot->index);
 	return pin_is(dir, ring, slot->ring_fd) &&
-	       pin_is(dir, "observe_slot_active", slot->active_fd) &&
+	       pin_is(dir, "observe_readers", slot->readers_fd) &&
 	       pin_is(dir, "observe_slot_cfg", slot->cfg_fd);
 }
 
@@ -198,9 +196,16 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	slot->cfg_fd = pins_open_map(dir, "observe_slot_cfg", PIN_WRITE);
 	if (slot->cfg_fd < 0)
 		goto fail;
-	slot->active_fd = pins_open_map(dir, "observe_slot_active", PIN_WRITE);
-	if (slot->active_fd < 0)
+	slot->readers_fd = pins_open_map(dir, "observe_readers", PIN_WRITE);
+	if (slot->readers_fd < 0)
 		goto fail;
+	slot->readers = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+			     slot->readers_fd, 0);
+	if (slot->readers == MAP_FAILED) {
+		slot->readers = NULL;
+		report_error("cannot map %s/observe_readers: %s", dir, strerror(errno));
+		goto fail;
+	}
 	slot->stats_fd = pins_open_map(dir, "observe_slot_stats", PIN_READ);
 	if (slot->stats_fd < 0)
 		goto fail;
@@ -225,8 +230,7 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	slot->ring_fd = open_slot_ring(dir, i);
 	if (slot->ring_fd < 0)
 		goto fail;
-	if (set_active(slot->active_fd, i, false))	/* quiet while the ring is emptied */
-		goto fail;
+	set_active(slot->readers, i, false);	/* quiet while the ring is emptied */
 	err = slot_reset_ring(slot->ring_fd);
 	if (err) {
 		report_error("cannot map the ring of slot %u: %s", i, strerror(-err));
@@ -251,9 +255,10 @@ int slot_claim(const char *dir, const struct observe_info *info,
 		cfg.wakeup_bytes = (bpf_obj_get_info_by_fd(slot->ring_fd, &ring, &len) ?
 				    info->ring_size : ring.max_entries) / 4;
 	}
-	if (write_cfg(slot->cfg_fd, i, &cfg) || set_active(slot->active_fd, i, true))
+	if (write_cfg(slot->cfg_fd, i, &cfg))
 		goto fail;
-	sweep_stale(dir, info->nr_slots, i, slot->active_fd);
+	set_active(slot->readers, i, true);
+	sweep_stale(dir, info->nr_slots, i, slot->readers);
 	return 0;
 fail:
 	slot_release(slot);
@@ -263,10 +268,12 @@ fail:
 void slot_release(struct slot *slot)
 {
 	/* Only the holder of the lock deactivates: it is the slot's owner. */
-	if (slot->dir_fd >= 0 && slot->active_fd >= 0)
-		set_active(slot->active_fd, slot->index, false);
-	if (slot->active_fd >= 0)
-		close(slot->active_fd);
+	if (slot->dir_fd >= 0 && slot->readers)
+		set_active(slot->readers, slot->index, false);
+	if (slot->readers)
+		munmap(slot->readers, sysconf(_SC_PAGESIZE));
+	if (slot->readers_fd >= 0)
+		close(slot->readers_fd);
 	if (slot->ring_fd >= 0)
 		close(slot->ring_fd);
 	if (slot->stats_fd >= 0)

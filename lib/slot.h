@@ -25,7 +25,8 @@ struct slot {
 	int dir_fd;		/* holds the flock */
 	int ring_fd;
 	int cfg_fd;		/* observe_slot_cfg */
-	int active_fd;		/* observe_slot_active */
+	int readers_fd;		/* observe_readers */
+	__u64 *readers;		/* its value, mapped: the bit mask of active slots */
 	int stats_fd;		/* observe_slot_stats */
 };
 
@@ -54,11 +55,11 @@ bool slot_still_current(const char *dir, const struct slot *slot);
 /* Deactivates the slot and gives it up. Safe to call twice. */
 void slot_release(struct slot *slot);
 
-/* Whether slot 'index' is marked active in observe_slot_active (open as active_fd). */
-bool slot_is_active(int active_fd, unsigned index);
+/* Whether slot 'index' has its bit in observe_readers (open as readers_fd). */
+bool slot_is_active(int readers_fd, unsigned index);
 
 /* The state of slot 'index', and its config (cfg_fd: observe_slot_cfg). */
-enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int active_fd,
+enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int readers_fd,
 			      struct observe_slot_cfg *cfg);
 
 /* Moves the ring's consumer position to its producer position: the ring is empty. */

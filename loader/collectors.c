@@ -16,7 +16,6 @@ static void process_configure(void *skel, const struct load_config *cfg)
 {
 	struct process_bpf *s = skel;
 
-	s->rodata->observe_nr_slots = cfg->nr_slots;
 	s->rodata->argv_max = cfg->argv_max;
 	/* Failed execs are read from the syscall's saved registers (5.15+). */
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) != 1) {

@@ -21,7 +21,7 @@ static const struct {
 	{ "observe_filter_uids", 0660 },
 	{ "observe_filter_cgroups", 0660 },
 	{ "observe_slot_cfg", 0660 },
-	{ "observe_slot_active", 0660 },
+	{ "observe_readers", 0660 },
 	/* read by consumers, written by the kernel or the loader */
 	{ "observe_stats", 0640 },
 	{ "observe_slot_stats", 0640 },

@@ -55,7 +55,7 @@ def pins_belong_to_the_group_with_modes_by_purpose(env):
     expected = {
         "": 0o750, "links": 0o750, "slot0": 0o750, "slot0/ring": 0o660,
         "observe_filter": 0o660, "observe_filter_pids": 0o660, "observe_slot_cfg": 0o660,
-        "observe_slot_active": 0o660,
+        "observe_readers": 0o660,
         "observe_stats": 0o640, "observe_slot_stats": 0o640, "observe_info": 0o640,
         "observe_slots": 0o600,
     }
