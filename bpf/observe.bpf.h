@@ -219,8 +219,12 @@ observe_event_begin(struct observe_event_ctx *ev, __u32 type)
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
 	h->cpu = bpf_get_smp_processor_id();
-	if (bpf_get_current_comm(h->comm, sizeof(h->comm)))
-		h->comm[0] = 0;
+	/* Before 6.2 (strscpy, not strscpy_pad) the helper leaves the bytes
+	 * after the NUL as they were: the scratch's last event. Comm filters
+	 * compare all 16 bytes. */
+	*(__u64 *)&h->comm[0] = 0;
+	*(__u64 *)&h->comm[8] = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
 
 	if (f && !observe_identity_passes(f, h)) {
 		ev->stats->filtered++;
