@@ -3,6 +3,9 @@
 #   make run        install what is missing, build, load, stream events (root)
 #   make test       install what is missing, build, run every test (root)
 #   make bench      run the benchmarks in bench/
+#   make vmtest     run the tests on another kernel under qemu (KERNEL=linux-image-...-amd64,
+#                   default Debian 12's 6.1)
+#   make bpf-arm64  build the BPF objects for arm64 as well
 #   make V=1        show full commands
 
 BUILD   ?= build
@@ -26,11 +29,17 @@ CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
            -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
 LDLIBS  += -lbpf -lelf -lz -lcap
 
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-              -Ivmlinux -Ibpf
+BPF_CFLAGS_ANY_ARCH := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ivmlinux -Ibpf
+BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
+
+# The test command also boots this kernel under qemu (scripts/vmtest.sh);
+# empty: Debian 12's, whatever linux-image-amd64 depends on.
+KERNEL ?=
+VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 
 COLLECTORS := process
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
+ARM64_OBJS := $(patsubst %,$(BUILD)/arm64/%.bpf.o,$(COLLECTORS))
 SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -51,18 +60,25 @@ LIB_HEADERS := $(wildcard lib/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test deps bench vmlinux install clean
+.PHONY: all run test deps vmtest-deps bench vmlinux vmtest bpf-arm64 install clean
 
 TEST_HELPERS := $(BUILD)/test-pin-open
 
 all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS)
 
-$(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers:
+$(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers $(BUILD)/arm64:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# CO-RE objects for another architecture: built, not loaded here.
+$(BUILD)/arm64/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/arm64/vmlinux.h | $(BUILD)/arm64
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_arm64 -c $< -o $@
+
+bpf-arm64: $(ARM64_OBJS)
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -105,12 +121,21 @@ run: deps all
 	$(BUILD)/observe-load
 	$(BUILD)/observe-events
 
-# Every test: unit tests, then the real kernel as a non-root group member.
-test: deps all
-	python3 tests/run.py --build $(BUILD)
+# Every test: unit tests, then the real kernel as a non-root group member;
+# then that the arm64 objects build, and the whole suite again on $(KERNEL)
+# under qemu. One summary line counts all of it.
+test: deps vmtest-deps all
+	python3 tests/run.py --build $(BUILD) --arm64 --vm "$(KERNEL)"
+
+# The suite on $(KERNEL) alone.
+vmtest: deps vmtest-deps all
+	scripts/vmtest.sh $(if $(KERNEL),-k $(KERNEL)) -- python3 tests/run.py --build $(BUILD)
 
 deps:
 	$(Q)scripts/install-deps.sh
+
+vmtest-deps:
+	$(Q)scripts/install-deps.sh $(VMTEST_DEPS)
 
 bench: deps all
 	bench/run.sh $(BUILD)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Runs every test of observe: the C unit tests, then the integration tests on
 the real kernel. Needs root (to load; the consumers run as a test user).
-Ends with the line 'N passed, N failed'."""
+With --arm64, also checks that the BPF objects build for arm64; with --vm,
+also runs this whole suite on another kernel under qemu (scripts/vmtest.sh)
+and counts its results. Ends with the line 'N passed, N failed'."""
 import argparse
 import os
 import re
@@ -31,17 +33,79 @@ def run_unit_tests(build):
     return int(summary.group(1)), int(summary.group(2)) + (1 if res.returncode and not int(summary.group(2)) else 0)
 
 
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def build_arm64_objects():
+    """The CO-RE objects still compile for arm64 (built here, not loaded)."""
+    res = subprocess.run(["make", "-s", "-C", TOP, "bpf-arm64"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    if res.returncode:
+        print("FAIL bpf_objects_build_for_arm64:\n" + res.stdout.decode(errors="replace"))
+        return 0, 1
+    print("PASS bpf_objects_build_for_arm64")
+    return 1, 0
+
+
+def run_on_other_kernel(build, kernel, only):
+    """This suite again in a qemu guest; its lines are shown prefixed by its
+    kernel, and its summary line is added to ours."""
+    cmd = [os.path.join(TOP, "scripts", "vmtest.sh")]
+    if kernel:
+        cmd += ["-k", kernel]
+    cmd += ["--", "python3", os.path.join("tests", "run.py"), "--build", os.path.relpath(build, TOP)]
+    if only:
+        cmd += ["-k", only]
+    label = kernel or "Debian 12's kernel"
+    print(f"  running the suite on {label} under qemu", flush=True)
+    proc = subprocess.Popen(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    summary = None
+    for raw in proc.stdout:
+        line = raw.decode(errors="replace").rstrip("\n")
+        m = SUMMARY.match(line)
+        if m:
+            summary = (int(m.group(1)), int(m.group(2)))
+        print(f"  [vm] {line}", flush=True)
+    rc = proc.wait()
+    if summary is None:
+        print(f"FAIL suite_on_other_kernel: no result from the guest (vmtest exit {rc})")
+        return 0, 1
+    if rc and not summary[1]:
+        print(f"FAIL suite_on_other_kernel: exit {rc} with no failed test")
+        return summary[0], 1
+    return summary
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", default="build")
     parser.add_argument("-k", dest="only", help="run only integration tests whose name contains this")
+    parser.add_argument("--arm64", action="store_true", help="also build the BPF objects for arm64")
+    parser.add_argument("--vm", metavar="PACKAGE", nargs="?", const="",
+                        help="also run the suite on this kernel package under qemu "
+                             "(empty: Debian 12's)")
     args = parser.parse_args()
 
+    passed, failed = run_host_suite(args)
+    extras = []
+    if args.arm64:
+        extras.append(build_arm64_objects)
+    if args.vm is not None:
+        extras.append(lambda: run_on_other_kernel(args.build, args.vm, args.only))
+    for extra in extras:
+        p, f = extra()
+        passed += p
+        failed += f
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run_host_suite(args):
     passed, failed = run_unit_tests(args.build)
     if os.geteuid() != 0:
         print("FAIL integration: the integration tests load BPF programs and need root")
-        print(f"{passed} passed, {failed + 1} failed")
-        return 1
+        return passed, failed + 1
 
     env = Environment(args.build)
     start = time.monotonic()
@@ -69,9 +133,8 @@ def main():
         print(f"FAIL setup: {e}")
     finally:
         env.cleanup()
-    print(f"  integration tests took {time.monotonic() - start:.1f}s")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"  integration tests on {os.uname().release} took {time.monotonic() - start:.1f}s")
+    return passed, failed
 
 
 if __name__ == "__main__":
