@@ -12,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "observe.h"
 
 /* Room to build one event; larger than any record so that variable-offset
@@ -120,6 +121,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct observe_info);
 } observe_info SEC(".maps");
+
+/* The registers the current task entered its syscall with: an exit
+ * tracepoint reads the syscall's arguments there (PT_REGS_PARM*_CORE_SYSCALL)
+ * instead of saving them at entry. Needs bpf_task_pt_regs (5.15); the loader
+ * leaves such programs out where it is missing. */
+static __always_inline struct pt_regs *observe_syscall_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
 
 /* The state of one event on its way out. */
 struct observe_event_ctx {

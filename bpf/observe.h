@@ -38,6 +38,7 @@ enum observe_event_type {
 	OBSERVE_EV_EXEC = 1,
 	OBSERVE_EV_FORK = 2,
 	OBSERVE_EV_EXIT = 3,
+	OBSERVE_EV_OPEN = 4,
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -163,6 +164,7 @@ struct observe_info {		/* observe_info, one entry */
 
 enum observe_collector {
 	OBSERVE_COLLECTOR_PROCESS = 0,
+	OBSERVE_COLLECTOR_FILES = 1,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

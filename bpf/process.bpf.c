@@ -15,7 +15,6 @@
  * whose layout differs between kernels (sched_process_exit changed in 6.x).
  */
 #include "observe.bpf.h"
-#include <bpf/bpf_tracing.h>
 #include "process.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -106,7 +105,7 @@ static __always_inline int report_failed_exec(long ret, int filename_arg)
 
 	/* A failed exec returns to the unchanged process: the registers it
 	 * entered the syscall with still hold its arguments. */
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = observe_syscall_regs();
 	if (filename_arg == 1) {
 		filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
 		argv = (const char *const *)PT_REGS_PARM2_CORE_SYSCALL(regs);

@@ -29,7 +29,7 @@ static const char usage[] =
 "  deny SET VALUE...          events whose SET value is listed are dropped\n"
 "  remove SET VALUE...        take values out of a set\n"
 "  clear [SET|types|all]      switch a filter off and empty it (default all)\n"
-"  enable TYPES               switch event types on (exec,fork,exit, process, all)\n"
+"  enable TYPES               switch event types on (exec,fork,exit,open; process,files; all)\n"
 "  disable TYPES              switch event types off\n"
 "  follow on|off              allowed pids pass their allowance to new children\n"
 "SET is pid, comm, uid (name or number) or cgroup (cgroup v2 path or id).\n"

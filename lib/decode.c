@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "decode.h"
+#include "decoders.h"
 #include "events.h"
-#include "process.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,11 +44,20 @@ const char *errno_name(int err, char *buf, size_t len)
 	return buf;
 }
 
-static size_t strnlen_bytes(const char *s, size_t max)
+size_t strnlen_bytes(const char *s, size_t max)
 {
 	const char *nul = memchr(s, 0, max);
 
 	return nul ? (size_t)(nul - s) : max;
+}
+
+void json_kv_result(struct json_writer *w, const char *key, long long ret)
+{
+	char buf[16];
+
+	json_kv_i64(w, key, ret);
+	if (ret < 0 && ret > -4096)
+		json_kv_cstr(w, "error", errno_name(-ret, buf, sizeof(buf)));
 }
 
 static void header_json(struct json_writer *w, const struct observe_event_header *h,
@@ -71,86 +80,24 @@ static void header_json(struct json_writer *w, const struct observe_event_header
 	json_kv_u64(w, "cgroup_id", h->cgroup_id);
 }
 
-/* argv bytes are NUL-terminated strings; a cut last one has no NUL. */
-static void argv_json(struct json_writer *w, const char *argv, size_t len)
-{
-	size_t i = 0;
-
-	json_key(w, "argv");
-	json_array_begin(w);
-	while (i < len) {
-		size_t n = strnlen_bytes(argv + i, len - i);
-
-		json_string(w, argv + i, n);
-		i += n + 1;
-	}
-	json_array_end(w);
-}
-
-static int exec_json(struct json_writer *w, const struct observe_exec_event *e, size_t size)
-{
-	const char *argv = e->data, *filename = e->data + e->argv_len;
-	char buf[16];
-
-	if (sizeof(*e) + e->argv_len + e->filename_len > size)
-		return -EINVAL;
-	json_kv_str(w, "filename", filename, strnlen_bytes(filename, e->filename_len));
-	argv_json(w, argv, e->argv_len);
-	json_kv_u64(w, "argc", e->argc);
-	json_kv_i64(w, "ret", e->retval);
-	if (e->retval < 0)
-		json_kv_cstr(w, "error", errno_name(-e->retval, buf, sizeof(buf)));
-	return 0;
-}
-
-static void exit_json(struct json_writer *w, const struct observe_exit_event *e)
-{
-	unsigned sig = e->exit_status & 0x7f;
-
-	json_kv_u64(w, "exit_code", (e->exit_status >> 8) & 0xff);
-	json_kv_u64(w, "signal", sig);
-	if (sig) {
-		const char *abbrev = sigabbrev_np(sig);
-		char name[24];
-
-		snprintf(name, sizeof(name), "SIG%s", abbrev ? abbrev : "?");
-		json_kv_cstr(w, "signal_name", name);
-	}
-	json_kv_bool(w, "core_dumped", e->exit_status & 0x80);
-	json_kv_u64(w, "lifetime_ns", e->lifetime_ns);
-}
-
-static const size_t min_size[OBSERVE_EV_COUNT] = {
-	[OBSERVE_EV_EXEC] = sizeof(struct observe_exec_event),
-	[OBSERVE_EV_FORK] = sizeof(struct observe_fork_event),
-	[OBSERVE_EV_EXIT] = sizeof(struct observe_exit_event),
-};
-
 int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 		      const struct event_clock *clock)
 {
 	const struct observe_event_header *h = rec;
 	/* Where the writer was, to leave it so if the record is rejected. */
 	struct json_writer saved = *w;
-	int err = 0;
+	const struct event_kind *kind;
+	int err;
 
-	if (len < sizeof(*h) || h->size > len || h->type >= OBSERVE_EV_COUNT ||
-	    !min_size[h->type] || h->size < min_size[h->type])
+	if (len < sizeof(*h) || h->size > len)
+		return -EINVAL;
+	kind = event_kind_of(h->type);
+	if (!kind || h->size < kind->min_size)
 		return -EINVAL;
 
 	json_object_begin(w);
 	header_json(w, h, clock);
-	switch (h->type) {
-	case OBSERVE_EV_EXEC:
-		err = exec_json(w, rec, h->size);
-		break;
-	case OBSERVE_EV_FORK:
-		json_kv_u64(w, "child_pid", ((const struct observe_fork_event *)rec)->child_pid);
-		break;
-	case OBSERVE_EV_EXIT:
-		exit_json(w, rec);
-		break;
-	}
+	err = kind->decode(w, rec, h->size);
 	if (h->flags & OBSERVE_F_TRUNCATED)
 		json_kv_bool(w, "truncated", true);
 	if (h->flags & OBSERVE_F_INCOMPLETE)

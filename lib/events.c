@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "events.h"
+#include "files.h"
+#include "process.h"
 
 #include <string.h>
 
-static const struct {
-	const char *name;
-	unsigned collector;
-} types[OBSERVE_EV_COUNT] = {
-	[OBSERVE_EV_EXEC] = { "exec", OBSERVE_COLLECTOR_PROCESS },
-	[OBSERVE_EV_FORK] = { "fork", OBSERVE_COLLECTOR_PROCESS },
-	[OBSERVE_EV_EXIT] = { "exit", OBSERVE_COLLECTOR_PROCESS },
+/* Every event type: a collector adds its lines here and its decoder file. */
+static const struct event_kind types[OBSERVE_EV_COUNT] = {
+	[OBSERVE_EV_EXEC] = { "exec", OBSERVE_COLLECTOR_PROCESS,
+			      sizeof(struct observe_exec_event), decode_exec },
+	[OBSERVE_EV_FORK] = { "fork", OBSERVE_COLLECTOR_PROCESS,
+			      sizeof(struct observe_fork_event), decode_fork },
+	[OBSERVE_EV_EXIT] = { "exit", OBSERVE_COLLECTOR_PROCESS,
+			      sizeof(struct observe_exit_event), decode_exit },
+	[OBSERVE_EV_OPEN] = { "open", OBSERVE_COLLECTOR_FILES,
+			      sizeof(struct observe_open_event), decode_open },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_PROCESS] = "process",
+	[OBSERVE_COLLECTOR_FILES] = "files",
 };
+
+const struct event_kind *event_kind_of(unsigned type)
+{
+	return type < OBSERVE_EV_COUNT && types[type].name ? &types[type] : NULL;
+}
 
 const char *event_type_name(unsigned type)
 {

@@ -3,8 +3,21 @@
 #ifndef OBSERVE_EVENTS_H
 #define OBSERVE_EVENTS_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "decoders.h"
 #include "observe.h"
+
+/* What user space knows of one event type. */
+struct event_kind {
+	const char *name;		/* as users type it: "exec" */
+	unsigned collector;		/* enum observe_collector */
+	size_t min_size;		/* of a record of this type */
+	event_decoder decode;		/* its own fields, as JSON */
+};
+
+/* NULL for a type that does not exist. */
+const struct event_kind *event_kind_of(unsigned type);
 
 /* "exec", ...; NULL for a type that does not exist. */
 const char *event_type_name(unsigned type);

@@ -1,15 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "collectors.h"
 #include "report.h"
+#include "files.skel.h"
 #include "process.skel.h"
 
-static void *process_open(struct bpf_object **obj, const struct bpf_object_open_opts *opts)
-{
-	struct process_bpf *skel = process_bpf__open_opts(opts);
+/* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
+#define SKELETON_GLUE(name)								\
+	static void *name##_open(struct bpf_object **obj,				\
+				 const struct bpf_object_open_opts *opts)		\
+	{										\
+		struct name##_bpf *skel = name##_bpf__open_opts(opts);			\
+											\
+		if (skel)								\
+			*obj = skel->obj;						\
+		return skel;								\
+	}										\
+	static void name##_destroy(void *skel)						\
+	{										\
+		name##_bpf__destroy(skel);						\
+	}
 
-	if (skel)
-		*obj = skel->obj;
-	return skel;
+SKELETON_GLUE(process)
+SKELETON_GLUE(files)
+
+/* Syscall exit programs read the arguments from the saved registers (5.15+). */
+static bool can_read_syscall_args(const char *lost)
+{
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) == 1)
+		return true;
+	report_warn("this kernel has no bpf_task_pt_regs for tracepoints: %s", lost);
+	return false;
 }
 
 static void process_configure(void *skel, const struct load_config *cfg)
@@ -17,22 +37,25 @@ static void process_configure(void *skel, const struct load_config *cfg)
 	struct process_bpf *s = skel;
 
 	s->rodata->argv_max = cfg->argv_max;
-	/* Failed execs are read from the syscall's saved registers (5.15+). */
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) != 1) {
+	if (!can_read_syscall_args("failed execs will not be reported")) {
 		bpf_program__set_autoload(s->progs.execve_exit, false);
 		bpf_program__set_autoload(s->progs.execveat_exit, false);
-		report_warn("this kernel has no bpf_task_pt_regs for tracepoints: "
-			    "failed execs will not be reported");
 	}
 }
 
-static void process_destroy(void *skel)
+static void files_configure(void *skel, const struct load_config *cfg)
 {
-	process_bpf__destroy(skel);
+	struct files_bpf *s = skel;
+
+	if (!can_read_syscall_args("file opens will not be reported")) {
+		bpf_program__set_autoload(s->progs.openat_exit, false);
+		bpf_program__set_autoload(s->progs.openat2_exit, false);
+	}
 }
 
 const struct collector collectors[] = {
 	{ "process", OBSERVE_COLLECTOR_PROCESS, process_open, process_configure, process_destroy },
+	{ "files", OBSERVE_COLLECTOR_FILES, files_open, files_configure, files_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

@@ -218,6 +218,8 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog), *why = NULL;
 
+		if (!bpf_program__autoload(prog))
+			continue;	/* left out by configure(), which said why */
 		if (probe_hook(sec, &why)) {
 			usable++;
 			continue;
@@ -225,6 +227,13 @@ static int load_collector(struct load_state *s, const struct collector *c)
 		bpf_program__set_autoload(prog, false);
 		report_warn("collector %s: %s is not available (%s): program %s is left out",
 			    c->name, sec, why, bpf_program__name(prog));
+	}
+	if (!usable && !(s->cfg->required & (1ULL << c->id))) {
+		report_warn("collector %s: none of its hooks exist on this kernel: it is left out",
+			    c->name);
+		s->nr_loaded--;
+		c->destroy(skel);
+		return 0;
 	}
 	if (!usable) {
 		report_error("collector %s: none of its hooks exist on this kernel", c->name);

@@ -15,6 +15,7 @@ struct load_config {
 	uint64_t ring_size;
 	unsigned argv_max;
 	uint64_t collectors;	/* bit per enum observe_collector */
+	uint64_t required;	/* named by the user: fail rather than leave out */
 	bool verbose;
 };
 

@@ -32,7 +32,8 @@ static const char usage[] =
 "  -s, --slots=N          ring slots, one per concurrent reader (1-16, default 4)\n"
 "  -r, --ring-size=SIZE   bytes per ring, a power of 2 (default 2M)\n"
 "  -a, --argv-max=BYTES   argv bytes captured per exec (16-8192, default 1024)\n"
-"  -C, --collectors=LIST  collectors to load (default: all the kernel supports): process\n"
+"  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
+"                         kernel supports; --probe lists them)\n"
 "  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
 "      --unload           detach and remove everything pinned in the pin directory\n"
 "      --probe            print what this kernel supports and what would load; load nothing\n"
@@ -77,29 +78,37 @@ static char *keep(const char *s)
 	return copy;
 }
 
-static int parse_collectors(const char *s, uint64_t *mask, char *err)
+/* "all" is every collector the kernel supports; a named one must load. */
+static int parse_collectors(const char *s, struct load_config *cfg, char *err)
 {
 	char buf[256], *save = NULL, *tok;
-	uint64_t m = 0;
+	uint64_t all = 0, named = 0;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int c = !strcmp(tok, "all") ? -2 : collector_by_name(tok);
+		int c = collector_by_name(tok);
 
-		if (c == -2) {
-			m |= (1ULL << OBSERVE_COLLECTOR_COUNT) - 1;
-		} else if (c < 0) {
-			snprintf(err, PARSE_ERR_LEN, "unknown collector '%s' (known: process, all)", tok);
-			return -1;
+		if (!strcmp(tok, "all")) {
+			all = (1ULL << OBSERVE_COLLECTOR_COUNT) - 1;
+		} else if (c >= 0) {
+			named |= 1ULL << c;
 		} else {
-			m |= 1ULL << c;
+			char known[128] = "";
+
+			for (unsigned i = 0; i < OBSERVE_COLLECTOR_COUNT; i++) {
+				strcat(known, collector_name(i));
+				strcat(known, ", ");
+			}
+			snprintf(err, PARSE_ERR_LEN, "unknown collector '%s' (known: %sall)", tok, known);
+			return -1;
 		}
 	}
-	if (!m) {
+	if (!(all | named)) {
 		snprintf(err, PARSE_ERR_LEN, "no collector given");
 		return -1;
 	}
-	*mask = m;
+	cfg->collectors = all | named;
+	cfg->required = named;
 	return 0;
 }
 
@@ -139,7 +148,7 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 			return -1;
 		cfg->argv_max = v;
 	} else if (!strcmp(key, "collectors")) {
-		return parse_collectors(value, &cfg->collectors, err);
+		return parse_collectors(value, cfg, err);
 	} else {
 		snprintf(err, PARSE_ERR_LEN, "unknown setting '%s'", key);
 		return -1;

@@ -208,6 +208,21 @@ class Reader:
         return events
 
 
+def test_list():
+    """A test module's list of tests, and the decorator that adds to it."""
+    tests = []
+
+    def test(fn):
+        tests.append(fn)
+        return fn
+    return tests, test
+
+
+def events_of(events, type_, **fields):
+    return [e for e in events if e.get("type") == type_
+            and all(e.get(k) == v for k, v in fields.items())]
+
+
 def settle():
     """Readers poll every 10 ms in the tests; give them a few periods."""
     time.sleep(0.3)

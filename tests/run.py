@@ -17,6 +17,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import Environment, Failure  # noqa: E402
 import test_spine  # noqa: E402
+import test_files  # noqa: E402
+import test_unload  # noqa: E402
+
+# In order: the spine, each collector, then the unload of the test load.
+MODULES = (test_spine, test_files, test_unload)
 
 
 def run_unit_tests(build):
@@ -114,7 +119,7 @@ def run_host_suite(args):
         env.links_at_start = test_spine.link_count()
         env.load()
         print(f"  loaded into {env.pin_dir}")
-        for fn in test_spine.TESTS:
+        for fn in [fn for module in MODULES for fn in module.TESTS]:
             if args.only and args.only not in fn.__name__:
                 continue
             t0 = time.monotonic()

@@ -10,20 +10,10 @@ import stat
 import subprocess
 import time
 
-from harness import (GROUP, MEMBER, OUTSIDER, Failure, check, check_eq, run, settle,
-                     surrogate_bytes, wait_until)
+from harness import (GROUP, MEMBER, OUTSIDER, Failure, check, check_eq, events_of, run, settle,
+                     surrogate_bytes, test_list, wait_until)
 
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def events_of(events, type_, **fields):
-    return [e for e in events if e.get("type") == type_
-            and all(e.get(k) == v for k, v in fields.items())]
+TESTS, test = test_list()
 
 
 def slot_counters(env, slot):
@@ -441,11 +431,3 @@ def init_script_loads_reports_status_and_unloads(env):
     check_eq(links, link_count(), "links after stop")
     check(not os.path.exists(pin_dir), f"{pin_dir} left after stop")
 
-
-@test
-def unload_leaves_no_pins_and_no_links(env):
-    env.unload()
-    check(not os.path.exists(env.pin_dir), f"{env.pin_dir} still exists after --unload")
-    check_eq(env.links_at_start, link_count(), "attached links after --unload")
-    res = env.user_tool("observe-stats", check_rc=False)
-    check(res.returncode == 1 and b"observe is not loaded" in res.stderr, f"stats after unload: {res.stderr!r}")

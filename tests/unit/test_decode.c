@@ -2,7 +2,11 @@
 /* lib/decode: ring records built by hand, as the kernel lays them out, to JSON. */
 #include "check.h"
 #include "decode.h"
+#include "decoders.h"
+#include "files.h"
 #include "process.h"
+
+#include <fcntl.h>
 
 #include <errno.h>
 #include <string.h>
@@ -426,4 +430,69 @@ TEST(errno_name_names_known_numbers_and_makes_up_the_rest)
 	CHECK_STREQ("EACCES", errno_name(EACCES, buf, sizeof(buf)));
 	CHECK_STREQ("E4095", errno_name(4095, buf, sizeof(buf)));
 	CHECK_STREQ("E-5", errno_name(-5, buf, sizeof(buf)));
+}
+
+static size_t build_open(union record *r, int32_t ret, uint64_t flags, uint32_t mode,
+			 const char *path, size_t path_len, uint16_t hdr_flags)
+{
+	struct observe_open_event *e = (void *)r->bytes;
+	size_t size = sizeof(*e) + path_len;
+
+	memset(r, 0, sizeof(*r));
+	fill_header(&e->hdr, OBSERVE_EV_OPEN, size, hdr_flags);
+	e->ret = ret;
+	e->dirfd = AT_FDCWD;
+	e->flags = flags;
+	e->mode = mode;
+	e->path_len = path_len;
+	memcpy(e->path, path, path_len);
+	return size;
+}
+
+TEST(decode_open_prints_path_flags_and_fd)
+{
+	union record r;
+	size_t len = build_open(&r, 3, O_RDONLY | O_CLOEXEC, 0, "/etc/hostname", 14, 0);
+
+	CHECK_DECODES_TO(&r, len, HDR_JSON("open") ",\"syscall\":\"openat\","
+			 "\"path\":\"/etc/hostname\",\"flags\":524288,"
+			 "\"flag_names\":\"O_RDONLY|O_CLOEXEC\",\"ret\":3}");
+}
+
+TEST(decode_open_prints_mode_when_creating_and_errno_when_failed)
+{
+	union record r;
+	size_t len = build_open(&r, -EACCES, O_WRONLY | O_CREAT | O_TRUNC, 0640, "/x", 3,
+				OBSERVE_F_FAILED);
+
+	CHECK_DECODES_TO(&r, len, HDR_JSON("open") ",\"syscall\":\"openat\",\"path\":\"/x\","
+			 "\"flags\":577,\"flag_names\":\"O_WRONLY|O_CREAT|O_TRUNC\","
+			 "\"mode\":\"0640\",\"ret\":-13,\"error\":\"EACCES\"}");
+}
+
+TEST(decode_open_rejects_a_path_longer_than_the_record)
+{
+	struct json_writer w;
+	union record r;
+	size_t len = build_open(&r, 3, 0, 0, "/etc/hostname", 14, 0);
+
+	((struct observe_open_event *)r.bytes)->path_len = 200;
+	json_init(&w);
+	CHECK_EQ_I64(-EINVAL, decode_event_json(&w, r.bytes, len, &zero_clock));
+	CHECK_EQ_U64(0, w.len);
+	json_free(&w);
+}
+
+TEST(open_flags_name_composites_whole_and_unknown_bits_in_hex)
+{
+	char buf[256];
+
+	format_open_flags(buf, sizeof(buf), O_RDWR | O_SYNC);
+	CHECK_STREQ("O_RDWR|O_SYNC", buf);
+	format_open_flags(buf, sizeof(buf), O_WRONLY | O_DSYNC);
+	CHECK_STREQ("O_WRONLY|O_DSYNC", buf);
+	format_open_flags(buf, sizeof(buf), O_RDWR | O_TMPFILE);
+	CHECK_STREQ("O_RDWR|O_TMPFILE", buf);
+	format_open_flags(buf, sizeof(buf), O_RDONLY | O_DIRECTORY | 0x40000000);
+	CHECK_STREQ("O_RDONLY|O_DIRECTORY|0x40000000", buf);
 }

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The process collector's events: exec, fork, exit. */
+#include "decoders.h"
+#include "process.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* argv bytes are NUL-terminated strings; a cut last one has no NUL. */
+static void argv_json(struct json_writer *w, const char *argv, size_t len)
+{
+	size_t i = 0;
+
+	json_key(w, "argv");
+	json_array_begin(w);
+	while (i < len) {
+		size_t n = strnlen_bytes(argv + i, len - i);
+
+		json_string(w, argv + i, n);
+		i += n + 1;
+	}
+	json_array_end(w);
+}
+
+int decode_exec(struct json_writer *w, const void *rec, size_t size)
+{
+	const struct observe_exec_event *e = rec;
+	const char *argv = e->data, *filename = e->data + e->argv_len;
+
+	if (sizeof(*e) + e->argv_len + e->filename_len > size)
+		return -EINVAL;
+	json_kv_str(w, "filename", filename, strnlen_bytes(filename, e->filename_len));
+	argv_json(w, argv, e->argv_len);
+	json_kv_u64(w, "argc", e->argc);
+	json_kv_result(w, "ret", e->retval);
+	return 0;
+}
+
+int decode_fork(struct json_writer *w, const void *rec, size_t size)
+{
+	const struct observe_fork_event *e = rec;
+
+	json_kv_u64(w, "child_pid", e->child_pid);
+	return 0;
+}
+
+int decode_exit(struct json_writer *w, const void *rec, size_t size)
+{
+	const struct observe_exit_event *e = rec;
+	unsigned sig = e->exit_status & 0x7f;
+
+	json_kv_u64(w, "exit_code", (e->exit_status >> 8) & 0xff);
+	json_kv_u64(w, "signal", sig);
+	if (sig) {
+		const char *abbrev = sigabbrev_np(sig);
+		char name[24];
+
+		snprintf(name, sizeof(name), "SIG%s", abbrev ? abbrev : "?");
+		json_kv_cstr(w, "signal_name", name);
+	}
+	json_kv_bool(w, "core_dumped", e->exit_status & 0x80);
+	json_kv_u64(w, "lifetime_ns", e->lifetime_ns);
+	return 0;
+}

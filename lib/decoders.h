@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Each collector's decoder: appends the fields of its own event types to a
+ * JSON object whose header fields are already written (decode.c), and
+ * returns 0 or -EINVAL when the record does not hold together. One file per
+ * collector (decode_<collector>.c), listed in events.c.
+ */
+#ifndef OBSERVE_DECODERS_H
+#define OBSERVE_DECODERS_H
+
+#include <stddef.h>
+#include "json.h"
+
+typedef int (*event_decoder)(struct json_writer *w, const void *rec, size_t size);
+
+int decode_exec(struct json_writer *w, const void *rec, size_t size);
+int decode_fork(struct json_writer *w, const void *rec, size_t size);
+int decode_exit(struct json_writer *w, const void *rec, size_t size);
+int decode_open(struct json_writer *w, const void *rec, size_t size);
+
+/* "O_WRONLY|O_CREAT|O_TRUNC" (decode_files.c). */
+void format_open_flags(char *buf, size_t len, unsigned long long flags);
+
+/* Shared by the decoders. */
+
+/* The length of a string of at most 'max' bytes that may lack its NUL. */
+size_t strnlen_bytes(const char *s, size_t max);
+/* "<key>": ret, and "error": "ENOENT" when ret is a -errno. */
+void json_kv_result(struct json_writer *w, const char *key, long long ret);
+
+#endif /* OBSERVE_DECODERS_H */
