@@ -184,18 +184,16 @@ static __always_inline bool observe_identity_passes(const struct observe_filter 
 }
 
 /*
- * Starts an event of 'type' for the current task: returns its header in
- * scratch (identity filled in, body left to the caller), or NULL when nobody
- * reads, the type is off or a global filter rejects it. Counted from here on,
- * only while a reader is attached.
+ * The first half of starting an event of 'type': returns its header in
+ * scratch (type, time and CPU filled in) and the global filter in *fp, or
+ * NULL when nobody reads or the type is off. Counted from here on, only
+ * while a reader is attached.
  */
 static __always_inline struct observe_event_header *
-observe_event_begin(struct observe_event_ctx *ev, __u32 type)
+observe_event_start(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp)
 {
 	struct observe_event_header *h;
 	const struct observe_filter *f;
-	struct task_struct *task;
-	__u64 pid_tgid, uid_gid;
 	__u32 zero = 0;
 
 	/* Nobody reads: not even a counter is touched. Between sparse events
@@ -215,33 +213,63 @@ observe_event_begin(struct observe_event_ctx *ev, __u32 type)
 	h = bpf_map_lookup_elem(&scratch, &zero);
 	if (!h)
 		return NULL;
-
-	task = bpf_get_current_task_btf();
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid_gid = bpf_get_current_uid_gid();
-	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->type = type;
 	h->flags = 0;
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cpu = bpf_get_smp_processor_id();
+	*fp = f;
+	return h;
+}
+
+/* Who the current task is: pid, tid, ppid, uid, gid, cgroup, comm. */
+static __always_inline void observe_identity_of_current(struct observe_event_header *h)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	h->ppid = task->real_parent->tgid;
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
-	h->cpu = bpf_get_smp_processor_id();
 	/* Before 6.2 (strscpy, not strscpy_pad) the helper leaves the bytes
 	 * after the NUL as they were: the scratch's last event. Comm filters
 	 * compare all 16 bytes. */
 	*(__u64 *)&h->comm[0] = 0;
 	*(__u64 *)&h->comm[8] = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
 
+/* The second half: the identity in 'h' against the global filters. */
+static __always_inline struct observe_event_header *
+observe_event_admit(struct observe_event_ctx *ev, const struct observe_filter *f,
+		    struct observe_event_header *h)
+{
 	if (f && !observe_identity_passes(f, h)) {
 		ev->stats->filtered++;
 		return NULL;
 	}
 	ev->hdr = h;
 	return h;
+}
+
+/*
+ * Starts an event of 'type' for the current task: returns its header in
+ * scratch (identity filled in, body left to the caller), or NULL when nobody
+ * reads, the type is off or a global filter rejects it.
+ */
+static __always_inline struct observe_event_header *
+observe_event_begin(struct observe_event_ctx *ev, __u32 type)
+{
+	const struct observe_filter *f = NULL;
+	struct observe_event_header *h = observe_event_start(ev, type, &f);
+
+	if (!h)
+		return NULL;
+	observe_identity_of_current(h);
+	return observe_event_admit(ev, f, h);
 }
 
 static __always_inline bool observe_slot_wants(const struct observe_slot_cfg *cfg,

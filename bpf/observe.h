@@ -39,6 +39,9 @@ enum observe_event_type {
 	OBSERVE_EV_FORK = 2,
 	OBSERVE_EV_EXIT = 3,
 	OBSERVE_EV_OPEN = 4,
+	OBSERVE_EV_CONNECT = 5,
+	OBSERVE_EV_ACCEPT = 6,
+	OBSERVE_EV_TCP_CLOSE = 7,
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -113,7 +116,13 @@ struct observe_filter {		/* observe_filter, one entry */
 	__u8 uid_mode;
 	__u8 cgroup_mode;
 	__u8 follow_children;	/* allowed pids pass their allowance to children */
-	__u8 pad[3];
+	/* Network events only. port_mode applies observe_filter_ports to
+	 * either end's port; with cidr_on, the remote address passes when the
+	 * longest prefix matching it in observe_filter_cidrs says allow, or,
+	 * matching none, when cidr_default does. */
+	__u8 port_mode;
+	__u8 cidr_on;
+	__u8 cidr_default;	/* OBSERVE_FILTER_ALLOW or OBSERVE_FILTER_DENY */
 };
 
 /* Value of observe_filter_pids: who put the pid in the set. */
@@ -165,6 +174,7 @@ struct observe_info {		/* observe_info, one entry */
 enum observe_collector {
 	OBSERVE_COLLECTOR_PROCESS = 0,
 	OBSERVE_COLLECTOR_FILES = 1,
+	OBSERVE_COLLECTOR_NET = 2,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

@@ -6,6 +6,7 @@
  */
 #include "events.h"
 #include "filters.h"
+#include "net.h"
 #include "json.h"
 #include "parse.h"
 #include "pins.h"
@@ -29,11 +30,14 @@ static const char usage[] =
 "  deny SET VALUE...          events whose SET value is listed are dropped\n"
 "  remove SET VALUE...        take values out of a set\n"
 "  clear [SET|types|all]      switch a filter off and empty it (default all)\n"
-"  enable TYPES               switch event types on (exec,fork,exit,open; process,files; all)\n"
+"  enable TYPES               switch event types on (exec, open, ...; process, files, net; all)\n"
 "  disable TYPES              switch event types off\n"
 "  follow on|off              allowed pids pass their allowance to new children\n"
-"SET is pid, comm, uid (name or number) or cgroup (cgroup v2 path or id).\n"
-"A set is in one mode at a time: clear it before switching allow <-> deny.\n"
+"SET is pid, comm, uid (name or number), cgroup (cgroup v2 path or id), and\n"
+"for network events port (either end) and cidr (the remote address:\n"
+"10.0.0.0/8, 2001:db8::/32, ::1). cidr entries each allow or deny, the longest\n"
+"prefix wins; an address matching none passes unless some entry allows.\n"
+"A set (cidr aside) is in one mode at a time: clear it to switch allow <-> deny.\n"
 "\n"
 "Options:\n"
 "      --follow               with 'allow pid': also follow children\n"
@@ -44,6 +48,8 @@ static const char usage[] =
 "Examples:\n"
 "  observe-filter allow pid 1234 --follow     one process tree only\n"
 "  observe-filter deny comm sshd cron\n"
+"  observe-filter allow port 443 8443\n"
+"  observe-filter allow cidr 10.0.0.0/8; observe-filter deny cidr 10.1.0.0/16\n"
 "  observe-filter disable fork\n"
 "  observe-filter clear\n";
 
@@ -71,7 +77,9 @@ union filter_key {
 	uint32_t u32;
 	uint64_t u64;
 	struct observe_comm_key comm;
-	unsigned char bytes[16];
+	unsigned char bytes[FILTER_KEY_MAX];
+	uint16_t port;
+	struct observe_cidr_key cidr;
 };
 
 static int parse_key(enum filter_set set, const char *text, union filter_key *key, char *err)
@@ -81,6 +89,8 @@ static int parse_key(enum filter_set set, const char *text, union filter_key *ke
 	case FILTER_PID: return parse_pid(text, &key->u32, err);
 	case FILTER_COMM: return parse_comm(text, key->comm.comm, err);
 	case FILTER_UID: return parse_uid(text, &key->u32, err);
+	case FILTER_PORT: return parse_port(text, &key->port, err);
+	case FILTER_CIDR: return parse_cidr(text, &key->cidr, err);
 	default: return parse_cgroup(text, &key->u64, err);
 	}
 }
@@ -90,8 +100,41 @@ static int parse_set(const char *name)
 	int set = filter_set_by_name(name ? name : "");
 
 	if (set < 0)
-		report_error("unknown filter set '%s' (sets: pid, comm, uid, cgroup)", name ? name : "");
+		report_error("unknown filter set '%s' (sets: pid, comm, uid, cgroup, port, cidr)",
+			     name ? name : "");
 	return set;
+}
+
+/* A set of a collector that is not loaded cannot be used. */
+static int check_set_loaded(const struct filters *f, enum filter_set set)
+{
+	if (f->set_fd[set] >= 0)
+		return 0;
+	report_error("the %s collector is not loaded: no %s filter (observe-load --collectors)",
+		     filter_set_collector(set), filter_set_name(set));
+	return -1;
+}
+
+/* The cidr set's entries each allow or deny; the filter is on while it has
+ * any, and an address that matches none passes only if no entry allows. */
+static int update_cidr_state(const struct filters *f, struct observe_filter *filter)
+{
+	unsigned char key[FILTER_KEY_MAX], next[FILTER_KEY_MAX];
+	bool any = false, allows = false;
+	void *prev = NULL;
+	__u8 action;
+
+	while (!bpf_map_get_next_key(f->set_fd[FILTER_CIDR], prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		any = true;
+		if (!bpf_map_lookup_elem(f->set_fd[FILTER_CIDR], key, &action) &&
+		    action == OBSERVE_FILTER_ALLOW)
+			allows = true;
+	}
+	filter->cidr_on = any;
+	filter->cidr_default = allows ? OBSERVE_FILTER_DENY : OBSERVE_FILTER_ALLOW;
+	return 0;
 }
 
 /* Parses every value first: nothing is written if one is bad. */
@@ -118,7 +161,7 @@ static int parse_keys(enum filter_set set, char **args, int n, union filter_key 
 
 static unsigned count_entries(int fd)
 {
-	unsigned char key[16], next[16];
+	unsigned char key[FILTER_KEY_MAX], next[FILTER_KEY_MAX];
 	void *prev = NULL;
 	unsigned n = 0;
 
@@ -146,24 +189,26 @@ static int add_to_set(const struct filters *f, const struct request *r, unsigned
 	union filter_key keys[MAX_VALUES];
 	struct observe_filter filter;
 	struct observe_pid_entry user_added = {};
-	__u8 one = 1, *cur;
+	__u8 one = 1, action = mode, *cur;
 	unsigned capacity;
 	int set;
 
 	set = parse_set(r->nargs ? r->args[0] : NULL);
-	if (set < 0 || parse_keys(set, r->args + 1, r->nargs - 1, keys) || filters_read(f, &filter))
+	if (set < 0 || check_set_loaded(f, set) ||
+	    parse_keys(set, r->args + 1, r->nargs - 1, keys) || filters_read(f, &filter))
 		return -1;
 	if (r->follow && !(set == FILTER_PID && mode == OBSERVE_FILTER_ALLOW)) {
 		report_error("--follow goes with 'allow pid' only");
 		return -1;
 	}
 	cur = filter_mode_of(&filter, set);
-	if (*cur != OBSERVE_FILTER_OFF && *cur != mode) {
+	if (set != FILTER_CIDR && *cur != OBSERVE_FILTER_OFF && *cur != mode) {
 		report_error("the %s filter is in %s mode: 'observe-filter clear %s' first",
 			     filter_set_name(set), filter_mode_name(*cur), filter_set_name(set));
 		return -1;
 	}
-	capacity = set == FILTER_PID ? OBSERVE_PID_ENTRIES : OBSERVE_FILTER_ENTRIES;
+	capacity = set == FILTER_PID ? OBSERVE_PID_ENTRIES :
+		   set == FILTER_CIDR ? OBSERVE_CIDR_ENTRIES : OBSERVE_FILTER_ENTRIES;
 	if (count_entries(f->set_fd[set]) + (r->nargs - 1) > capacity) {
 		report_error("the %s set would hold more than %u entries", filter_set_name(set), capacity);
 		return -1;
@@ -171,7 +216,8 @@ static int add_to_set(const struct filters *f, const struct request *r, unsigned
 	/* Entries before the mode: an allow filter never passes through a
 	 * moment where it is on but still empty. */
 	for (int i = 0; i < r->nargs - 1; i++) {
-		const void *value = set == FILTER_PID ? (const void *)&user_added : &one;
+		const void *value = set == FILTER_PID ? (const void *)&user_added :
+				    set == FILTER_CIDR ? (const void *)&action : &one;
 
 		if (bpf_map_update_elem(f->set_fd[set], &keys[i], value, BPF_ANY)) {
 			report_error("cannot add %s to the %s set: %s", r->args[i + 1],
@@ -179,7 +225,10 @@ static int add_to_set(const struct filters *f, const struct request *r, unsigned
 			return -1;
 		}
 	}
-	*cur = mode;
+	if (set == FILTER_CIDR)
+		update_cidr_state(f, &filter);
+	else
+		*cur = mode;
 	if (r->follow)
 		filter.follow_children = 1;
 	return write_filter(f, &filter);
@@ -192,7 +241,8 @@ static int remove_from_set(const struct filters *f, const struct request *r)
 	int set, missing = 0;
 
 	set = parse_set(r->nargs ? r->args[0] : NULL);
-	if (set < 0 || parse_keys(set, r->args + 1, r->nargs - 1, keys) || filters_read(f, &filter))
+	if (set < 0 || check_set_loaded(f, set) ||
+	    parse_keys(set, r->args + 1, r->nargs - 1, keys) || filters_read(f, &filter))
 		return -1;
 	for (int i = 0; i < r->nargs - 1; i++) {
 		if (bpf_map_delete_elem(f->set_fd[set], &keys[i])) {
@@ -200,6 +250,8 @@ static int remove_from_set(const struct filters *f, const struct request *r)
 			missing++;
 		}
 	}
+	if (set == FILTER_CIDR && (update_cidr_state(f, &filter) || write_filter(f, &filter)))
+		return -1;
 	if (*filter_mode_of(&filter, set) == OBSERVE_FILTER_ALLOW && !count_entries(f->set_fd[set]))
 		report_warn("the %s allow set is now empty: no event passes until you add one "
 			    "or 'observe-filter clear %s'", filter_set_name(set), filter_set_name(set));
@@ -208,7 +260,7 @@ static int remove_from_set(const struct filters *f, const struct request *r)
 
 static int empty_set(const struct filters *f, enum filter_set set)
 {
-	unsigned char key[16];
+	unsigned char key[FILTER_KEY_MAX];
 
 	while (!bpf_map_get_next_key(f->set_fd[set], NULL, key))
 		if (bpf_map_delete_elem(f->set_fd[set], key) && errno != ENOENT) {
@@ -226,10 +278,10 @@ static int clear(const struct filters *f, const struct request *r)
 	int set = -1;
 
 	if (r->nargs > 1) {
-		report_error("clear takes one of pid, comm, uid, cgroup, types, all");
+		report_error("clear takes one of pid, comm, uid, cgroup, port, cidr, types, all");
 		return -1;
 	}
-	if (!all && strcmp(what, "types") && (set = parse_set(what)) < 0)
+	if (!all && strcmp(what, "types") && ((set = parse_set(what)) < 0 || check_set_loaded(f, set)))
 		return -1;
 	if (filters_read(f, &filter))
 		return -1;
@@ -244,7 +296,7 @@ static int clear(const struct filters *f, const struct request *r)
 	if (write_filter(f, &filter))
 		return -1;
 	for (int s = 0; s < FILTER_SET_COUNT; s++)
-		if ((all || s == set) && empty_set(f, s))
+		if ((all || s == set) && f->set_fd[s] >= 0 && empty_set(f, s))
 			return -1;
 	return 0;
 }
@@ -287,13 +339,18 @@ static int follow(const struct filters *f, const struct request *r)
 static void show_set_text(const struct filters *f, const struct observe_filter *filter,
 			  enum filter_set set)
 {
-	unsigned char key[16], next[16];
+	unsigned char key[FILTER_KEY_MAX], next[FILTER_KEY_MAX];
 	struct json_writer w;
 	void *prev = NULL;
 	unsigned n = 0;
 
-	printf("%-7s %s", filter_set_name(set),
-	       filter_mode_name(*filter_mode_of((struct observe_filter *)filter, set)));
+	__u8 action;
+
+	if (set == FILTER_CIDR)
+		printf("%-7s %s", filter_set_name(set), filter->cidr_on ? "on" : "off");
+	else
+		printf("%-7s %s", filter_set_name(set),
+		       filter_mode_name(*filter_mode_of((struct observe_filter *)filter, set)));
 	json_init(&w);
 	while (!bpf_map_get_next_key(f->set_fd[set], prev, next)) {
 		memcpy(key, next, sizeof(key));
@@ -301,6 +358,8 @@ static void show_set_text(const struct filters *f, const struct observe_filter *
 		json_reset(&w);
 		filter_key_json(&w, set, key);
 		printf("%s%.*s", n++ ? ", " : ": ", (int)w.len, w.buf);
+		if (set == FILTER_CIDR && !bpf_map_lookup_elem(f->set_fd[set], key, &action))
+			printf(" %s", filter_mode_name(action));
 	}
 	json_free(&w);
 	printf("\n");
@@ -329,7 +388,8 @@ static int show(const struct filters *f, const struct request *r)
 		       t + 1 < OBSERVE_EV_COUNT ? "," : "\n");
 	printf("follow  %s\n", filter.follow_children ? "on" : "off");
 	for (int s = 0; s < FILTER_SET_COUNT; s++)
-		show_set_text(f, &filter, s);
+		if (f->set_fd[s] >= 0)
+			show_set_text(f, &filter, s);
 	return 0;
 }
 

@@ -17,6 +17,8 @@ int decode_exec(struct json_writer *w, const void *rec, size_t size);
 int decode_fork(struct json_writer *w, const void *rec, size_t size);
 int decode_exit(struct json_writer *w, const void *rec, size_t size);
 int decode_open(struct json_writer *w, const void *rec, size_t size);
+int decode_conn(struct json_writer *w, const void *rec, size_t size);	/* connect, accept */
+int decode_tcp_close(struct json_writer *w, const void *rec, size_t size);
 
 /* "O_WRONLY|O_CREAT|O_TRUNC" (decode_files.c). */
 void format_open_flags(char *buf, size_t len, unsigned long long flags);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "events.h"
 #include "files.h"
+#include "net.h"
 #include "process.h"
 
 #include <string.h>
@@ -15,11 +16,18 @@ static const struct event_kind types[OBSERVE_EV_COUNT] = {
 			      sizeof(struct observe_exit_event), decode_exit },
 	[OBSERVE_EV_OPEN] = { "open", OBSERVE_COLLECTOR_FILES,
 			      sizeof(struct observe_open_event), decode_open },
+	[OBSERVE_EV_CONNECT] = { "connect", OBSERVE_COLLECTOR_NET,
+				 sizeof(struct observe_conn_event), decode_conn },
+	[OBSERVE_EV_ACCEPT] = { "accept", OBSERVE_COLLECTOR_NET,
+				sizeof(struct observe_conn_event), decode_conn },
+	[OBSERVE_EV_TCP_CLOSE] = { "tcp_close", OBSERVE_COLLECTOR_NET,
+				   sizeof(struct observe_tcp_event), decode_tcp_close },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_PROCESS] = "process",
 	[OBSERVE_COLLECTOR_FILES] = "files",
+	[OBSERVE_COLLECTOR_NET] = "net",
 };
 
 const struct event_kind *event_kind_of(unsigned type)

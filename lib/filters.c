@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "filters.h"
 #include "events.h"
+#include "net.h"
+#include "parse.h"
 #include "report.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-static const char *const set_names[FILTER_SET_COUNT] = { "pid", "comm", "uid", "cgroup" };
+static const char *const set_names[FILTER_SET_COUNT] = {
+	"pid", "comm", "uid", "cgroup", "port", "cidr",
+};
 static const char *const set_maps[FILTER_SET_COUNT] = {
 	"observe_filter_pids", "observe_filter_comms", "observe_filter_uids",
-	"observe_filter_cgroups",
+	"observe_filter_cgroups", "observe_filter_ports", "observe_filter_cidrs",
 };
+
+const char *filter_set_collector(enum filter_set set)
+{
+	return set == FILTER_PORT || set == FILTER_CIDR ? "net" : NULL;
+}
 
 const char *filter_set_name(enum filter_set set)
 {
@@ -45,6 +55,13 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access)
 	if (f->filter_fd < 0)
 		return -1;
 	for (int i = 0; i < FILTER_SET_COUNT; i++) {
+		struct stat st;
+		char path[4096];
+
+		/* A collector's own sets exist only while it is loaded. */
+		if (filter_set_collector(i) && pins_path(path, sizeof(path), dir, set_maps[i]) &&
+		    stat(path, &st) && errno == ENOENT)
+			continue;
 		f->set_fd[i] = pins_open_map(dir, set_maps[i], access);
 		if (f->set_fd[i] < 0) {
 			filters_close(f);
@@ -81,6 +98,8 @@ __u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set)
 	case FILTER_PID: return &filter->pid_mode;
 	case FILTER_COMM: return &filter->comm_mode;
 	case FILTER_UID: return &filter->uid_mode;
+	case FILTER_PORT: return &filter->port_mode;
+	case FILTER_CIDR: return &filter->cidr_on;
 	default: return &filter->cgroup_mode;
 	}
 }
@@ -91,6 +110,8 @@ size_t filter_key_size(enum filter_set set)
 	case FILTER_PID: return sizeof(__u32);
 	case FILTER_COMM: return sizeof(struct observe_comm_key);
 	case FILTER_UID: return sizeof(__u32);
+	case FILTER_PORT: return sizeof(__u16);
+	case FILTER_CIDR: return sizeof(struct observe_cidr_key);
 	default: return sizeof(__u64);
 	}
 }
@@ -105,6 +126,16 @@ void filter_key_json(struct json_writer *w, enum filter_set set, const void *key
 	case FILTER_COMM:
 		json_string(w, key, strnlen(key, OBSERVE_COMM_LEN));
 		break;
+	case FILTER_PORT:
+		json_u64(w, *(const __u16 *)key);
+		break;
+	case FILTER_CIDR: {
+		char text[64];
+
+		format_cidr(text, sizeof(text), key);
+		json_cstring(w, text);
+		break;
+	}
 	default:
 		json_u64(w, *(const __u64 *)key);
 	}
@@ -112,9 +143,10 @@ void filter_key_json(struct json_writer *w, enum filter_set set, const void *key
 
 static void set_json(const struct filters *f, struct json_writer *w, enum filter_set set)
 {
-	unsigned char key[16], next[16];
+	unsigned char key[FILTER_KEY_MAX], next[FILTER_KEY_MAX];
 	struct observe_pid_entry entry;
 	void *prev = NULL;
+	__u8 action;
 
 	json_key(w, "entries");
 	json_array_begin(w);
@@ -127,6 +159,14 @@ static void set_json(const struct filters *f, struct json_writer *w, enum filter
 			json_key(w, "pid");
 			filter_key_json(w, set, key);
 			json_kv_u64(w, "followed_from", entry.origin_pid);
+			json_object_end(w);
+			continue;
+		}
+		if (set == FILTER_CIDR && !bpf_map_lookup_elem(f->set_fd[set], key, &action)) {
+			json_object_begin(w);
+			json_key(w, "cidr");
+			filter_key_json(w, set, key);
+			json_kv_cstr(w, "action", filter_mode_name(action));
 			json_object_end(w);
 			continue;
 		}
@@ -150,9 +190,14 @@ int filters_json(const struct filters *f, struct json_writer *w)
 	json_array_end(w);
 	json_kv_bool(w, "follow_children", filter.follow_children);
 	for (int s = 0; s < FILTER_SET_COUNT; s++) {
+		if (f->set_fd[s] < 0)
+			continue;
 		json_key(w, set_names[s]);
 		json_object_begin(w);
-		json_kv_cstr(w, "mode", filter_mode_name(*filter_mode_of(&filter, s)));
+		if (s == FILTER_CIDR)
+			json_kv_cstr(w, "mode", filter.cidr_on ? "on" : "off");
+		else
+			json_kv_cstr(w, "mode", filter_mode_name(*filter_mode_of(&filter, s)));
 		set_json(f, w, s);
 		json_object_end(w);
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The global filter maps: observe_filter and its four sets. */
+/* The global filter maps: observe_filter and its sets. */
 #ifndef OBSERVE_FILTERS_H
 #define OBSERVE_FILTERS_H
 
@@ -13,12 +13,16 @@ enum filter_set {
 	FILTER_COMM,
 	FILTER_UID,
 	FILTER_CGROUP,
+	FILTER_PORT,	/* network collector: either end's port */
+	FILTER_CIDR,	/* network collector: the remote address; each entry allows or denies */
 	FILTER_SET_COUNT,
 };
 
+#define FILTER_KEY_MAX 32	/* bytes of the largest set key */
+
 struct filters {
 	int filter_fd;
-	int set_fd[FILTER_SET_COUNT];
+	int set_fd[FILTER_SET_COUNT];	/* -1: a set of a collector not loaded */
 };
 
 /* "pid", ...; and back (-1 if unknown). */
@@ -26,13 +30,16 @@ const char *filter_set_name(enum filter_set set);
 int filter_set_by_name(const char *name);
 const char *filter_mode_name(unsigned mode);
 
-/* Opens all five maps; prints the reason and returns -1 on failure. */
+/* Opens the filter and its sets (those of collectors not loaded stay -1);
+ * prints the reason and returns -1 on failure. */
 int filters_open(struct filters *f, const char *dir, enum pin_access access);
 void filters_close(struct filters *f);
 
 int filters_read(const struct filters *f, struct observe_filter *out);
-/* The mode field of 'set' inside the filter struct. */
+/* The mode field of 'set' inside the filter struct (for cidr: whether on). */
 __u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set);
+/* The collector whose maps hold 'set' ("net"), or NULL for the core sets. */
+const char *filter_set_collector(enum filter_set set);
 
 /* Key size of each set's map, and a key's text form. */
 size_t filter_key_size(enum filter_set set);

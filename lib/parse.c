@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "parse.h"
 #include "events.h"
+#include "net.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <mntent.h>
@@ -223,4 +225,63 @@ int parse_cgroup(const char *s, uint64_t *id, char *err)
 		return fail(err, "'%s' is not a cgroup directory", s);
 	*id = st.st_ino;
 	return 0;
+}
+
+int parse_port(const char *s, uint16_t *port, char *err)
+{
+	uint64_t v;
+
+	if (parse_u64(s, 1, 65535, "port", &v, err))
+		return -1;
+	*port = v;
+	return 0;
+}
+
+int parse_cidr(const char *s, struct observe_cidr_key *key, char *err)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t prefix;
+	bool v4;
+
+	memset(key, 0, sizeof(*key));
+	if (len >= sizeof(addr))
+		goto bad;
+	memcpy(addr, s, len);
+	addr[len] = 0;
+	v4 = inet_pton(AF_INET, addr, &key->addr[12]) == 1;
+	if (v4) {
+		key->addr[10] = key->addr[11] = 0xff;
+	} else if (inet_pton(AF_INET6, addr, key->addr) != 1) {
+		goto bad;
+	}
+	prefix = v4 ? 32 : 128;
+	if (slash && parse_u64(slash + 1, 0, prefix, "prefix length", &prefix, err))
+		return -1;
+	key->prefixlen = prefix + (v4 ? 96 : 0);
+	for (unsigned bit = key->prefixlen; bit < 128; bit++) {
+		if (key->addr[bit / 8] & (0x80 >> (bit % 8))) {
+			snprintf(err, PARSE_ERR_LEN, "%s has bits set past its prefix length", s);
+			return -1;
+		}
+	}
+	return 0;
+bad:
+	snprintf(err, PARSE_ERR_LEN, "not an IPv4 or IPv6 address or network: '%s'", s);
+	return -1;
+}
+
+void format_cidr(char *buf, size_t len, const struct observe_cidr_key *key)
+{
+	static const unsigned char v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	if (key->prefixlen >= 96 && !memcmp(key->addr, v4_mapped, sizeof(v4_mapped))) {
+		inet_ntop(AF_INET, &key->addr[12], text, sizeof(text));
+		snprintf(buf, len, "%s/%u", text, key->prefixlen - 96);
+		return;
+	}
+	inet_ntop(AF_INET6, key->addr, text, sizeof(text));
+	snprintf(buf, len, "%s/%u", text, key->prefixlen);
 }

@@ -30,6 +30,17 @@ int parse_seconds(const char *s, uint64_t *ms, char *err);
  * the cgroup2 mount) whose inode number is its id.
  */
 int parse_cgroup(const char *s, uint64_t *id, char *err);
+
+/* A TCP/UDP port, 1-65535. */
+int parse_port(const char *s, uint16_t *port, char *err);
+
+/* "10.0.0.0/8", "2001:db8::/32", or an address alone (/32, /128), into an
+ * observe_cidr_key: IPv4 as ::ffff:a.b.c.d, its prefix length counted in
+ * that form. Bits past the prefix must be zero. */
+struct observe_cidr_key;
+int parse_cidr(const char *s, struct observe_cidr_key *key, char *err);
+/* Its text form again: "10.0.0.0/8". */
+void format_cidr(char *buf, size_t len, const struct observe_cidr_key *key);
 /* Where cgroup2 is mounted, or NULL. */
 const char *cgroup2_mount(void);
 

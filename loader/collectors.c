@@ -2,6 +2,7 @@
 #include "collectors.h"
 #include "report.h"
 #include "files.skel.h"
+#include "net.skel.h"
 #include "process.skel.h"
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
@@ -22,6 +23,7 @@
 
 SKELETON_GLUE(process)
 SKELETON_GLUE(files)
+SKELETON_GLUE(net)
 
 /* Syscall exit programs read the arguments from the saved registers (5.15+). */
 static bool can_read_syscall_args(const char *lost)
@@ -53,9 +55,23 @@ static void files_configure(void *skel, const struct load_config *cfg)
 	}
 }
 
+static void net_configure(void *skel, const struct load_config *cfg)
+{
+	struct net_bpf *s = skel;
+
+	if (!can_read_syscall_args("connect and accept will not be reported "
+				   "(the TCP lifecycle still is)")) {
+		bpf_program__set_autoload(s->progs.connect_enter, false);
+		bpf_program__set_autoload(s->progs.connect_exit, false);
+		bpf_program__set_autoload(s->progs.accept_exit, false);
+		bpf_program__set_autoload(s->progs.accept4_exit, false);
+	}
+}
+
 const struct collector collectors[] = {
 	{ "process", OBSERVE_COLLECTOR_PROCESS, process_open, process_configure, process_destroy },
 	{ "files", OBSERVE_COLLECTOR_FILES, files_open, files_configure, files_destroy },
+	{ "net", OBSERVE_COLLECTOR_NET, net_open, net_configure, net_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

@@ -20,6 +20,8 @@ static const struct {
 	{ "observe_filter_comms", 0660 },
 	{ "observe_filter_uids", 0660 },
 	{ "observe_filter_cgroups", 0660 },
+	{ "observe_filter_ports", 0660 },
+	{ "observe_filter_cidrs", 0660 },
 	{ "observe_slot_cfg", 0660 },
 	{ "observe_readers", 0660 },
 	/* read by consumers, written by the kernel or the loader */

@@ -91,7 +91,7 @@ if [ ! -s "$initramfs" ] || [ "$top/scripts/vmtest-init" -nt "$initramfs" ]; the
 	staging=$(mktemp -d "$cache/initramfs.XXXXXX")
 	mkdir -p "$staging"/{bin,dev,proc,sys,newroot,lib/modules} "$staging"/mnt/{lower,upper}
 	cp "$(command -v busybox)" "$staging/bin/busybox"
-	for applet in sh mount mkdir insmod cat echo sleep poweroff chroot grep cut sync basename; do
+	for applet in sh mount mkdir insmod cat echo sleep poweroff chroot grep cut sync basename ip; do
 		ln -s busybox "$staging/bin/$applet"
 	done
 	order=$(for m in virtio_pci 9pnet_virtio 9p overlay; do

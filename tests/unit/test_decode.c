@@ -4,9 +4,12 @@
 #include "decode.h"
 #include "decoders.h"
 #include "files.h"
+#include "net.h"
 #include "process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <string.h>
@@ -495,4 +498,50 @@ TEST(open_flags_name_composites_whole_and_unknown_bits_in_hex)
 	CHECK_STREQ("O_RDWR|O_TMPFILE", buf);
 	format_open_flags(buf, sizeof(buf), O_RDONLY | O_DIRECTORY | 0x40000000);
 	CHECK_STREQ("O_RDONLY|O_DIRECTORY|0x40000000", buf);
+}
+
+TEST(decode_connect_prints_addresses_as_text_and_errno)
+{
+	struct observe_conn_event *e;
+	union record r;
+
+	memset(&r, 0, sizeof(r));
+	e = (void *)r.bytes;
+	fill_header(&e->hdr, OBSERVE_EV_CONNECT, sizeof(*e), OBSERVE_F_FAILED);
+	e->family = AF_INET6;
+	e->protocol = 6;
+	inet_pton(AF_INET6, "::1", e->remote.addr);
+	e->remote.port = 8080;
+	e->fd = 3;
+	e->ret = -ECONNREFUSED;
+	e->latency_ns = 1234;
+	CHECK_DECODES_TO(&r, sizeof(*e), HDR_JSON("connect") ",\"family\":\"inet6\","
+			 "\"protocol\":\"tcp\",\"local_addr\":\"::\",\"local_port\":0,"
+			 "\"remote_addr\":\"::1\",\"remote_port\":8080,\"fd\":3,\"ret\":-111,"
+			 "\"error\":\"ECONNREFUSED\",\"latency_ns\":1234}");
+}
+
+TEST(decode_tcp_close_prints_endpoints_state_and_bytes)
+{
+	struct observe_tcp_event *e;
+	union record r;
+
+	memset(&r, 0, sizeof(r));
+	e = (void *)r.bytes;
+	fill_header(&e->hdr, OBSERVE_EV_TCP_CLOSE, sizeof(*e), 0);
+	e->family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", e->local.addr);
+	e->local.port = 40000;
+	inet_pton(AF_INET, "10.1.2.3", e->remote.addr);
+	e->remote.port = 443;
+	e->origin = OBSERVE_TCP_ACTIVE;
+	e->last_state = 4;
+	e->duration_ns = 99;
+	e->bytes_sent = 10;
+	e->bytes_received = 20;
+	CHECK_DECODES_TO(&r, sizeof(*e), HDR_JSON("tcp_close") ",\"family\":\"inet\","
+			 "\"local_addr\":\"127.0.0.1\",\"local_port\":40000,"
+			 "\"remote_addr\":\"10.1.2.3\",\"remote_port\":443,\"origin\":\"connect\","
+			 "\"last_state\":\"FIN_WAIT1\",\"duration_ns\":99,\"bytes_sent\":10,"
+			 "\"bytes_received\":20}");
 }

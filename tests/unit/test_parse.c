@@ -2,6 +2,7 @@
 /* lib/parse: what users type. Failures leave the output alone and say why. */
 #include "check.h"
 #include "events.h"
+#include "net.h"
 #include "parse.h"
 
 #include <pwd.h>
@@ -296,4 +297,69 @@ TEST(parse_cgroup_resolves_paths_in_the_cgroup2_mount)
 	CHECK_REJECTS(parse_cgroup("cgroup.procs", &id, err), id, err);
 	/* exists outside cgroup2 only */
 	CHECK_REJECTS(parse_cgroup("/proc", &id, err), id, err);
+}
+
+TEST(parse_port_takes_1_to_65535)
+{
+	char err[PARSE_ERR_LEN];
+	uint16_t port;
+
+	CHECK_EQ_I64(0, parse_port("443", &port, err));
+	CHECK_EQ_U64(443, port);
+	CHECK_EQ_I64(0, parse_port("65535", &port, err));
+	CHECK_EQ_U64(65535, port);
+	CHECK_EQ_I64(-1, parse_port("0", &port, err));
+	CHECK_EQ_I64(-1, parse_port("65536", &port, err));
+	CHECK_EQ_I64(-1, parse_port("http", &port, err));
+}
+
+/* Parses, then formats back: the round trip shows prefix and mapping. */
+static void check_cidr(const char *file, int line, const char *text, unsigned prefixlen,
+		       const char *formatted)
+{
+	struct observe_cidr_key key;
+	char err[PARSE_ERR_LEN], back[64];
+
+	if (!check_eq_i64(file, line, text, 0, parse_cidr(text, &key, err))) {
+		check_note("err: %s", err);
+		return;
+	}
+	check_eq_u64(file, line, "prefixlen", prefixlen, key.prefixlen);
+	format_cidr(back, sizeof(back), &key);
+	check_streq(file, line, "format_cidr()", formatted, back);
+}
+
+#define CHECK_CIDR(text, prefixlen, formatted) check_cidr(__FILE__, __LINE__, text, prefixlen, formatted)
+
+TEST(parse_cidr_maps_ipv4_into_ipv6_and_counts_the_prefix_there)
+{
+	struct observe_cidr_key key;
+	char err[PARSE_ERR_LEN];
+
+	CHECK_CIDR("10.0.0.0/8", 96 + 8, "10.0.0.0/8");
+	CHECK_CIDR("127.0.0.2", 128, "127.0.0.2/32");
+	CHECK_CIDR("0.0.0.0/0", 96, "0.0.0.0/0");
+	CHECK_CIDR("2001:db8::/32", 32, "2001:db8::/32");
+	CHECK_CIDR("::1", 128, "::1/128");
+	CHECK_EQ_I64(0, parse_cidr("192.168.1.0/24", &key, err));
+	CHECK_EQ_U64(0xff, key.addr[10]);
+	CHECK_EQ_U64(0xff, key.addr[11]);
+	CHECK_EQ_U64(192, key.addr[12]);
+}
+
+TEST(parse_cidr_refuses_bad_addresses_prefixes_and_host_bits)
+{
+	static const char *const bad[] = {
+		"", "10.0.0", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x",
+		"10.0.0.1/8", "2001:db8::1/32", "example.com", "1.2.3.4/8/8",
+	};
+	struct observe_cidr_key key;
+	char err[PARSE_ERR_LEN];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		check_note("input '%s'", bad[i]);
+		CHECK_EQ_I64(-1, parse_cidr(bad[i], &key, err));
+		CHECK_TRUE(err[0] != 0 && !strchr(err, '\n'));
+	}
 }
