@@ -37,7 +37,7 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 
-COLLECTORS := process files net
+COLLECTORS := process files net syscalls
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
 ARM64_OBJS := $(patsubst %,$(BUILD)/arm64/%.bpf.o,$(COLLECTORS))
 SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))
@@ -49,7 +49,7 @@ LIB      := $(BUILD)/libobserve.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 
-CONSUMERS := observe-events observe-filter observe-stats
+CONSUMERS := observe-events observe-filter observe-stats observe-hist
 BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -87,6 +87,13 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/lib/%.o: lib/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Syscall names come from this machine's headers, never a hand-written table.
+$(BUILD)/syscall_names_table.h: scripts/gen-syscall-names.sh | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)scripts/gen-syscall-names.sh $(CC) > $@
+
+$(BUILD)/lib/syscall_names.o: $(BUILD)/syscall_names_table.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

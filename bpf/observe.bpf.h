@@ -131,6 +131,43 @@ static __always_inline struct pt_regs *observe_syscall_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
+/* The log2 slot of v (see struct observe_hist), without loops. */
+static __always_inline __u32 observe_log2_slot(__u64 v)
+{
+	__u32 r, shift;
+
+	r = (v > 0xffffffffULL) << 5;
+	v >>= r;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r < OBSERVE_HIST_SLOTS ? r : OBSERVE_HIST_SLOTS - 1;
+}
+
+/* Adds v to a histogram of a per-CPU map (no atomics needed). */
+static __always_inline void observe_hist_add(struct observe_hist *h, __u64 v)
+{
+	__u64 slot = observe_log2_slot(v);
+
+	/* A 64-bit bound the verifier keeps (6.1 loses a 32-bit one). */
+	barrier_var(slot);
+	if (slot >= OBSERVE_HIST_SLOTS)
+		slot = OBSERVE_HIST_SLOTS - 1;
+	h->count++;
+	h->sum += v;
+	h->slots[slot]++;
+}
+
 /* The state of one event on its way out. */
 struct observe_event_ctx {
 	struct observe_type_stats *stats;
@@ -152,6 +189,15 @@ static __always_inline const struct observe_filter *observe_global_filter(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&observe_filter, &zero);
+}
+
+/* Whether an aggregate type (OBSERVE_AGG_*) is switched off: one read of
+ * the global filter, the whole cost of an aggregating collector then. */
+static __always_inline bool observe_type_off(__u32 type)
+{
+	const struct observe_filter *f = observe_global_filter();
+
+	return f && (f->types_off & (1ULL << (type & 63)));
 }
 
 /* Whether a set in mode 'mode' lets through a key that is in it or not. */

@@ -42,6 +42,10 @@ enum observe_event_type {
 	OBSERVE_EV_CONNECT = 5,
 	OBSERVE_EV_ACCEPT = 6,
 	OBSERVE_EV_TCP_CLOSE = 7,
+	/* Aggregates: counted into pinned maps, never sent to a ring. They
+	 * are types so that 'observe-filter disable syscalls' switches the
+	 * collector off through types_off, like any event type. */
+	OBSERVE_AGG_SYSCALLS = 8,
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -157,6 +161,19 @@ struct observe_sequence {	/* observe_sequence, one entry */
 	__u64 next;
 };
 
+/*
+ * A log2 histogram, per CPU in the maps that hold one: slots[k] counts the
+ * values v with 2^k <= v < 2^(k+1) (slot 0 also holds 0); the last slot
+ * holds everything larger. count and sum make averages and Prometheus
+ * histograms.
+ */
+#define OBSERVE_HIST_SLOTS 40		/* 2^40 ns: 18 minutes */
+struct observe_hist {
+	__u64 count;
+	__u64 sum;
+	__u64 slots[OBSERVE_HIST_SLOTS];
+};
+
 /* What the loader set up; written by observe-load, read by consumers. */
 #define OBSERVE_RELEASE_LEN 65
 struct observe_info {		/* observe_info, one entry */
@@ -175,6 +192,7 @@ enum observe_collector {
 	OBSERVE_COLLECTOR_PROCESS = 0,
 	OBSERVE_COLLECTOR_FILES = 1,
 	OBSERVE_COLLECTOR_NET = 2,
+	OBSERVE_COLLECTOR_SYSCALLS = 3,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

@@ -34,8 +34,8 @@ static const char usage[] =
 "  -p, --pid=PID          only this process\n"
 "  -c, --comm=COMM        only tasks with this command name (at most 15 bytes)\n"
 "  -u, --uid=USER         only this user (name or number)\n"
-"  -t, --types=LIST       only these event types: exec, fork, exit, open, or a\n"
-"                         collector: process, files; all\n"
+"  -t, --types=LIST       only these event types: exec, fork, exit, open, connect,\n"
+"                         accept, tcp_close, or a collector: process, files, net; all\n"
 "      --cgroup=PATH      only this cgroup v2 (path, or relative to the cgroup2 mount)\n"
 "  -x, --failed           only failures (failed execs, non-zero exits)\n"
 "  -n, --count=N          stop after N events\n"
@@ -124,6 +124,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			bad = parse_types(optarg, &o->filter.types, err);
+			if (!bad && !(o->filter.types & event_types_streamed())) {
+				snprintf(err, sizeof(err), "'%s' is counted in maps, not streamed: "
+					 "observe-hist shows it", optarg);
+				bad = -1;
+			}
 			break;
 		case OPT_CGROUP:
 			bad = parse_cgroup(optarg, &o->filter.cgroup_id, err);

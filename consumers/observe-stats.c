@@ -165,6 +165,8 @@ static int show(const struct pins *p, const struct options *o, struct json_write
 		print_header("type", type_fields, NR_TYPE_FIELDS);
 	}
 	for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++) {
+		if (!(event_types_streamed() & (1ULL << t)))
+			continue;	/* an aggregate: observe-hist shows it */
 		if (read_counters(p->stats_fd, t, NR_TYPE_FIELDS, &c))
 			goto out;
 		if (o->json) {

@@ -92,7 +92,7 @@ int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 	if (len < sizeof(*h) || h->size > len)
 		return -EINVAL;
 	kind = event_kind_of(h->type);
-	if (!kind || h->size < kind->min_size)
+	if (!kind || !kind->decode || h->size < kind->min_size)
 		return -EINVAL;
 
 	json_object_begin(w);

@@ -22,12 +22,14 @@ static const struct event_kind types[OBSERVE_EV_COUNT] = {
 				sizeof(struct observe_conn_event), decode_conn },
 	[OBSERVE_EV_TCP_CLOSE] = { "tcp_close", OBSERVE_COLLECTOR_NET,
 				   sizeof(struct observe_tcp_event), decode_tcp_close },
+	[OBSERVE_AGG_SYSCALLS] = { "syscalls", OBSERVE_COLLECTOR_SYSCALLS, 0, NULL },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_PROCESS] = "process",
 	[OBSERVE_COLLECTOR_FILES] = "files",
 	[OBSERVE_COLLECTOR_NET] = "net",
+	[OBSERVE_COLLECTOR_SYSCALLS] = "syscalls",
 };
 
 const struct event_kind *event_kind_of(unsigned type)
@@ -67,6 +69,16 @@ uint64_t collector_types(unsigned collector)
 
 	for (unsigned t = 0; t < OBSERVE_EV_COUNT; t++)
 		if (types[t].name && types[t].collector == collector)
+			mask |= 1ULL << t;
+	return mask;
+}
+
+uint64_t event_types_streamed(void)
+{
+	uint64_t mask = 0;
+
+	for (unsigned t = 0; t < OBSERVE_EV_COUNT; t++)
+		if (types[t].name && types[t].decode)
 			mask |= 1ULL << t;
 	return mask;
 }

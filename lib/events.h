@@ -13,7 +13,8 @@ struct event_kind {
 	const char *name;		/* as users type it: "exec" */
 	unsigned collector;		/* enum observe_collector */
 	size_t min_size;		/* of a record of this type */
-	event_decoder decode;		/* its own fields, as JSON */
+	event_decoder decode;		/* its own fields, as JSON; NULL: an aggregate,
+					   counted in maps and never streamed */
 };
 
 /* NULL for a type that does not exist. */
@@ -30,7 +31,10 @@ int collector_by_name(const char *name);
 /* Bit (1 << type) for each event type the collector produces. */
 uint64_t collector_types(unsigned collector);
 
-/* Every event type in use. */
+/* Every type in use, aggregates included. */
 #define EVENT_TYPES_ALL (((1ULL << OBSERVE_EV_COUNT) - 1) & ~1ULL)
+
+/* The types that are streamed, as opposed to aggregates. */
+uint64_t event_types_streamed(void);
 
 #endif /* OBSERVE_EVENTS_H */

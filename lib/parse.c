@@ -105,15 +105,19 @@ int parse_types(const char *s, uint64_t *mask, char *err)
 		} else if ((c = collector_by_name(tok)) >= 0) {
 			m |= collector_types(c);
 		} else {
-			char names[128] = "";
+			char names[256] = "", collectors[128] = "";
 
 			for (unsigned i = 1; i < OBSERVE_EV_COUNT; i++) {
 				strcat(names, i > 1 ? ", " : "");
 				strcat(names, event_type_name(i));
 			}
+			for (unsigned i = 0; i < OBSERVE_COLLECTOR_COUNT; i++) {
+				strcat(collectors, i ? ", " : "");
+				strcat(collectors, collector_name(i));
+			}
 			snprintf(err, PARSE_ERR_LEN,
-				 "unknown event type '%s' (types: %s; collectors: process; or all)",
-				 tok, names);
+				 "unknown event type '%s' (types: %s; collectors: %s; or all)",
+				 tok, names, collectors);
 			return -1;
 		}
 	}

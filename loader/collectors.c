@@ -3,6 +3,7 @@
 #include "report.h"
 #include "files.skel.h"
 #include "net.skel.h"
+#include "syscalls.skel.h"
 #include "process.skel.h"
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
@@ -24,6 +25,7 @@
 SKELETON_GLUE(process)
 SKELETON_GLUE(files)
 SKELETON_GLUE(net)
+SKELETON_GLUE(syscalls)
 
 /* Syscall exit programs read the arguments from the saved registers (5.15+). */
 static bool can_read_syscall_args(const char *lost)
@@ -68,10 +70,15 @@ static void net_configure(void *skel, const struct load_config *cfg)
 	}
 }
 
+static void no_settings(void *skel, const struct load_config *cfg)
+{
+}
+
 const struct collector collectors[] = {
 	{ "process", OBSERVE_COLLECTOR_PROCESS, process_open, process_configure, process_destroy },
 	{ "files", OBSERVE_COLLECTOR_FILES, files_open, files_configure, files_destroy },
 	{ "net", OBSERVE_COLLECTOR_NET, net_open, net_configure, net_destroy },
+	{ "syscalls", OBSERVE_COLLECTOR_SYSCALLS, syscalls_open, no_settings, syscalls_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* ABI of the syscalls collector (syscalls.bpf.c): counts, errors, latency. */
+#ifndef OBSERVE_SYSCALLS_H
+#define OBSERVE_SYSCALLS_H
+
+#include "observe.h"
+
+#define OBSERVE_SYSCALL_NR_MAX 512	/* syscall numbers counted: 0 .. 511 */
+#define OBSERVE_SYSCALL_PROCS 10240	/* processes followed at once (LRU) */
+
+/* observe_syscalls: per-CPU array keyed by syscall number. */
+struct observe_syscall_stats {
+	__u64 count;
+	__u64 errors;		/* returned -1 .. -4095 */
+	struct observe_hist latency_ns;	/* entry to exit */
+};
+
+/* observe_syscalls_by_pid: hash keyed by pid (tgid), least recently used
+ * processes go first; counters are atomic adds. */
+struct observe_proc_syscalls {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;		/* time spent in syscalls */
+	char comm[OBSERVE_COMM_LEN];	/* of the thread that made the first one */
+};
+
+#endif /* OBSERVE_SYSCALLS_H */

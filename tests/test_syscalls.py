@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""The syscalls collector on the real kernel: counts per syscall and per
+process and a latency histogram, read with observe-hist by a non-root group
+member; switched off and on through the filter."""
+import json
+import subprocess
+import sys
+
+from harness import check, check_eq, test_list
+
+TESTS, test = test_list()
+
+CALLS = 5000
+# getpriority(2): a syscall hardly anything else on the machine makes.
+CALLER = ("import os, sys\n"
+          "for _ in range(int(sys.argv[1])): os.getpriority(os.PRIO_PROCESS, 0)\n")
+
+
+def make_calls(n):
+    proc = subprocess.run([sys.executable, "-c", CALLER, str(n)])
+    check_eq(0, proc.returncode, "exit code of the caller")
+    return proc
+
+
+def hist(env, *args):
+    return json.loads(env.user_tool("observe-hist", "--json", "-n", "100000", *args).stdout)
+
+
+def getpriority(stats):
+    return next((s for s in stats["syscalls"] if s["name"] == "getpriority"),
+                {"count": 0, "errors": 0, "latency_ns": {"count": 0, "buckets": []}})
+
+
+@test
+def a_known_number_of_syscalls_is_counted_with_a_latency_histogram(env):
+    before = getpriority(hist(env))["count"]
+    caller = subprocess.Popen([sys.executable, "-c", CALLER, str(CALLS)])
+    caller.wait()
+    check_eq(0, caller.returncode, "exit code of the caller")
+    stats = hist(env)
+    g = getpriority(stats)
+    check(g["count"] - before >= CALLS, f"getpriority calls counted: {g['count'] - before} < {CALLS}")
+    lat = g["latency_ns"]
+    check_eq(g["count"], lat["count"], "histogram count against the call count")
+    check_eq(lat["count"], sum(b["count"] for b in lat["buckets"]), "buckets add up to the count")
+    check(lat["sum"] > 0 and all(b["low"] < b.get("high", 1 << 62) for b in lat["buckets"]),
+          f"histogram: {lat}")
+    procs = [p for p in stats["processes"] if p["pid"] == caller.pid]
+    check_eq(1, len(procs), f"the caller {caller.pid} among the processes")
+    check(procs[0]["count"] >= CALLS, f"the caller's syscalls: {procs[0]}")
+    check(procs[0]["comm"].startswith("python"), f"the caller's comm: {procs[0]['comm']}")
+
+    text = env.user_tool("observe-hist", "-s", "getpriority").stdout.decode()
+    check("latency of getpriority (ns)" in text and "|@" in text, f"text histogram:\n{text}")
+
+
+@test
+def switched_off_syscalls_are_not_counted(env):
+    env.user_tool("observe-filter", "disable", "syscalls")
+    try:
+        before = getpriority(hist(env))["count"]
+        make_calls(1000)
+        after = getpriority(hist(env))["count"]
+    finally:
+        env.user_tool("observe-filter", "enable", "syscalls")
+    check_eq(before, after, "getpriority calls counted while switched off")
+    make_calls(1000)
+    check(getpriority(hist(env))["count"] >= after + 1000, "counted again once switched on")
+
+
+@test
+def observe_hist_interval_prints_deltas_and_refuses_bad_input(env):
+    res = env.user_tool("observe-hist", "--json", "-i", "0.3", "-c", "2")
+    lines = res.stdout.decode().splitlines()
+    check_eq(2, len(lines), "JSON lines from two intervals")
+    for line in lines:
+        json.loads(line)
+    for args, message in ((["-s", "nosuchcall"], "unknown syscall 'nosuchcall'"),
+                          (["-n", "0"], "top"), (["-c", "3"], "--count goes with --interval"),
+                          (["extra"], "unexpected argument")):
+        bad = env.user_tool("observe-hist", *args, check_rc=False)
+        err = bad.stderr.decode()
+        check(bad.returncode == 2 and message in err and err.count("\n") == 1,
+              f"observe-hist {' '.join(args)}: exit {bad.returncode}, {err!r}")
