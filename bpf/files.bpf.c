@@ -35,8 +35,10 @@ static __always_inline int report_open(long ret, enum observe_open_syscall sysca
 		e->flags = how.flags;
 		e->mode = how.mode;
 	} else {
-		e->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		e->mode = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		/* openat(int dfd, const char *, int flags, umode_t mode): the
+		 * registers' upper bits are not the caller's. */
+		e->flags = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->mode = (__u16)PT_REGS_PARM4_CORE_SYSCALL(regs);
 	}
 	if (ret < 0)
 		e->hdr.flags |= OBSERVE_F_FAILED;

@@ -23,6 +23,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define S_IFSOCK 0140000
 #define EAGAIN 11
 #define EINPROGRESS 115
+#define ERESTARTSYS 512		/* 512-516: the call is restarted, and seen again */
+#define ERESTART_LAST 516
+
+static __always_inline bool will_restart(long ret)
+{
+	return ret <= -ERESTARTSYS && ret >= -ERESTART_LAST;
+}
 
 /* Global network filters (observe_filter's port_mode and cidr_*). */
 struct {
@@ -47,6 +54,15 @@ struct {
 	__type(key, __u64);	/* pid_tgid */
 	__type(value, __u64);	/* ktime ns */
 } connect_starts SEC(".maps");
+
+/* tcp_state runs in softirq, where it may interrupt a program building its
+ * event in the shared scratch: it builds its own here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_tcp_event);
+} tcp_scratch SEC(".maps");
 
 /* TCP connections seen starting while a reader was attached. */
 struct tcp_conn {
@@ -195,6 +211,8 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	struct sock *sk;
 	long ret = ctx->ret;
 
+	if (will_restart(ret))
+		return 0;	/* reported when the restarted call returns */
 	start = bpf_map_lookup_elem(&connect_starts, &id);
 	if (start) {
 		latency = bpf_ktime_get_ns() - *start;
@@ -253,8 +271,9 @@ static __always_inline int report_accept(long ret)
 	const struct observe_filter *f;
 	struct sock *sk;
 
-	if (ret == -EAGAIN || !observe_reader_mask())
-		return 0;	/* a non-blocking accept with nothing to accept */
+	/* A non-blocking accept with nothing to accept, or one restarted. */
+	if (ret == -EAGAIN || will_restart(ret) || !observe_reader_mask())
+		return 0;
 	sk = sock_of_fd(ret);
 	if (sk)
 		adopt_tcp_conn(sk);
@@ -322,7 +341,8 @@ static __always_inline void follow_tcp_conn(__u64 key, __u8 origin)
 		observe_identity_of_current(&conn.owner);
 		conn.has_owner = 1;
 	}
-	bpf_map_update_elem(&tcp_conns, &key, &conn, BPF_NOEXIST);
+	/* BPF_ANY: an entry left by an earlier socket at this address is stale. */
+	bpf_map_update_elem(&tcp_conns, &key, &conn, BPF_ANY);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -334,9 +354,17 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 	struct observe_tcp_event *e;
 	struct tcp_conn *conn;
 	__u64 key = (__u64)sk;
+	__u32 zero = 0;
 
-	if (sk->sk_protocol != IPPROTO_TCP || !observe_reader_mask())
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
+	if (!observe_reader_mask()) {
+		/* Nobody reads, but what we follow must not outlive its socket,
+		 * whose address the kernel soon reuses. */
+		if (newstate == TCP_CLOSE)
+			bpf_map_delete_elem(&tcp_conns, &key);
+		return 0;
+	}
 	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE) {
 		follow_tcp_conn(key, OBSERVE_TCP_ACTIVE);
 		return 0;
@@ -349,7 +377,8 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 		return 0;
 
 	conn = bpf_map_lookup_elem(&tcp_conns, &key);
-	h = observe_event_start(&ev, OBSERVE_EV_TCP_CLOSE, &f);
+	h = observe_event_start_in(&ev, OBSERVE_EV_TCP_CLOSE, &f,
+				   bpf_map_lookup_elem(&tcp_scratch, &zero));
 	if (!h)
 		goto forget;
 	e = (struct observe_tcp_event *)h;
@@ -362,6 +391,9 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 	}
 	if (!observe_event_admit(&ev, f, h))
 		goto forget;
+	/* Whole endpoints: IPv4 fills 4 of the 16 address bytes. */
+	__builtin_memset(&e->local, 0, sizeof(e->local));
+	__builtin_memset(&e->remote, 0, sizeof(e->remote));
 	e->family = endpoints_of(sk, &e->local, &e->remote);
 	e->last_state = oldstate;
 	e->origin = conn ? conn->origin : OBSERVE_TCP_UNKNOWN;

@@ -230,22 +230,21 @@ static __always_inline bool observe_identity_passes(const struct observe_filter 
 }
 
 /*
- * The first half of starting an event of 'type': returns its header in
- * scratch (type, time and CPU filled in) and the global filter in *fp, or
- * NULL when nobody reads or the type is off. Counted from here on, only
- * while a reader is attached.
+ * The first half of starting an event of 'type' in 'h', a buffer of the
+ * caller's: fills in type, time and CPU, returns h and the global filter in
+ * *fp, or NULL when nobody reads or the type is off. Counted from here on,
+ * only while a reader is attached.
  */
 static __always_inline struct observe_event_header *
-observe_event_start(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp)
+observe_event_start_in(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp,
+		       struct observe_event_header *h)
 {
-	struct observe_event_header *h;
 	const struct observe_filter *f;
-	__u32 zero = 0;
 
 	/* Nobody reads: not even a counter is touched. Between sparse events
 	 * its per-CPU line is cold, and the miss alone costs about as much as
 	 * running an empty program (bench/run.sh). */
-	if (!observe_reader_mask())
+	if (!h || !observe_reader_mask())
 		return NULL;
 	ev->stats = bpf_map_lookup_elem(&observe_stats, &type);
 	if (!ev->stats)
@@ -256,15 +255,23 @@ observe_event_start(struct observe_event_ctx *ev, __u32 type, const struct obser
 		ev->stats->filtered++;
 		return NULL;
 	}
-	h = bpf_map_lookup_elem(&scratch, &zero);
-	if (!h)
-		return NULL;
 	h->type = type;
 	h->flags = 0;
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->cpu = bpf_get_smp_processor_id();
 	*fp = f;
 	return h;
+}
+
+/* The same in the per-CPU scratch, for programs in process context only: a
+ * program that runs in softirq could interrupt one building its event there
+ * and must bring its own buffer. */
+static __always_inline struct observe_event_header *
+observe_event_start(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp)
+{
+	__u32 zero = 0;
+
+	return observe_event_start_in(ev, type, fp, bpf_map_lookup_elem(&scratch, &zero));
 }
 
 /* Who the current task is: pid, tid, ppid, uid, gid, cgroup, comm. */

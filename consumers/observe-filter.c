@@ -281,7 +281,8 @@ static int clear(const struct filters *f, const struct request *r)
 		report_error("clear takes one of pid, comm, uid, cgroup, port, cidr, types, all");
 		return -1;
 	}
-	if (!all && strcmp(what, "types") && ((set = parse_set(what)) < 0 || check_set_loaded(f, set)))
+	/* A set whose map is gone can still have its mode switched off. */
+	if (!all && strcmp(what, "types") && (set = parse_set(what)) < 0)
 		return -1;
 	if (filters_read(f, &filter))
 		return -1;

@@ -58,7 +58,7 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access)
 		struct stat st;
 		char path[4096];
 
-		/* A collector's own sets exist only while it is loaded. */
+		/* A collector's own sets exist once it has been loaded. */
 		if (filter_set_collector(i) && pins_path(path, sizeof(path), dir, set_maps[i]) &&
 		    stat(path, &st) && errno == ENOENT)
 			continue;

@@ -229,14 +229,14 @@ static int load_collector(struct load_state *s, const struct collector *c)
 			    c->name, sec, why, bpf_program__name(prog));
 	}
 	if (!usable && !(s->cfg->required & (1ULL << c->id))) {
-		report_warn("collector %s: none of its hooks exist on this kernel: it is left out",
+		report_warn("collector %s: none of its programs can run on this kernel: it is left out",
 			    c->name);
 		s->nr_loaded--;
 		c->destroy(skel);
 		return 0;
 	}
 	if (!usable) {
-		report_error("collector %s: none of its hooks exist on this kernel", c->name);
+		report_error("collector %s: none of its programs can run on this kernel", c->name);
 		return -1;
 	}
 	if (reuse_shared_maps(s, obj))
@@ -538,6 +538,33 @@ static int write_info(struct load_state *s, const struct kernel_features *f)
 	return 0;
 }
 
+/* A filter set created by this load (first load of its collector, or a new
+ * layout) is empty: a mode kept in observe_filter from before would then
+ * block every network event. */
+static void reset_modes_of_new_sets(struct load_state *s)
+{
+	struct shared_map *filter = find_map(s, "observe_filter");
+	struct shared_map *ports = find_map(s, "observe_filter_ports");
+	struct shared_map *cidrs = find_map(s, "observe_filter_cidrs");
+	struct observe_filter f;
+	bool changed = false;
+	__u32 zero = 0;
+
+	if (!filter || !filter->pinned || bpf_map_lookup_elem(filter->fd, &zero, &f))
+		return;		/* a new observe_filter starts with everything off */
+	if (ports && !ports->pinned && f.port_mode) {
+		f.port_mode = OBSERVE_FILTER_OFF;
+		changed = true;
+	}
+	if (cidrs && !cidrs->pinned && f.cidr_on) {
+		f.cidr_on = 0;
+		f.cidr_default = OBSERVE_FILTER_ALLOW;
+		changed = true;
+	}
+	if (changed && !bpf_map_update_elem(filter->fd, &zero, &f, BPF_ANY))
+		report_warn("the port and cidr filters were switched off: their sets are new and empty");
+}
+
 static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	struct shared_map *slots = find_map(s, "observe_slots");
@@ -550,6 +577,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 		return -1;
 	}
 	rename_staged(s);
+	reset_modes_of_new_sets(s);
 	switch_rings(s, slots->fd);
 	remove_stale_links(s);
 	return write_info(s, f);

@@ -40,9 +40,18 @@ for tool in qemu-system-x86_64 busybox cpio modprobe depmod xz; do
 	command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-deps.sh vmtest"
 done
 
+# Debian 12's kernel: what linux-image-amd64 depends on, after an update of
+# the package lists when they do not say (empty or stale lists).
+default_kernel() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
 if [ -z "$package" ]; then
-	package=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		  awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	package=$(default_kernel)
+	if [ -z "$package" ] || ! apt-cache show "$package" >/dev/null 2>&1; then
+		apt-get update -qq || true
+		package=$(default_kernel)
+	fi
 	[ -n "$package" ] || die "cannot tell which kernel linux-image-amd64 is: give -k PACKAGE"
 fi
 case $package in
@@ -58,8 +67,9 @@ if [ ! -e "$kdir/.unpacked" ]; then
 	rm -rf "$kdir" && mkdir -p "$kdir/deb"
 	say "fetching $package"
 	(cd "$kdir/deb" && apt-get download -q -o APT::Sandbox::User=root "$package" >/dev/null 2>&1) ||
-		{ apt-get update -qq && (cd "$kdir/deb" && apt-get download -q -o APT::Sandbox::User=root "$package" >/dev/null); } ||
-		die "apt-get download $package failed"
+		{ apt-get update -qq &&
+		  (cd "$kdir/deb" && apt-get download -q -o APT::Sandbox::User=root "$package" >/dev/null); } ||
+		die "apt-get download $package failed (with -k, name a package the mirror has)"
 	dpkg-deb -x "$kdir"/deb/*.deb "$kdir/root"
 	touch "$kdir/.unpacked"
 fi

@@ -124,12 +124,12 @@ def cidr_filter_allows_and_denies_by_longest_prefix(env):
         two, _ = tcp_exchange(socket.AF_INET, "127.0.0.2", 10, 10)
         six, _ = tcp_exchange(socket.AF_INET6, "::1", 10, 10)
         settle()
+        bad = env.user_tool("observe-filter", "allow", "cidr", "10.0.0.1/8", check_rc=False)
     finally:
         env.user_tool("observe-filter", "clear", "cidr")
     events = reader.stop()
     check_eq(1, len(events_of(events, "connect", remote_port=one)), "connect to 127.0.0.1 (allowed)")
     check_eq([], events_of(events, "connect", remote_port=two), "connect to 127.0.0.2 (denied)")
     check_eq([], events_of(events, "connect", remote_port=six), "connect to ::1 (no entry)")
-    res = env.user_tool("observe-filter", "allow", "cidr", "10.0.0.1/8", check_rc=False)
-    check(res.returncode == 1 and b"bits set past its prefix" in res.stderr,
-          f"bad cidr: {res.returncode} {res.stderr!r}")
+    check(bad.returncode == 1 and b"bits set past its prefix" in bad.stderr,
+          f"bad cidr: {bad.returncode} {bad.stderr!r}")
