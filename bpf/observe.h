@@ -46,6 +46,8 @@ enum observe_event_type {
 	 * are types so that 'observe-filter disable syscalls' switches the
 	 * collector off through types_off, like any event type. */
 	OBSERVE_AGG_SYSCALLS = 8,
+	OBSERVE_EV_OOM_KILL = 9,
+	OBSERVE_AGG_FAULTS = 10,	/* user page faults per process */
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -193,6 +195,7 @@ enum observe_collector {
 	OBSERVE_COLLECTOR_FILES = 1,
 	OBSERVE_COLLECTOR_NET = 2,
 	OBSERVE_COLLECTOR_SYSCALLS = 3,
+	OBSERVE_COLLECTOR_MEMORY = 4,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

@@ -6,6 +6,7 @@
  */
 #include "events.h"
 #include "hist.h"
+#include "memory.h"
 #include "json.h"
 #include "parse.h"
 #include "pins.h"
@@ -17,6 +18,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,8 @@
 static const char usage[] =
 "Usage: observe-hist [OPTION...]\n"
 "Show what observe counts in the kernel: syscalls per syscall and per\n"
-"process, with log2 latency histograms.\n"
+"process, with log2 latency histograms; user page faults per process.\n"
+"Each part shows when its collector (syscalls, memory) is loaded.\n"
 "\n"
 "  -n, --top=N            rows per table (default 10)\n"
 "  -s, --syscall=NAME     the latency histogram of this syscall (repeatable;\n"
@@ -37,7 +40,7 @@ static const char usage[] =
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
 "\n"
-"Counting is switched off and on with 'observe-filter disable syscalls'.\n"
+"Counting is switched off and on with 'observe-filter disable syscalls' (or faults).\n"
 "\n"
 "Examples:\n"
 "  observe-hist\n"
@@ -75,72 +78,105 @@ struct proc_row {
 	struct observe_proc_syscalls v;
 };
 
+struct fault_row {
+	__u32 pid;
+	struct observe_proc_faults v;
+};
+
 /* One read of the maps. */
 struct snapshot {
 	struct observe_syscall_stats sys[OBSERVE_SYSCALL_NR_MAX];
 	struct proc_row *procs;
 	size_t nr_procs;
+	struct fault_row *faults;
+	size_t nr_faults;
 };
 
 struct maps {
-	int syscalls_fd, by_pid_fd;
+	int syscalls_fd, by_pid_fd;	/* -1: the syscalls collector is not loaded */
+	int faults_fd;			/* -1: the memory collector is not loaded */
 };
+
+/* Every row of a hash keyed by pid, values of 'value_size' after the key in
+ * rows of 'row_size' (struct { __u32 pid; value }). */
+static int read_pid_rows(int fd, size_t row_size, size_t value_offset, void **rows, size_t *n)
+{
+	__u32 key, next, *prev = NULL;
+	size_t cap = *n = 0;
+	char *buf = *rows;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			buf = realloc(*rows, cap * row_size);
+			if (!buf) {
+				report_error("out of memory");
+				return -1;
+			}
+			*rows = buf;
+		}
+		/* A process may leave the LRU between the two calls: skip it. */
+		if (bpf_map_lookup_elem(fd, &key, buf + *n * row_size + value_offset))
+			continue;
+		memcpy(buf + *n * row_size, &key, sizeof(key));
+		(*n)++;
+	}
+	return 0;
+}
 
 static void snapshot_free(struct snapshot *s)
 {
 	free(s->procs);
+	free(s->faults);
 	s->procs = NULL;
-	s->nr_procs = 0;
+	s->faults = NULL;
+	s->nr_procs = s->nr_faults = 0;
 }
 
 static int snapshot_read(const struct maps *m, struct snapshot *s)
 {
-	__u32 key, next, *prev = NULL;
-	size_t cap = 0;
+	if (m->syscalls_fd >= 0) {
+		for (__u32 nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
+			int err = stats_read(m->syscalls_fd, nr, SYSCALL_FIELDS, NULL,
+					     (uint64_t *)&s->sys[nr]);
 
-	for (__u32 nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
-		int err = stats_read(m->syscalls_fd, nr, SYSCALL_FIELDS, NULL, (uint64_t *)&s->sys[nr]);
-
-		if (err) {
-			report_error("cannot read observe_syscalls: %s", strerror(-err));
-			return -1;
-		}
-	}
-	s->nr_procs = 0;
-	while (!bpf_map_get_next_key(m->by_pid_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (s->nr_procs == cap) {
-			struct proc_row *more;
-
-			cap = cap ? cap * 2 : 256;
-			more = realloc(s->procs, cap * sizeof(*more));
-			if (!more) {
-				report_error("out of memory");
+			if (err) {
+				report_error("cannot read observe_syscalls: %s", strerror(-err));
 				return -1;
 			}
-			s->procs = more;
 		}
-		/* A process may leave the LRU between the two calls: skip it. */
-		if (bpf_map_lookup_elem(m->by_pid_fd, &key, &s->procs[s->nr_procs].v))
-			continue;
-		s->procs[s->nr_procs++].pid = key;
+		if (read_pid_rows(m->by_pid_fd, sizeof(struct proc_row),
+				  offsetof(struct proc_row, v), (void **)&s->procs, &s->nr_procs))
+			return -1;
 	}
+	if (m->faults_fd >= 0 &&
+	    read_pid_rows(m->faults_fd, sizeof(struct fault_row), offsetof(struct fault_row, v),
+			  (void **)&s->faults, &s->nr_faults))
+		return -1;
 	return 0;
 }
 
 static int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 {
 	struct proc_row *procs = realloc(dst->procs, (src->nr_procs + 1) * sizeof(*procs));
+	struct fault_row *faults;
 
-	if (!procs) {
+	if (procs)
+		dst->procs = procs;
+	faults = realloc(dst->faults, (src->nr_faults + 1) * sizeof(*faults));
+	if (faults)
+		dst->faults = faults;
+	if (!procs || !faults) {
 		report_error("out of memory");
 		return -1;
 	}
 	memcpy(dst->sys, src->sys, sizeof(dst->sys));
 	memcpy(procs, src->procs, src->nr_procs * sizeof(*procs));
-	dst->procs = procs;
+	memcpy(faults, src->faults, src->nr_faults * sizeof(*faults));
 	dst->nr_procs = src->nr_procs;
+	dst->nr_faults = src->nr_faults;
 	return 0;
 }
 
@@ -162,6 +198,15 @@ static void snapshot_subtract(struct snapshot *cur, const struct snapshot *prev)
 				cur->procs[i].v.errors -= prev->procs[j].v.errors;
 				cur->procs[i].v.total_ns -= prev->procs[j].v.total_ns;
 			}
+			break;
+		}
+	}
+	for (size_t i = 0; i < cur->nr_faults; i++) {
+		for (size_t j = 0; j < prev->nr_faults; j++) {
+			if (prev->faults[j].pid != cur->faults[i].pid)
+				continue;
+			if (prev->faults[j].v.faults <= cur->faults[i].v.faults)
+				cur->faults[i].v.faults -= prev->faults[j].v.faults;
 			break;
 		}
 	}
@@ -188,6 +233,13 @@ static int by_time_desc(const void *a, const void *b)
 static int procs_by_count_desc(const void *a, const void *b)
 {
 	__u64 x = ((const struct proc_row *)a)->v.count, y = ((const struct proc_row *)b)->v.count;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int faults_desc(const void *a, const void *b)
+{
+	__u64 x = ((const struct fault_row *)a)->v.faults, y = ((const struct fault_row *)b)->v.faults;
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -233,7 +285,21 @@ static unsigned histogram_choice(const struct options *o, const struct snapshot 
 	return n;
 }
 
-static void print_text(const struct options *o, struct snapshot *s)
+static void print_faults_text(const struct options *o, struct snapshot *s)
+{
+	unsigned long long total = 0;
+
+	for (size_t i = 0; i < s->nr_faults; i++)
+		total += s->faults[i].v.faults;
+	qsort(s->faults, s->nr_faults, sizeof(*s->faults), faults_desc);
+	printf("page faults (user): %llu in %zu processes (top %u)\n", total, s->nr_faults, o->top);
+	printf("  %-8s %-16s %12s\n", "PID", "COMM", "FAULTS");
+	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++)
+		printf("  %-8u %-16.16s %12llu\n", s->faults[i].pid, s->faults[i].v.comm,
+		       (unsigned long long)s->faults[i].v.faults);
+}
+
+static void print_syscalls_text(const struct options *o, struct snapshot *s)
 {
 	unsigned order[OBSERVE_SYSCALL_NR_MAX], chosen[MAX_CHOSEN], n, nh;
 	unsigned long long calls = 0, errors = 0;
@@ -280,12 +346,27 @@ static void print_text(const struct options *o, struct snapshot *s)
 	}
 }
 
-static void print_json(const struct options *o, struct snapshot *s, struct json_writer *w)
+static void print_faults_json(const struct options *o, struct snapshot *s, struct json_writer *w)
+{
+	qsort(s->faults, s->nr_faults, sizeof(*s->faults), faults_desc);
+	json_key(w, "faults");
+	json_array_begin(w);
+	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++) {
+		json_object_begin(w);
+		json_kv_u64(w, "pid", s->faults[i].pid);
+		json_kv_str(w, "comm", s->faults[i].v.comm,
+			    strnlen(s->faults[i].v.comm, sizeof(s->faults[i].v.comm)));
+		json_kv_u64(w, "faults", s->faults[i].v.faults);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+static void print_syscalls_json(const struct options *o, struct snapshot *s, struct json_writer *w)
 {
 	unsigned order[OBSERVE_SYSCALL_NR_MAX], n = ranked(s, order, by_count_desc);
 	char buf[32];
 
-	json_object_begin(w);
 	json_key(w, "syscalls");
 	json_array_begin(w);
 	for (unsigned i = 0; i < n; i++) {
@@ -318,7 +399,6 @@ static void print_json(const struct options *o, struct snapshot *s, struct json_
 		json_object_end(w);
 	}
 	json_array_end(w);
-	json_object_end(w);
 }
 
 static int parse_options(int argc, char **argv, struct options *o, const char **pin_dir)
@@ -382,31 +462,47 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 
 static int open_maps(const char *dir, const struct observe_info *info, struct maps *m)
 {
-	if (!(info->collectors & (1ULL << OBSERVE_COLLECTOR_SYSCALLS))) {
-		report_error("the syscalls collector is not loaded at %s (observe-load --collectors)",
-			     dir);
+	bool syscalls = info->collectors & (1ULL << OBSERVE_COLLECTOR_SYSCALLS);
+	bool memory = info->collectors & (1ULL << OBSERVE_COLLECTOR_MEMORY);
+
+	m->syscalls_fd = m->by_pid_fd = m->faults_fd = -1;
+	if (!syscalls && !memory) {
+		report_error("neither the syscalls nor the memory collector is loaded at %s "
+			     "(observe-load --collectors)", dir);
 		return -1;
 	}
-	m->syscalls_fd = pins_open_map(dir, "observe_syscalls", PIN_READ);
-	if (m->syscalls_fd < 0)
-		return -1;
-	m->by_pid_fd = pins_open_map(dir, "observe_syscalls_by_pid", PIN_READ);
-	if (m->by_pid_fd < 0) {
-		close(m->syscalls_fd);
-		return -1;
+	if (syscalls) {
+		m->syscalls_fd = pins_open_map(dir, "observe_syscalls", PIN_READ);
+		m->by_pid_fd = m->syscalls_fd < 0 ? -1 :
+			       pins_open_map(dir, "observe_syscalls_by_pid", PIN_READ);
+		if (m->by_pid_fd < 0)
+			return -1;
 	}
+	if (memory && (m->faults_fd = pins_open_map(dir, "observe_faults_by_pid", PIN_READ)) < 0)
+		return -1;
 	return 0;
 }
 
 /* Prints one snapshot (or the change since 'prev'); false on a write error. */
-static bool print_one(const struct options *o, struct snapshot *s, struct json_writer *w)
+static bool print_one(const struct options *o, const struct maps *m, struct snapshot *s,
+		      struct json_writer *w)
 {
 	if (o->json) {
 		json_reset(w);
-		print_json(o, s, w);
+		json_object_begin(w);
+		if (m->syscalls_fd >= 0)
+			print_syscalls_json(o, s, w);
+		if (m->faults_fd >= 0)
+			print_faults_json(o, s, w);
+		json_object_end(w);
 		printf("%.*s\n", (int)w->len, w->buf);
 	} else {
-		print_text(o, s);
+		if (m->syscalls_fd >= 0)
+			print_syscalls_text(o, s);
+		if (m->syscalls_fd >= 0 && m->faults_fd >= 0)
+			printf("\n");
+		if (m->faults_fd >= 0)
+			print_faults_text(o, s);
 		if (o->interval_ms)
 			printf("\n");
 	}
@@ -428,12 +524,13 @@ int main(int argc, char **argv)
 	dir = pins_dir(pin_dir);
 	report_libbpf_setup(false);
 	runloop_init();
+	json_init(&w);
+	m.syscalls_fd = m.by_pid_fd = m.faults_fd = -1;
 	if (pins_read_info(dir, &info) || open_maps(dir, &info, &m))
-		return 1;
+		goto out;
 	cur = calloc(1, sizeof(*cur));
 	prev = calloc(1, sizeof(*prev));
 	delta = calloc(1, sizeof(*delta));
-	json_init(&w);
 	if (!cur || !prev || !delta) {
 		report_error("out of memory");
 		goto out;
@@ -441,7 +538,7 @@ int main(int argc, char **argv)
 	if (snapshot_read(&m, cur))
 		goto out;
 	if (!o.interval_ms) {
-		ret = print_one(&o, cur, &w) ? 0 : 1;
+		ret = print_one(&o, &m, cur, &w) ? 0 : 1;
 		goto out;
 	}
 	for (uint64_t n = 0; !o.count || n < o.count; n++) {
@@ -460,7 +557,7 @@ int main(int argc, char **argv)
 		if (snapshot_copy(delta, cur))
 			goto out;
 		snapshot_subtract(delta, prev);
-		if (!print_one(&o, delta, &w))
+		if (!print_one(&o, &m, delta, &w))
 			goto out;
 	}
 	ret = 0;
@@ -475,7 +572,11 @@ out:
 	free(cur);
 	free(prev);
 	free(delta);
-	close(m.syscalls_fd);
-	close(m.by_pid_fd);
+	if (m.syscalls_fd >= 0)
+		close(m.syscalls_fd);
+	if (m.by_pid_fd >= 0)
+		close(m.by_pid_fd);
+	if (m.faults_fd >= 0)
+		close(m.faults_fd);
 	return ret;
 }

@@ -19,6 +19,7 @@ int decode_exit(struct json_writer *w, const void *rec, size_t size);
 int decode_open(struct json_writer *w, const void *rec, size_t size);
 int decode_conn(struct json_writer *w, const void *rec, size_t size);	/* connect, accept */
 int decode_tcp_close(struct json_writer *w, const void *rec, size_t size);
+int decode_oom_kill(struct json_writer *w, const void *rec, size_t size);
 
 /* "O_WRONLY|O_CREAT|O_TRUNC" (decode_files.c). */
 void format_open_flags(char *buf, size_t len, unsigned long long flags);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "events.h"
 #include "files.h"
+#include "memory.h"
 #include "net.h"
 #include "process.h"
 
@@ -23,6 +24,9 @@ static const struct event_kind types[OBSERVE_EV_COUNT] = {
 	[OBSERVE_EV_TCP_CLOSE] = { "tcp_close", OBSERVE_COLLECTOR_NET,
 				   sizeof(struct observe_tcp_event), decode_tcp_close },
 	[OBSERVE_AGG_SYSCALLS] = { "syscalls", OBSERVE_COLLECTOR_SYSCALLS, 0, NULL },
+	[OBSERVE_EV_OOM_KILL] = { "oom_kill", OBSERVE_COLLECTOR_MEMORY,
+				  sizeof(struct observe_oom_event), decode_oom_kill },
+	[OBSERVE_AGG_FAULTS] = { "faults", OBSERVE_COLLECTOR_MEMORY, 0, NULL },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
@@ -30,6 +34,7 @@ static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_FILES] = "files",
 	[OBSERVE_COLLECTOR_NET] = "net",
 	[OBSERVE_COLLECTOR_SYSCALLS] = "syscalls",
+	[OBSERVE_COLLECTOR_MEMORY] = "memory",
 };
 
 const struct event_kind *event_kind_of(unsigned type)

@@ -4,6 +4,7 @@
 #include "files.skel.h"
 #include "net.skel.h"
 #include "syscalls.skel.h"
+#include "memory.skel.h"
 #include "process.skel.h"
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
@@ -26,6 +27,7 @@ SKELETON_GLUE(process)
 SKELETON_GLUE(files)
 SKELETON_GLUE(net)
 SKELETON_GLUE(syscalls)
+SKELETON_GLUE(memory)
 
 /* Syscall exit programs read the arguments from the saved registers (5.15+). */
 static bool can_read_syscall_args(const char *lost)
@@ -79,6 +81,7 @@ const struct collector collectors[] = {
 	{ "files", OBSERVE_COLLECTOR_FILES, files_open, files_configure, files_destroy },
 	{ "net", OBSERVE_COLLECTOR_NET, net_open, net_configure, net_destroy },
 	{ "syscalls", OBSERVE_COLLECTOR_SYSCALLS, syscalls_open, no_settings, syscalls_destroy },
+	{ "memory", OBSERVE_COLLECTOR_MEMORY, memory_open, no_settings, memory_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

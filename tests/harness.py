@@ -25,6 +25,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """A test that cannot run here: its reason is printed, never silent."""
+
+
 def check(condition, message):
     if not condition:
         raise Failure(message)

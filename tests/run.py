@@ -15,15 +15,16 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Environment, Failure  # noqa: E402
+from harness import Environment, Failure, Skip  # noqa: E402
 import test_spine  # noqa: E402
 import test_files  # noqa: E402
 import test_net  # noqa: E402
 import test_syscalls  # noqa: E402
+import test_memory  # noqa: E402
 import test_unload  # noqa: E402
 
 # In order: the spine, each collector, then the unload of the test load.
-MODULES = (test_spine, test_files, test_net, test_syscalls, test_unload)
+MODULES = (test_spine, test_files, test_net, test_syscalls, test_memory, test_unload)
 
 
 def run_unit_tests(build):
@@ -115,6 +116,7 @@ def run_host_suite(args):
         return passed, failed + 1
 
     env = Environment(args.build)
+    skipped = 0
     start = time.monotonic()
     try:
         env.create_users()
@@ -129,6 +131,9 @@ def run_host_suite(args):
                 fn(env)
                 passed += 1
                 print(f"PASS {fn.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
+            except Skip as e:
+                skipped += 1
+                print(f"SKIP {fn.__name__}: {e}", flush=True)
             except Failure as e:
                 failed += 1
                 print(f"FAIL {fn.__name__}: {e}", flush=True)
@@ -140,7 +145,8 @@ def run_host_suite(args):
         print(f"FAIL setup: {e}")
     finally:
         env.cleanup()
-    print(f"  integration tests on {os.uname().release} took {time.monotonic() - start:.1f}s")
+    print(f"  integration tests on {os.uname().release} took {time.monotonic() - start:.1f}s"
+          + (f"; {skipped} skipped (reasons above)" if skipped else ""))
     return passed, failed
 
 
