@@ -37,7 +37,7 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 
-COLLECTORS := process files net syscalls memory
+COLLECTORS := process files net syscalls memory block cpu
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
 ARM64_OBJS := $(patsubst %,$(BUILD)/arm64/%.bpf.o,$(COLLECTORS))
 SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))

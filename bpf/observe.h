@@ -48,6 +48,8 @@ enum observe_event_type {
 	OBSERVE_AGG_SYSCALLS = 8,
 	OBSERVE_EV_OOM_KILL = 9,
 	OBSERVE_AGG_FAULTS = 10,	/* user page faults per process */
+	OBSERVE_AGG_BLOCK = 11,		/* block I/O latency per disk */
+	OBSERVE_AGG_RUNQ = 12,		/* run-queue latency */
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -196,6 +198,8 @@ enum observe_collector {
 	OBSERVE_COLLECTOR_NET = 2,
 	OBSERVE_COLLECTOR_SYSCALLS = 3,
 	OBSERVE_COLLECTOR_MEMORY = 4,
+	OBSERVE_COLLECTOR_BLOCK = 5,
+	OBSERVE_COLLECTOR_CPU = 6,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

@@ -5,6 +5,8 @@
  * reads pins only (no slot), so it runs beside any number of readers.
  */
 #include "events.h"
+#include "block.h"
+#include "cpu.h"
 #include "hist.h"
 #include "memory.h"
 #include "json.h"
@@ -28,8 +30,10 @@
 static const char usage[] =
 "Usage: observe-hist [OPTION...]\n"
 "Show what observe counts in the kernel: syscalls per syscall and per\n"
-"process, with log2 latency histograms; user page faults per process.\n"
-"Each part shows when its collector (syscalls, memory) is loaded.\n"
+"process, with log2 latency histograms; user page faults per process;\n"
+"block I/O latency per disk; run-queue latency (per cgroup with\n"
+"observe-load --runq-per-cgroup). Each part shows when its collector\n"
+"(syscalls, memory, block, cpu) is loaded.\n"
 "\n"
 "  -n, --top=N            rows per table (default 10)\n"
 "  -s, --syscall=NAME     the latency histogram of this syscall (repeatable;\n"
@@ -40,7 +44,8 @@ static const char usage[] =
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
 "\n"
-"Counting is switched off and on with 'observe-filter disable syscalls' (or faults).\n"
+"Counting is switched off and on with 'observe-filter disable syscalls' (or\n"
+"faults, block, runq).\n"
 "\n"
 "Examples:\n"
 "  observe-hist\n"
@@ -83,6 +88,21 @@ struct fault_row {
 	struct observe_proc_faults v;
 };
 
+/* A row of a per-CPU hash of histograms (block: per disk; runq: per cgroup),
+ * summed over the CPUs. */
+struct hist_row {
+	__u64 key;
+	union {
+		struct observe_block_stats block;
+		struct observe_runq_stats runq;
+	};
+};
+
+struct hist_rows {
+	struct hist_row *rows;
+	size_t n;
+};
+
 /* One read of the maps. */
 struct snapshot {
 	struct observe_syscall_stats sys[OBSERVE_SYSCALL_NR_MAX];
@@ -90,12 +110,52 @@ struct snapshot {
 	size_t nr_procs;
 	struct fault_row *faults;
 	size_t nr_faults;
+	struct hist_rows block, runq;
 };
 
 struct maps {
 	int syscalls_fd, by_pid_fd;	/* -1: the syscalls collector is not loaded */
 	int faults_fd;			/* -1: the memory collector is not loaded */
+	int block_fd;			/* -1: the block collector is not loaded */
+	int runq_fd;			/* -1: the cpu collector is not loaded */
 };
+
+/* Every key of a per-CPU hash of histograms, its values summed. */
+static int read_hist_rows(int fd, size_t key_size, size_t value_size, struct hist_rows *out)
+{
+	unsigned char key[8] = {}, next[8] = {};
+	void *prev = NULL;
+	size_t cap = out->n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		struct hist_row *row;
+		int err;
+
+		memcpy(key, next, key_size);
+		prev = key;
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			row = realloc(out->rows, cap * sizeof(*row));
+			if (!row) {
+				report_error("out of memory");
+				return -1;
+			}
+			out->rows = row;
+		}
+		row = &out->rows[out->n];
+		memset(row, 0, sizeof(*row));
+		err = stats_read_key(fd, key, value_size / sizeof(__u64), NULL, (uint64_t *)&row->block);
+		if (err == -ENOENT)
+			continue;
+		if (err) {
+			report_error("cannot read a histogram map: %s", strerror(-err));
+			return -1;
+		}
+		memcpy(&row->key, key, key_size);
+		out->n++;
+	}
+	return 0;
+}
 
 /* Every row of a hash keyed by pid, values of 'value_size' after the key in
  * rows of 'row_size' (struct { __u32 pid; value }). */
@@ -130,9 +190,9 @@ static void snapshot_free(struct snapshot *s)
 {
 	free(s->procs);
 	free(s->faults);
-	s->procs = NULL;
-	s->faults = NULL;
-	s->nr_procs = s->nr_faults = 0;
+	free(s->block.rows);
+	free(s->runq.rows);
+	memset(s, 0, sizeof(*s));
 }
 
 static int snapshot_read(const struct maps *m, struct snapshot *s)
@@ -155,7 +215,48 @@ static int snapshot_read(const struct maps *m, struct snapshot *s)
 	    read_pid_rows(m->faults_fd, sizeof(struct fault_row), offsetof(struct fault_row, v),
 			  (void **)&s->faults, &s->nr_faults))
 		return -1;
+	if (m->block_fd >= 0 &&
+	    read_hist_rows(m->block_fd, sizeof(__u32), sizeof(struct observe_block_stats), &s->block))
+		return -1;
+	if (m->runq_fd >= 0 &&
+	    read_hist_rows(m->runq_fd, sizeof(__u64), sizeof(struct observe_runq_stats), &s->runq))
+		return -1;
 	return 0;
+}
+
+static int copy_hist_rows(struct hist_rows *dst, const struct hist_rows *src)
+{
+	struct hist_row *rows = realloc(dst->rows, (src->n + 1) * sizeof(*rows));
+
+	if (!rows) {
+		report_error("out of memory");
+		return -1;
+	}
+	memcpy(rows, src->rows, src->n * sizeof(*rows));
+	dst->rows = rows;
+	dst->n = src->n;
+	return 0;
+}
+
+/* cur -= prev for each key in both; the histogram is at 'offset' in a row. */
+static void subtract_hist_rows(struct hist_rows *cur, const struct hist_rows *prev, bool block)
+{
+	for (size_t i = 0; i < cur->n; i++) {
+		for (size_t j = 0; j < prev->n; j++) {
+			if (prev->rows[j].key != cur->rows[i].key)
+				continue;
+			if (block) {
+				cur->rows[i].block.bytes -= prev->rows[j].block.bytes;
+				cur->rows[i].block.errors -= prev->rows[j].block.errors;
+				hist_subtract(&cur->rows[i].block.latency_ns,
+					      &prev->rows[j].block.latency_ns);
+			} else {
+				hist_subtract(&cur->rows[i].runq.latency_ns,
+					      &prev->rows[j].runq.latency_ns);
+			}
+			break;
+		}
+	}
 }
 
 static int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
@@ -172,6 +273,8 @@ static int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 		report_error("out of memory");
 		return -1;
 	}
+	if (copy_hist_rows(&dst->block, &src->block) || copy_hist_rows(&dst->runq, &src->runq))
+		return -1;
 	memcpy(dst->sys, src->sys, sizeof(dst->sys));
 	memcpy(procs, src->procs, src->nr_procs * sizeof(*procs));
 	memcpy(faults, src->faults, src->nr_faults * sizeof(*faults));
@@ -210,6 +313,8 @@ static void snapshot_subtract(struct snapshot *cur, const struct snapshot *prev)
 			break;
 		}
 	}
+	subtract_hist_rows(&cur->block, &prev->block, true);
+	subtract_hist_rows(&cur->runq, &prev->runq, false);
 }
 
 static const struct snapshot *sort_base;
@@ -297,6 +402,102 @@ static void print_faults_text(const struct options *o, struct snapshot *s)
 	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++)
 		printf("  %-8u %-16.16s %12llu\n", s->faults[i].pid, s->faults[i].v.comm,
 		       (unsigned long long)s->faults[i].v.faults);
+}
+
+/* "vda" for the disk whose dev_t (major << 20 | minor) is 'dev'. */
+static const char *disk_name(__u64 dev, char *buf, size_t len)
+{
+	char link[64], target[256];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/dev/block/%llu:%llu", (unsigned long long)(dev >> 20),
+		 (unsigned long long)(dev & 0xfffff));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0) {
+		snprintf(buf, len, "%llu:%llu", (unsigned long long)(dev >> 20),
+			 (unsigned long long)(dev & 0xfffff));
+		return buf;
+	}
+	target[n] = 0;
+	/* The name is the link's last component (a disk name is short). */
+	snprintf(buf, len, "%.40s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	return buf;
+}
+
+static void print_block_text(const struct snapshot *s)
+{
+	char name[64];
+
+	printf("block I/O latency (issue to completion, ns): %zu disks\n", s->block.n);
+	for (size_t i = 0; i < s->block.n; i++) {
+		const struct observe_block_stats *b = &s->block.rows[i].block;
+
+		printf("\n%s: %llu requests, %llu bytes, %llu errors, average %llu ns\n",
+		       disk_name(s->block.rows[i].key, name, sizeof(name)),
+		       (unsigned long long)b->latency_ns.count, (unsigned long long)b->bytes,
+		       (unsigned long long)b->errors,
+		       (unsigned long long)(b->latency_ns.count ? b->latency_ns.sum / b->latency_ns.count : 0));
+		hist_print(stdout, &b->latency_ns);
+	}
+}
+
+static int by_key(const void *a, const void *b)
+{
+	__u64 x = ((const struct hist_row *)a)->key, y = ((const struct hist_row *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_runq_text(const struct options *o, struct snapshot *s)
+{
+	unsigned shown = 0;
+
+	qsort(s->runq.rows, s->runq.n, sizeof(*s->runq.rows), by_key);	/* the machine's first */
+	for (size_t i = 0; i < s->runq.n; i++) {
+		const struct observe_hist *h = &s->runq.rows[i].runq.latency_ns;
+
+		if (s->runq.rows[i].key) {
+			if (shown++ >= o->top)
+				continue;
+			printf("\nrun-queue latency of cgroup %llu (ns): %llu waits, average %llu ns\n",
+			       (unsigned long long)s->runq.rows[i].key, (unsigned long long)h->count,
+			       (unsigned long long)(h->count ? h->sum / h->count : 0));
+		} else {
+			printf("run-queue latency (ns): %llu waits, average %llu ns\n",
+			       (unsigned long long)h->count,
+			       (unsigned long long)(h->count ? h->sum / h->count : 0));
+		}
+		hist_print(stdout, h);
+	}
+}
+
+static void hist_rows_json(struct json_writer *w, const struct snapshot *s, bool block)
+{
+	const struct hist_rows *rows = block ? &s->block : &s->runq;
+	char name[64];
+
+	json_key(w, block ? "block" : "runq");
+	json_array_begin(w);
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct hist_row *r = &rows->rows[i];
+
+		json_object_begin(w);
+		if (block) {
+			json_kv_cstr(w, "disk", disk_name(r->key, name, sizeof(name)));
+			json_kv_u64(w, "major", r->key >> 20);
+			json_kv_u64(w, "minor", r->key & 0xfffff);
+			json_kv_u64(w, "bytes", r->block.bytes);
+			json_kv_u64(w, "errors", r->block.errors);
+			json_key(w, "latency_ns");
+			hist_json(w, &r->block.latency_ns);
+		} else {
+			json_kv_u64(w, "cgroup_id", r->key);	/* 0: every task */
+			json_key(w, "latency_ns");
+			hist_json(w, &r->runq.latency_ns);
+		}
+		json_object_end(w);
+	}
+	json_array_end(w);
 }
 
 static void print_syscalls_text(const struct options *o, struct snapshot *s)
@@ -460,26 +661,37 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 	return 0;
 }
 
+/* The map of each collector that is loaded; -1 for the others. */
 static int open_maps(const char *dir, const struct observe_info *info, struct maps *m)
 {
-	bool syscalls = info->collectors & (1ULL << OBSERVE_COLLECTOR_SYSCALLS);
-	bool memory = info->collectors & (1ULL << OBSERVE_COLLECTOR_MEMORY);
+	static const struct {
+		unsigned collector;
+		const char *map;
+		size_t offset;
+	} wanted[] = {
+		{ OBSERVE_COLLECTOR_SYSCALLS, "observe_syscalls", offsetof(struct maps, syscalls_fd) },
+		{ OBSERVE_COLLECTOR_SYSCALLS, "observe_syscalls_by_pid", offsetof(struct maps, by_pid_fd) },
+		{ OBSERVE_COLLECTOR_MEMORY, "observe_faults_by_pid", offsetof(struct maps, faults_fd) },
+		{ OBSERVE_COLLECTOR_BLOCK, "observe_block", offsetof(struct maps, block_fd) },
+		{ OBSERVE_COLLECTOR_CPU, "observe_runq", offsetof(struct maps, runq_fd) },
+	};
+	bool any = false;
 
-	m->syscalls_fd = m->by_pid_fd = m->faults_fd = -1;
-	if (!syscalls && !memory) {
-		report_error("neither the syscalls nor the memory collector is loaded at %s "
-			     "(observe-load --collectors)", dir);
-		return -1;
-	}
-	if (syscalls) {
-		m->syscalls_fd = pins_open_map(dir, "observe_syscalls", PIN_READ);
-		m->by_pid_fd = m->syscalls_fd < 0 ? -1 :
-			       pins_open_map(dir, "observe_syscalls_by_pid", PIN_READ);
-		if (m->by_pid_fd < 0)
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		int *fd = (int *)((char *)m + wanted[i].offset);
+
+		if (!(info->collectors & (1ULL << wanted[i].collector)))
+			continue;
+		*fd = pins_open_map(dir, wanted[i].map, PIN_READ);
+		if (*fd < 0)
 			return -1;
+		any = true;
 	}
-	if (memory && (m->faults_fd = pins_open_map(dir, "observe_faults_by_pid", PIN_READ)) < 0)
+	if (!any) {
+		report_error("none of the collectors that count (syscalls, memory, block, cpu) is "
+			     "loaded at %s (observe-load --collectors)", dir);
 		return -1;
+	}
 	return 0;
 }
 
@@ -494,15 +706,33 @@ static bool print_one(const struct options *o, const struct maps *m, struct snap
 			print_syscalls_json(o, s, w);
 		if (m->faults_fd >= 0)
 			print_faults_json(o, s, w);
+		if (m->block_fd >= 0)
+			hist_rows_json(w, s, true);
+		if (m->runq_fd >= 0)
+			hist_rows_json(w, s, false);
 		json_object_end(w);
 		printf("%.*s\n", (int)w->len, w->buf);
 	} else {
-		if (m->syscalls_fd >= 0)
+		bool first = true;
+
+		if (m->syscalls_fd >= 0) {
 			print_syscalls_text(o, s);
-		if (m->syscalls_fd >= 0 && m->faults_fd >= 0)
-			printf("\n");
-		if (m->faults_fd >= 0)
+			first = false;
+		}
+		if (m->faults_fd >= 0) {
+			printf(first ? "" : "\n");
 			print_faults_text(o, s);
+			first = false;
+		}
+		if (m->block_fd >= 0) {
+			printf(first ? "" : "\n");
+			print_block_text(s);
+			first = false;
+		}
+		if (m->runq_fd >= 0) {
+			printf(first ? "" : "\n");
+			print_runq_text(o, s);
+		}
 		if (o->interval_ms)
 			printf("\n");
 	}
@@ -525,7 +755,7 @@ int main(int argc, char **argv)
 	report_libbpf_setup(false);
 	runloop_init();
 	json_init(&w);
-	m.syscalls_fd = m.by_pid_fd = m.faults_fd = -1;
+	m.syscalls_fd = m.by_pid_fd = m.faults_fd = m.block_fd = m.runq_fd = -1;
 	if (pins_read_info(dir, &info) || open_maps(dir, &info, &m))
 		goto out;
 	cur = calloc(1, sizeof(*cur));
@@ -578,5 +808,9 @@ out:
 		close(m.by_pid_fd);
 	if (m.faults_fd >= 0)
 		close(m.faults_fd);
+	if (m.block_fd >= 0)
+		close(m.block_fd);
+	if (m.runq_fd >= 0)
+		close(m.runq_fd);
 	return ret;
 }

@@ -27,6 +27,8 @@ static const struct event_kind types[OBSERVE_EV_COUNT] = {
 	[OBSERVE_EV_OOM_KILL] = { "oom_kill", OBSERVE_COLLECTOR_MEMORY,
 				  sizeof(struct observe_oom_event), decode_oom_kill },
 	[OBSERVE_AGG_FAULTS] = { "faults", OBSERVE_COLLECTOR_MEMORY, 0, NULL },
+	[OBSERVE_AGG_BLOCK] = { "block", OBSERVE_COLLECTOR_BLOCK, 0, NULL },
+	[OBSERVE_AGG_RUNQ] = { "runq", OBSERVE_COLLECTOR_CPU, 0, NULL },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
@@ -35,6 +37,8 @@ static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_NET] = "net",
 	[OBSERVE_COLLECTOR_SYSCALLS] = "syscalls",
 	[OBSERVE_COLLECTOR_MEMORY] = "memory",
+	[OBSERVE_COLLECTOR_BLOCK] = "block",
+	[OBSERVE_COLLECTOR_CPU] = "cpu",
 };
 
 const struct event_kind *event_kind_of(unsigned type)

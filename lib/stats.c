@@ -21,6 +21,11 @@ int stats_ncpus(void)
 
 int stats_read(int fd, uint32_t key, size_t nfields, uint64_t *percpu, uint64_t *sum)
 {
+	return stats_read_key(fd, &key, nfields, percpu, sum);
+}
+
+int stats_read_key(int fd, const void *key, size_t nfields, uint64_t *percpu, uint64_t *sum)
+{
 	int ncpus = stats_ncpus();
 	uint64_t *values = percpu;
 
@@ -29,7 +34,7 @@ int stats_read(int fd, uint32_t key, size_t nfields, uint64_t *percpu, uint64_t 
 		if (!values)
 			return -ENOMEM;
 	}
-	if (bpf_map_lookup_elem(fd, &key, values)) {
+	if (bpf_map_lookup_elem(fd, key, values)) {
 		int err = -errno;
 
 		if (values != percpu)

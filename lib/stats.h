@@ -15,5 +15,7 @@ int stats_ncpus(void);
  * receives the totals. Returns 0 or -errno.
  */
 int stats_read(int fd, uint32_t key, size_t nfields, uint64_t *percpu, uint64_t *sum);
+/* The same for a per-CPU hash, whose key may be of any size. */
+int stats_read_key(int fd, const void *key, size_t nfields, uint64_t *percpu, uint64_t *sum);
 
 #endif /* OBSERVE_STATS_H */

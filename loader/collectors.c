@@ -5,6 +5,8 @@
 #include "net.skel.h"
 #include "syscalls.skel.h"
 #include "memory.skel.h"
+#include "block.skel.h"
+#include "cpu.skel.h"
 #include "process.skel.h"
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
@@ -28,6 +30,8 @@ SKELETON_GLUE(files)
 SKELETON_GLUE(net)
 SKELETON_GLUE(syscalls)
 SKELETON_GLUE(memory)
+SKELETON_GLUE(block)
+SKELETON_GLUE(cpu)
 
 /* Syscall exit programs read the arguments from the saved registers (5.15+). */
 static bool can_read_syscall_args(const char *lost)
@@ -76,12 +80,21 @@ static void no_settings(void *skel, const struct load_config *cfg)
 {
 }
 
+static void cpu_configure(void *skel, const struct load_config *cfg)
+{
+	struct cpu_bpf *s = skel;
+
+	s->rodata->per_cgroup = cfg->runq_per_cgroup;
+}
+
 const struct collector collectors[] = {
 	{ "process", OBSERVE_COLLECTOR_PROCESS, process_open, process_configure, process_destroy },
 	{ "files", OBSERVE_COLLECTOR_FILES, files_open, files_configure, files_destroy },
 	{ "net", OBSERVE_COLLECTOR_NET, net_open, net_configure, net_destroy },
 	{ "syscalls", OBSERVE_COLLECTOR_SYSCALLS, syscalls_open, no_settings, syscalls_destroy },
 	{ "memory", OBSERVE_COLLECTOR_MEMORY, memory_open, no_settings, memory_destroy },
+	{ "block", OBSERVE_COLLECTOR_BLOCK, block_open, no_settings, block_destroy },
+	{ "cpu", OBSERVE_COLLECTOR_CPU, cpu_open, cpu_configure, cpu_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

@@ -14,6 +14,7 @@ struct load_config {
 	unsigned nr_slots;
 	uint64_t ring_size;
 	unsigned argv_max;
+	bool runq_per_cgroup;	/* a run-queue histogram per cgroup as well */
 	uint64_t collectors;	/* bit per enum observe_collector */
 	uint64_t required;	/* named by the user: fail rather than leave out */
 	bool verbose;

@@ -32,6 +32,8 @@ static const char usage[] =
 "  -s, --slots=N          ring slots, one per concurrent reader (1-16, default 4)\n"
 "  -r, --ring-size=SIZE   bytes per ring, a power of 2 (default 2M)\n"
 "  -a, --argv-max=BYTES   argv bytes captured per exec (16-8192, default 1024)\n"
+"      --runq-per-cgroup[=yes|no]  a run-queue latency histogram per cgroup v2\n"
+"                         as well as the machine's (default no)\n"
 "  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
 "                         kernel supports; --probe lists them)\n"
 "  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
@@ -41,7 +43,8 @@ static const char usage[] =
 "  -h, --help             show this help\n"
 "\n"
 "Settings file: one 'key = value' a line, keys as the long options\n"
-"(pin-dir, group, slots, ring-size, argv-max, collectors); '#' starts a comment.\n"
+"(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup);\n"
+"'#' starts a comment.\n"
 "\n"
 "Examples:\n"
 "  observe-load                          load with the defaults\n"
@@ -49,7 +52,7 @@ static const char usage[] =
 "  observe-load --probe                  check a kernel before loading\n"
 "  observe-load --unload                 remove observe\n";
 
-enum { OPT_UNLOAD = 256, OPT_PROBE };
+enum { OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP };
 
 static const struct option options[] = {
 	{ "pin-dir", required_argument, NULL, 'd' },
@@ -57,6 +60,7 @@ static const struct option options[] = {
 	{ "slots", required_argument, NULL, 's' },
 	{ "ring-size", required_argument, NULL, 'r' },
 	{ "argv-max", required_argument, NULL, 'a' },
+	{ "runq-per-cgroup", optional_argument, NULL, OPT_RUNQ_PER_CGROUP },
 	{ "collectors", required_argument, NULL, 'C' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
@@ -143,6 +147,15 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 			return -1;
 		}
 		cfg->ring_size = v;
+	} else if (!strcmp(key, "runq-per-cgroup")) {
+		if (!strcmp(value, "yes"))
+			cfg->runq_per_cgroup = true;
+		else if (!strcmp(value, "no"))
+			cfg->runq_per_cgroup = false;
+		else {
+			snprintf(err, PARSE_ERR_LEN, "runq-per-cgroup is yes or no, not '%s'", value);
+			return -1;
+		}
 	} else if (!strcmp(key, "argv-max")) {
 		if (parse_u64(value, 16, OBSERVE_ARGV_LIMIT, "argv-max", &v, err))
 			return -1;
@@ -243,6 +256,7 @@ int main(int argc, char **argv)
 		case 'r': key = "ring-size"; break;
 		case 'a': key = "argv-max"; break;
 		case 'C': key = "collectors"; break;
+		case OPT_RUNQ_PER_CGROUP: key = "runq-per-cgroup"; optarg = optarg ? optarg : "yes"; break;
 		case 'c': break;
 		case OPT_UNLOAD: unload = true; break;
 		case OPT_PROBE: probe = true; break;

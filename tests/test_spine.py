@@ -48,7 +48,7 @@ def pins_belong_to_the_group_with_modes_by_purpose(env):
         "observe_readers": 0o660, "observe_filter_ports": 0o660, "observe_filter_cidrs": 0o660,
         "observe_stats": 0o640, "observe_slot_stats": 0o640, "observe_info": 0o640,
         "observe_syscalls": 0o640, "observe_syscalls_by_pid": 0o640,
-        "observe_faults_by_pid": 0o640,
+        "observe_faults_by_pid": 0o640, "observe_block": 0o640, "observe_runq": 0o640,
         "observe_slots": 0o600,
     }
     for name, mode in expected.items():
@@ -404,7 +404,7 @@ def bad_inputs_give_one_clear_line_and_nonzero_exit(env):
     for args, message in ((["--slots", "99"], "slots must be between 1 and 16"),
                           (["--ring-size", "3000"], "size must be between"),
                           (["--ring-size", "12K"], "power of 2"),
-                          (["--collectors", "gpu"], "unknown collector 'gpu' (known: process, files, net, syscalls, memory, all)")):
+                          (["--collectors", "gpu"], "unknown collector 'gpu' (known: process, files, net, syscalls, memory, block, cpu, all)")):
         res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, *args], check_rc=False)
         check(res.returncode != 0 and message in res.stderr.decode(), f"observe-load {args}: {res.stderr!r}")
     res = run(env.as_user(MEMBER) + [env.tool("observe-load"), "--pin-dir", env.pin_dir], check_rc=False)

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The cpu collector: run-queue latency, the time a task waits to run once
+ * it is runnable (woken, new, or preempted while still runnable), as a log2
+ * histogram for the whole machine and, with --runq-per-cgroup, per cgroup v2.
+ * 'observe-filter disable runq' switches it off.
+ */
+#include "observe.bpf.h"
+#include "cpu.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TASK_RUNNING 0
+
+const volatile bool per_cgroup = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, OBSERVE_RUNQ_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct observe_runq_stats);
+} observe_runq SEC(".maps");
+
+/* When each runnable task began to wait. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_RUNQ_WAITING);
+	__type(key, __u32);	/* tid */
+	__type(value, __u64);	/* ktime ns */
+} waiting SEC(".maps");
+
+static __always_inline void starts_waiting(__u32 tid)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (tid)	/* the idle task never waits */
+		bpf_map_update_elem(&waiting, &tid, &now, BPF_ANY);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(runq_wakeup, struct task_struct *p)
+{
+	if (!observe_type_off(OBSERVE_AGG_RUNQ))
+		starts_waiting(p->pid);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(runq_wakeup_new, struct task_struct *p)
+{
+	if (!observe_type_off(OBSERVE_AGG_RUNQ))
+		starts_waiting(p->pid);
+	return 0;
+}
+
+static __always_inline void add_to(__u64 cgroup, __u64 ns)
+{
+	struct observe_runq_stats *st, fresh = {};
+
+	st = bpf_map_lookup_elem(&observe_runq, &cgroup);
+	if (!st) {
+		bpf_map_update_elem(&observe_runq, &cgroup, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&observe_runq, &cgroup);
+		if (!st)
+			return;
+	}
+	observe_hist_add(&st->latency_ns, ns);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 tid = next->pid;
+	__u64 *since, ns;
+
+	if (observe_type_off(OBSERVE_AGG_RUNQ))
+		return 0;
+	/* Preempted but still runnable: it waits again from now. */
+	if (prev_state == TASK_RUNNING)
+		starts_waiting(prev->pid);
+	since = bpf_map_lookup_elem(&waiting, &tid);
+	if (!since)
+		return 0;
+	ns = bpf_ktime_get_ns() - *since;
+	bpf_map_delete_elem(&waiting, &tid);
+	add_to(0, ns);
+	if (per_cgroup)
+		add_to(BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id), ns);
+	return 0;
+}
