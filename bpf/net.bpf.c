@@ -114,6 +114,18 @@ static __always_inline bool net_passes(const struct observe_filter *f, __u16 fam
 	return true;
 }
 
+/* The tail of every network event: the network filters, then out. */
+static __always_inline void net_submit(struct observe_event_ctx *ev, __u16 family,
+				       const struct observe_endpoint *local,
+				       const struct observe_endpoint *remote, __u64 size)
+{
+	if (!net_passes(observe_global_filter(), family, local, remote)) {
+		ev->stats->filtered++;
+		return;
+	}
+	observe_event_submit(ev, size);
+}
+
 /* Both endpoints of a socket, from its common part (any address family). */
 static __always_inline __u16 endpoints_of(const struct sock *sk, struct observe_endpoint *local,
 					  struct observe_endpoint *remote)
@@ -206,7 +218,6 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	struct observe_conn_event *e;
 	__u64 id = bpf_get_current_pid_tgid(), *start, latency = 0;
 	struct observe_endpoint remote = {};
-	const struct observe_filter *f;
 	struct pt_regs *regs;
 	struct sock *sk;
 	long ret = ctx->ret;
@@ -243,12 +254,7 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	e->latency_ns = latency;
 	if (ret < 0 && ret != -EINPROGRESS)
 		e->hdr.flags |= OBSERVE_F_FAILED;
-	f = observe_global_filter();
-	if (!net_passes(f, e->family, &e->local, &e->remote)) {
-		ev.stats->filtered++;
-		return 0;
-	}
-	observe_event_submit(&ev, sizeof(*e));
+	net_submit(&ev, e->family, &e->local, &e->remote, sizeof(*e));
 	return 0;
 }
 
@@ -268,7 +274,6 @@ static __always_inline int report_accept(long ret)
 {
 	struct observe_event_ctx ev = {};
 	struct observe_conn_event *e;
-	const struct observe_filter *f;
 	struct sock *sk;
 
 	/* A non-blocking accept with nothing to accept, or one restarted. */
@@ -297,12 +302,7 @@ static __always_inline int report_accept(long ret)
 		ev.stats->filtered++;	/* unix and other local sockets: not network */
 		return 0;
 	}
-	f = observe_global_filter();
-	if (!net_passes(f, e->family, &e->local, &e->remote)) {
-		ev.stats->filtered++;
-		return 0;
-	}
-	observe_event_submit(&ev, sizeof(*e));
+	net_submit(&ev, e->family, &e->local, &e->remote, sizeof(*e));
 	return 0;
 }
 
@@ -401,11 +401,7 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 	e->bytes_sent = BPF_CORE_READ((struct tcp_sock *)sk, bytes_acked);
 	e->bytes_received = BPF_CORE_READ((struct tcp_sock *)sk, bytes_received);
 	e->pad = 0;
-	if (!net_passes(f, e->family, &e->local, &e->remote)) {
-		ev.stats->filtered++;
-		goto forget;
-	}
-	observe_event_submit(&ev, sizeof(*e));
+	net_submit(&ev, e->family, &e->local, &e->remote, sizeof(*e));
 forget:
 	if (conn)
 		bpf_map_delete_elem(&tcp_conns, &key);

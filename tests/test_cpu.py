@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from harness import check, check_eq, test_list
+from harness import GROUP, check, check_eq, run, test_list
 
 TESTS, test = test_list()
 
@@ -38,3 +38,35 @@ def two_cpu_bound_processes_on_one_core_wait_for_each_other(env):
     check(after["count"] > before["count"], "waits counted while two hogs share CPU 0")
     check(long_waits(after) > long_waits(before),
           f"waits of a millisecond or more: {long_waits(before)} then {long_waits(after)}")
+
+
+def cgroup2_id_of_self():
+    """The cgroup v2 id of this process: the inode of its cgroup directory."""
+    with open("/proc/mounts") as f:
+        root = next(line.split()[1] for line in f if line.split()[2] == "cgroup2")
+    with open("/proc/self/cgroup") as f:
+        path = next(line.strip()[3:] for line in f if line.startswith("0::"))
+    return os.stat(root + path).st_ino
+
+
+@test
+def runq_per_cgroup_adds_a_histogram_per_cgroup(env):
+    pin_dir = env.pin_dir + "-runq"
+    env.extra_pin_dirs.append(pin_dir)
+    run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP,
+         "--collectors", "cpu", "--runq-per-cgroup"])
+    try:
+        hogs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(2)]
+        for hog in hogs:
+            hog.wait()
+        rows = json.loads(env.user_tool("observe-hist", "--json", "--pin-dir", pin_dir).stdout)["runq"]
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
+    mine = cgroup2_id_of_self()
+    keys = [r["cgroup_id"] for r in rows]
+    check(0 in keys and mine in keys, f"histograms for the machine and cgroup {mine}: {keys}")
+    whole = next(r for r in rows if r["cgroup_id"] == 0)["latency_ns"]["count"]
+    parts = sum(r["latency_ns"]["count"] for r in rows if r["cgroup_id"])
+    # Keys are read one after another while the machine keeps switching.
+    check(abs(whole - parts) <= 50 + whole // 100,
+          f"the per-cgroup waits ({parts}) add up to the machine's ({whole})")

@@ -372,6 +372,13 @@ def bpftool_and_observe_stats_show_named_fields(env):
         check(field in out, f"bpftool dump of observe_filter lacks {field}: {out[:200]!r}")
     out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_slot_stats")]).stdout
     check(b'"delivered"' in out and b'"dropped"' in out, f"slot stats dump: {out[:200]!r}")
+    # The collectors' histograms and tables, as root sees them.
+    for name, fields in (("observe_syscalls", (b'"latency_ns"', b'"slots"', b'"errors"')),
+                         ("observe_syscalls_by_pid", (b'"total_ns"', b'"comm"')),
+                         ("observe_runq", (b'"latency_ns"', b'"sum"'))):
+        out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, name)]).stdout
+        for field in fields:
+            check(field in out, f"bpftool dump of {name} lacks {field}: {out[:200]!r}")
     dump = env.user_tool("observe-stats", "--dump").stdout
     for field in (b'"observe_slot_cfg"', b'"wakeup_bytes"', b'"per_cpu"', b'"load_count"'):
         check(field in dump, f"observe-stats --dump lacks {field}")
@@ -385,6 +392,7 @@ def bad_inputs_give_one_clear_line_and_nonzero_exit(env):
         (["observe-events", "-p", "abc"], 2, "pid must be a number"),
         (["observe-events", "-c", "sixteen-chars-xx"], 2, "comm is at most 15 bytes"),
         (["observe-events", "-t", "nope"], 2, "unknown event type 'nope'"),
+        (["observe-events", "-t", "syscalls"], 2, "'syscalls' is counted in maps, not streamed"),
         (["observe-events", "--cgroup", "/no/such/cgroup"], 2, "no such cgroup"),
         (["observe-filter", "allow", "pid", "0"], 1, "pid must be between 1"),
         (["observe-filter", "allow", "color", "red"], 1, "unknown filter set 'color'"),
