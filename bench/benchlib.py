@@ -10,10 +10,15 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py perf-count PID         how many perf attachments PID holds
     benchlib.py snap IDS               "hook prog_id run_time_ns run_cnt" now
     benchlib.py delta BEFORE AFTER     "hook prog_id runs avg_ns" between two snaps
-    benchlib.py foreign IDS...         programs on observe's hooks that are not in IDS
+    benchlib.py foreign [--all] IDS... programs on observe's hooks that are not in IDS
+                                       (--all: on any tracepoint, raw or classic)
     benchlib.py slot STATS_JSON PID    "slot delivered dropped bytes" of the slot PID reads
     benchlib.py memlock DIR            memory of what observe pinned in DIR
     benchlib.py report TMPDIR CPU      the tables of bench/run.sh
+    benchlib.py project DIR N          writes a C project of N files and its Makefile
+    benchlib.py syscall-report TMPDIR CPU N   bench/collectors.sh's getppid table
+    benchlib.py build-report TMPDIR    bench/collectors.sh's build table
+    benchlib.py rate N SECS            N / SECS, rounded
 """
 import json
 import os
@@ -100,6 +105,9 @@ def delta(before_path, after_path):
 
 
 def foreign(ids_paths):
+    everywhere = bool(ids_paths) and ids_paths[0] == "--all"
+    if everywhere:
+        ids_paths = ids_paths[1:]
     ours = set()
     for path in ids_paths:
         if os.path.exists(path):
@@ -108,12 +116,14 @@ def foreign(ids_paths):
     for l in bpftool("link", "show"):
         if l.get("prog_id") in ours:
             continue
-        if l.get("type") == "raw_tracepoint" and l.get("tp_name") in TRACEPOINT_HOOK:
-            found.append(f"raw_tp {l['tp_name']} (prog {l['prog_id']})")
+        if l.get("type") == "raw_tracepoint" and (
+                everywhere or l.get("tp_name") in TRACEPOINT_HOOK):
+            found.append(f"raw_tp {l.get('tp_name', '?')} (prog {l['prog_id']})")
         elif l.get("type") == "perf_event":
             found.append(f"perf_event link (prog {l['prog_id']})")
     for p in bpftool("perf", "show"):
-        if p.get("prog_id") not in ours and p.get("tracepoint") in TRACEPOINT_HOOK:
+        if p.get("prog_id") not in ours and "tracepoint" in p and (
+                everywhere or p["tracepoint"] in TRACEPOINT_HOOK):
             found.append(f"tracepoint {p['tracepoint']} (prog {p['prog_id']}, pid {p['pid']})")
     if found:
         print(f"{len(found)} other BPF attachments: " + ", ".join(found[:6])
@@ -170,6 +180,138 @@ def memlock(pin_dir):
     print(f"  {'maps held only by the programs':51} {kib(total_held)}")
     print(f"  {'programs (' + str(len(progs)) + ')':51} {kib(total_progs)}")
     print(f"  {'total':51} {kib(total_pinned + total_held + total_progs)}")
+
+
+def project(out_dir, nfiles):
+    """A C project like a small library: nfiles sources of 8 functions
+    each (loops, a switch, string and struct work, libc headers), a shared
+    header, a main, and a Makefile that builds them with $(CC) -O2."""
+    funcs = 8
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "common.h"), "w") as f:
+        f.write("#include <stddef.h>\n#include <stdint.h>\n"
+                "struct rec { char name[32]; uint64_t key; double weight; int kind; };\n")
+        for i in range(nfiles):
+            for j in range(funcs):
+                f.write(f"uint64_t f{i}_{j}(struct rec *r, size_t n, const char *s);\n")
+    body = """
+uint64_t f{i}_{j}(struct rec *r, size_t n, const char *s)
+{{
+	uint64_t h = {seed}u;
+	size_t k, len = strlen(s);
+
+	for (k = 0; k < n; k++) {{
+		switch ((r[k].kind + {j}) % 5) {{
+		case 0: h = h * 31 + r[k].key; break;
+		case 1: h ^= (uint64_t)(r[k].weight * {j}.5); break;
+		case 2: snprintf(r[k].name, sizeof(r[k].name), "%s-%zu", s, k); break;
+		case 3: h += strncmp(r[k].name, s, len) ? k : {seed}u; break;
+		default: r[k].weight = r[k].weight / 2 + (double)(h & 0xff);
+		}}
+	}}
+	for (k = 0; k + 1 < n; k++)
+		if (r[k].key > r[k + 1].key) {{
+			struct rec t = r[k];
+			r[k] = r[k + 1];
+			r[k + 1] = t;
+		}}
+	return h + (n ? f{i}_{prev}(r + 1, n - 1, s) : 0);
+}}
+"""
+    for i in range(nfiles):
+        with open(os.path.join(out_dir, f"f{i}.c"), "w") as f:
+            f.write("#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+                    "#include \"common.h\"\n")
+            for j in range(funcs):
+                f.write(body.format(i=i, j=j, prev=(j - 1) % funcs, seed=i * 1000 + j))
+    with open(os.path.join(out_dir, "main.c"), "w") as f:
+        f.write("#include <stdio.h>\n#include \"common.h\"\nint main(void)\n{\n"
+                "\tstruct rec r[4] = {{ \"a\", 1, 1.0, 0 }};\n\tuint64_t h = 0;\n")
+        for i in range(nfiles):
+            f.write(f"\th += f{i}_0(r, 0, \"x\");\n")
+        f.write("\tprintf(\"%llu\\n\", (unsigned long long)h);\n\treturn 0;\n}\n")
+    objs = " ".join(f"f{i}.o" for i in range(nfiles))
+    with open(os.path.join(out_dir, "Makefile"), "w") as f:
+        f.write(f"CFLAGS = -O2 -g -Wall\nOBJS = main.o {objs}\n"
+                "prog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n"
+                "%.o: %.c common.h\n\t$(CC) $(CFLAGS) -c $< -o $@\n"
+                "clean:\n\trm -f prog $(OBJS)\n")
+
+
+def median_spread(vals):
+    m = statistics.median(vals)
+    return m, (max(vals) - min(vals)) / m * 100 if m else 0.0
+
+
+def read_vals(path):
+    with open(path) as f:
+        return [float(v) for v in f.read().split()]
+
+
+SYSCALL_CONFIGS = [
+    ("a", "nothing loaded"),
+    ("b", "syscalls collector, counting (no reader)"),
+    ("c", "syscalls collector, switched off (filter)"),
+    ("d", "everything loaded + 1 reader > /dev/null"),
+    ("e", "bpftrace raw_syscalls:sys_enter @[comm]=count()"),
+]
+
+
+def syscall_report(tmp, cpu, n):
+    rows = {c: read_vals(os.path.join(tmp, f"sc.{c}")) for c, _ in SYSCALL_CONFIGS
+            if os.path.exists(os.path.join(tmp, f"sc.{c}"))}
+    base, base_spread = median_spread(rows["a"])
+    print(f"Per-syscall cost: getppid x{n} on CPU {cpu}, ns per call, median of"
+          f" {len(rows['a'])} interleaved rounds")
+    print(f"  {'config':52} {'ns/call':>8} {'+ns':>7} {'vs (a)':>7} {'spread':>7}   rounds")
+    for cfg, label in SYSCALL_CONFIGS:
+        if cfg not in rows:
+            continue
+        m, spread = median_spread(rows[cfg])
+        extra = "" if cfg == "a" else f"{m - base:+.0f}"
+        print(f"  ({cfg}) {label:48} {m:8.0f} {extra:>7} {m / base:6.2f}x {spread:6.1f}%   "
+              + " ".join(f"{v:.0f}" for v in rows[cfg]))
+    print("  spread = (max-min)/median of the rounds; a difference from (a) smaller than"
+          " both spreads is noise")
+    progs = {}
+    for cfg, _ in SYSCALL_CONFIGS:
+        path = os.path.join(tmp, f"progs.{cfg}")
+        if os.path.exists(path):
+            with open(path) as f:
+                progs[cfg] = [l.split() for l in f if l.strip()]
+    if progs:
+        nstats = int(open(os.path.join(tmp, "progs.n")).read())
+        print(f"  BPF program run time (kernel.bpf_stats_enabled=1, getppid x{nstats},"
+              " round 1): average ns per run [runs]")
+        for cfg, label in SYSCALL_CONFIGS:
+            if cfg not in progs:
+                continue
+            # the programs every call runs, and the rest (other processes' events)
+            every = [p for p in progs[cfg] if int(p[2]) >= nstats]
+            rest = [p for p in progs[cfg] if 0 < int(p[2]) < nstats]
+            total = sum(int(p[2]) * float(p[3]) for p in every + rest) / nstats
+            line = f"  ({cfg}) {total:5.0f} ns per call: " + ", ".join(
+                f"{p[0]} {float(p[3]):.0f} [{p[2]}]" for p in every)
+            if rest:
+                line += (f"; {len(rest)} other programs (other tasks' events)"
+                         f" {sum(int(p[2]) * float(p[3]) for p in rest) / nstats:.0f}")
+            print(line)
+    print("  reference: libbpf-tools' syscount(8) man page reports 1.85x on a geteuid loop")
+
+
+def build_report(tmp):
+    a = read_vals(os.path.join(tmp, "build.a"))
+    d = read_vals(os.path.join(tmp, "build.d"))
+    ma, sa = median_spread(a)
+    md, sd = median_spread(d)
+    print(f"  {'config':44} {'median':>8} {'spread':>7}   rounds (s)")
+    print(f"  (a) {'nothing loaded':40} {ma:7.2f}s {sa:6.1f}%   " + " ".join(f"{v:.2f}" for v in a))
+    print(f"  (d) {'everything loaded + 1 reader > /dev/null':40} {md:7.2f}s {sd:6.1f}%   "
+          + " ".join(f"{v:.2f}" for v in d))
+    slow = (md - ma) / ma * 100
+    noise = abs(md - ma) <= max(md * sd, ma * sa) / 100
+    print(f"  slowdown (d) vs (a): {slow:+.1f}%  [target < 1%]"
+          + ("  (within the run-to-run spread: not a measured difference)" if noise else ""))
 
 
 CONFIGS = [
@@ -316,6 +458,14 @@ def main():
         memlock(args[0])
     elif cmd == "report":
         report(args[0], args[1])
+    elif cmd == "project":
+        project(args[0], int(args[1]))
+    elif cmd == "syscall-report":
+        syscall_report(args[0], args[1], args[2])
+    elif cmd == "build-report":
+        build_report(args[0])
+    elif cmd == "rate":
+        print(round(float(args[0]) / float(args[1])) if float(args[1]) > 0 else 0)
     else:
         sys.exit(f"benchlib.py: unknown command {cmd}\n{__doc__}")
 

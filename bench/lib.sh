@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # BENCH_CPU, BG_PID, BT_*: for the scripts that source this
-# Shared by bench/run.sh, bench/storm.sh and bench/loader.sh (sourced, under
+# Shared by bench/run.sh, bench/storm.sh, bench/loader.sh and
+# bench/collectors.sh (sourced, under
 # set -eu). Each script pins only in its own /sys/fs/bpf/observe-bench-<pid>;
 # its EXIT trap ends only the processes it started, by pid, unloads that
-# directory and puts kernel.bpf_stats_enabled back as it found it.
+# directory and puts kernel.bpf_stats_enabled back as it found it (it is 0
+# from bench_init on, but for the passes that read the stats).
 
 BENCH_SRC=$(cd "$(dirname "$0")" && pwd)
 BENCH_PY="$BENCH_SRC/benchlib.py"
@@ -32,6 +34,9 @@ bench_init() {
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM HUP
+	bench_stats_off
+	[ "$BENCH_STATS_OLD" = 0 ] ||
+		bench_note "kernel.bpf_stats_enabled was $BENCH_STATS_OLD: 0 while timing, back at exit"
 	# The loops run on the last CPU, away from CPU 0's housekeeping.
 	BENCH_CPU=$(($(nproc) - 1))
 }
@@ -91,7 +96,7 @@ bench_cleanup() {
 			bench_note "observe-load --unload of $PIN_DIR failed"
 		[ -e "$PIN_DIR" ] && rm -rf "$PIN_DIR"
 	fi
-	bench_stats_off
+	bench_stats_restore
 	[ -n "$BENCH_TMP" ] && rm -rf "$BENCH_TMP"
 	exit $rc
 }
@@ -112,8 +117,11 @@ bench_build() {
 	fi
 }
 
+# bench_load [OPTION...]: observe-load into PIN_DIR, with these options
+# (--collectors, --ring-size...) on top of the defaults.
+# shellcheck disable=SC2120  # most callers want the defaults
 bench_load() {
-	"$BUILD/observe-load" --pin-dir "$PIN_DIR" --group root --config /dev/null \
+	"$BUILD/observe-load" --pin-dir "$PIN_DIR" --group root --config /dev/null "$@" \
 		>"$BENCH_TMP/load.out" 2>&1 ||
 		{ cat "$BENCH_TMP/load.out" >&2; bench_die "observe-load failed"; }
 }
@@ -123,15 +131,29 @@ bench_unload() {
 		{ cat "$BENCH_TMP/unload.out" >&2; bench_die "observe-load --unload failed"; }
 }
 
+# Kernel BPF run-time stats cost every program run: they are off while
+# timing (even when found on), on only for the passes that read them, and put
+# back as found at exit.
 bench_stats_on() {
 	[ -n "$BENCH_STATS_OLD" ] || BENCH_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 }
 
 bench_stats_off() {
+	[ -n "$BENCH_STATS_OLD" ] || BENCH_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+	[ "$(sysctl -n kernel.bpf_stats_enabled)" = 0 ] || sysctl -qw kernel.bpf_stats_enabled=0
+}
+
+bench_stats_restore() {
 	if [ -n "$BENCH_STATS_OLD" ]; then
 		sysctl -qw kernel.bpf_stats_enabled="$BENCH_STATS_OLD"
 	fi
+}
+
+# bench_cpu_ns PID: nanoseconds PID's threads have run so far (schedstat:
+# exact, where /proc/PID/stat counts ticks)
+bench_cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.0f", ns }'
 }
 
 # bench_wait_reader PID: until observe-stats shows PID holding a slot.

@@ -8,11 +8,13 @@
  *      exec:    posix_spawn() of /bin/true; waitpid()      (events: fork, exec, exit)
  *      syscall: syscall(SYS_getppid)                       (no event: the cost that
  *               observe's syscall tracepoints add to every other syscall)
+ *      open:    open("/dev/null", O_RDONLY|O_CLOEXEC); close()      (event: open)
  *
  * Runs N iterations, or stops after SECS seconds if that comes first (the
  * storm), and prints "NS_PER_ITER ITERATIONS" on one line (CLOCK_MONOTONIC).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +84,15 @@ static void one_syscall(void)
 	syscall(SYS_getppid);
 }
 
+static void one_open(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open /dev/null", errno);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	void (*one)(void);
@@ -89,7 +100,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "Usage: %s fork|exec|syscall N [SECS]\n", progname);
+		fprintf(stderr, "Usage: %s fork|exec|syscall|open N [SECS]\n", progname);
 		return 2;
 	}
 	if (!strcmp(argv[1], "fork"))
@@ -98,8 +109,11 @@ int main(int argc, char **argv)
 		one = one_exec;
 	else if (!strcmp(argv[1], "syscall"))
 		one = one_syscall;
+	else if (!strcmp(argv[1], "open"))
+		one = one_open;
 	else {
-		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall)\n", progname, argv[1]);
+		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall, open)\n", progname,
+			argv[1]);
 		return 2;
 	}
 	n = strtoll(argv[2], &end, 10);
@@ -117,7 +131,7 @@ int main(int argc, char **argv)
 		limit_ns = (long long)(secs * 1e9);
 	}
 	/* Reading the clock costs as much as a syscall: look at it rarely there. */
-	check_every = one == one_syscall ? 4096 : 1;
+	check_every = one == one_syscall ? 4096 : one == one_open ? 64 : 1;
 
 	for (i = 0; i < (one == one_syscall ? 10000 : 20); i++)	/* warm up */
 		one();

@@ -40,12 +40,6 @@ per_sec() {
 	awk -v n="$1" -v s="$STORM_SECS" 'BEGIN { printf "%.0f", n / s }'
 }
 
-# cpu_ns PID: nanoseconds PID's threads have run so far (schedstat: exact,
-# where /proc/PID/stat counts ticks)
-cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.0f", ns }'
-}
-
 cpu_pct() { # NS
 	awk -v t="$1" -v s="$STORM_SECS" 'BEGIN { printf "%.1f%%", 100 * t / 1e9 / s }'
 }
@@ -87,7 +81,7 @@ bench_foreign "$BENCH_TMP/ids.obs"
 mkfifo "$BENCH_TMP/events"
 awk '
 	{ n++ }
-	/^\{"type":"gap"/ && match($0, /"lost":[0-9]+/) { lost += substr($0, RSTART + 7, RLENGTH - 7) }
+	/"type":"gap",/ && match($0, /"lost":[0-9]+/) { lost += substr($0, RSTART + 7, RLENGTH - 7) }
 	END { print n + 0, lost + 0 }' <"$BENCH_TMP/events" >"$BENCH_TMP/events.count" &
 bench_track $!
 counter=$BG_PID
@@ -96,11 +90,11 @@ bench_track $!
 reader=$BG_PID
 bench_wait_reader "$reader"
 "$BUILD/observe-stats" --pin-dir "$PIN_DIR" --json >"$BENCH_TMP/stats0.json"
-cpu0=$(cpu_ns "$reader")
+cpu0=$(bench_cpu_ns "$reader")
 storm
 sleep 0.5	# the reader polls every 50 ms: let it empty its ring
 "$BUILD/observe-stats" --pin-dir "$PIN_DIR" --json >"$BENCH_TMP/stats1.json"
-cpu1=$(cpu_ns "$reader")
+cpu1=$(bench_cpu_ns "$reader")
 hwm=$(status_kib "$reader" VmHWM)
 rss=$(status_kib "$reader" VmRSS)
 anon=$(status_kib "$reader" RssAnon)
@@ -149,10 +143,10 @@ bpftrace -e "$BT_PRINTF" >"$BENCH_TMP/bt" 2>"$BENCH_TMP/bt.err" &
 bench_track $!
 bt=$BG_PID
 bench_wait_attached "$bt" 7 "$BENCH_TMP/bt.err"
-cpu0=$(cpu_ns "$bt")
+cpu0=$(bench_cpu_ns "$bt")
 storm
 sleep 0.5
-cpu1=$(cpu_ns "$bt")
+cpu1=$(bench_cpu_ns "$bt")
 bthwm=$(status_kib "$bt" VmHWM)
 bench_stop "$bt" || true
 bench_reap "$counter"
