@@ -55,13 +55,9 @@ int BPF_PROG(block_complete, struct request *rq, blk_status_t error, unsigned in
 	if (!disk)
 		return 0;
 	dev = (BPF_CORE_READ(disk, major) << MINORBITS) | BPF_CORE_READ(disk, first_minor);
-	st = bpf_map_lookup_elem(&observe_block, &dev);
-	if (!st) {
-		bpf_map_update_elem(&observe_block, &dev, &fresh, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&observe_block, &dev);
-		if (!st)
-			return 0;
-	}
+	st = observe_lookup_or_init(&observe_block, &dev, &fresh);
+	if (!st)
+		return 0;
 	st->bytes += nr_bytes;
 	if (error)
 		st->errors++;

@@ -57,13 +57,9 @@ static __always_inline void add_to(__u64 cgroup, __u64 ns)
 {
 	struct observe_runq_stats *st, fresh = {};
 
-	st = bpf_map_lookup_elem(&observe_runq, &cgroup);
-	if (!st) {
-		bpf_map_update_elem(&observe_runq, &cgroup, &fresh, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&observe_runq, &cgroup);
-		if (!st)
-			return;
-	}
+	st = observe_lookup_or_init(&observe_runq, &cgroup, &fresh);
+	if (!st)
+		return;
 	observe_hist_add(&st->latency_ns, ns);
 }
 

@@ -24,21 +24,18 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	struct observe_proc_faults *p, fresh = { .faults = 1 };
+	struct observe_proc_faults *p, fresh = {};
 
 	if (observe_type_off(OBSERVE_AGG_FAULTS))
 		return 0;
 	p = bpf_map_lookup_elem(&observe_faults_by_pid, &pid);
-	if (p) {
-		__sync_fetch_and_add(&p->faults, 1);
-		return 0;
+	if (!p) {
+		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+		p = observe_lookup_or_init(&observe_faults_by_pid, &pid, &fresh);
+		if (!p)
+			return 0;
 	}
-	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-	if (bpf_map_update_elem(&observe_faults_by_pid, &pid, &fresh, BPF_NOEXIST)) {
-		p = bpf_map_lookup_elem(&observe_faults_by_pid, &pid);	/* lost a race */
-		if (p)
-			__sync_fetch_and_add(&p->faults, 1);
-	}
+	__sync_fetch_and_add(&p->faults, 1);
 	return 0;
 }
 

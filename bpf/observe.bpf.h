@@ -191,6 +191,19 @@ static __always_inline const struct observe_filter *observe_global_filter(void)
 	return bpf_map_lookup_elem(&observe_filter, &zero);
 }
 
+/* The value of 'key' in a hash of counters, inserted as 'init' when it is
+ * not there yet (another CPU may insert it first: then that one is used).
+ * NULL only when the map is full and cannot evict. */
+static __always_inline void *observe_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* Whether an aggregate type (OBSERVE_AGG_*) is switched off: one read of
  * the global filter, the whole cost of an aggregating collector then. */
 static __always_inline bool observe_type_off(__u32 type)

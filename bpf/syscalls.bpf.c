@@ -72,8 +72,7 @@ static __always_inline void count_for_process(__u32 nr, long ret, bool failed, _
 	p = bpf_map_lookup_elem(&observe_syscalls_by_pid, &pid);
 	if (!p) {
 		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-		bpf_map_update_elem(&observe_syscalls_by_pid, &pid, &fresh, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&observe_syscalls_by_pid, &pid);
+		p = observe_lookup_or_init(&observe_syscalls_by_pid, &pid, &fresh);
 		if (!p)
 			return;
 	}

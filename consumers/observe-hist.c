@@ -283,35 +283,42 @@ static int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 	return 0;
 }
 
-/* cur -= prev: what happened in the interval. */
-static void snapshot_subtract(struct snapshot *cur, const struct snapshot *prev)
+/* Rows of both per-pid tables begin with the pid. */
+static int by_pid(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* cur -= prev: what happened in the interval. prev's per-pid rows are
+ * sorted by pid, so that each of cur's finds its twin in log time. */
+static void snapshot_subtract(struct snapshot *cur, struct snapshot *prev)
 {
 	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
 		cur->sys[nr].count -= prev->sys[nr].count;
 		cur->sys[nr].errors -= prev->sys[nr].errors;
 		hist_subtract(&cur->sys[nr].latency_ns, &prev->sys[nr].latency_ns);
 	}
+	qsort(prev->procs, prev->nr_procs, sizeof(*prev->procs), by_pid);
 	for (size_t i = 0; i < cur->nr_procs; i++) {
-		for (size_t j = 0; j < prev->nr_procs; j++) {
-			if (prev->procs[j].pid != cur->procs[i].pid)
-				continue;
-			/* The same pid with fewer calls is a new process. */
-			if (prev->procs[j].v.count <= cur->procs[i].v.count) {
-				cur->procs[i].v.count -= prev->procs[j].v.count;
-				cur->procs[i].v.errors -= prev->procs[j].v.errors;
-				cur->procs[i].v.total_ns -= prev->procs[j].v.total_ns;
-			}
-			break;
+		const struct proc_row *was = bsearch(&cur->procs[i], prev->procs, prev->nr_procs,
+						     sizeof(*prev->procs), by_pid);
+
+		/* The same pid with fewer calls is a new process. */
+		if (was && was->v.count <= cur->procs[i].v.count) {
+			cur->procs[i].v.count -= was->v.count;
+			cur->procs[i].v.errors -= was->v.errors;
+			cur->procs[i].v.total_ns -= was->v.total_ns;
 		}
 	}
+	qsort(prev->faults, prev->nr_faults, sizeof(*prev->faults), by_pid);
 	for (size_t i = 0; i < cur->nr_faults; i++) {
-		for (size_t j = 0; j < prev->nr_faults; j++) {
-			if (prev->faults[j].pid != cur->faults[i].pid)
-				continue;
-			if (prev->faults[j].v.faults <= cur->faults[i].v.faults)
-				cur->faults[i].v.faults -= prev->faults[j].v.faults;
-			break;
-		}
+		const struct fault_row *was = bsearch(&cur->faults[i], prev->faults, prev->nr_faults,
+						      sizeof(*prev->faults), by_pid);
+
+		if (was && was->v.faults <= cur->faults[i].v.faults)
+			cur->faults[i].v.faults -= was->v.faults;
 	}
 	subtract_hist_rows(&cur->block, &prev->block, true);
 	subtract_hist_rows(&cur->runq, &prev->runq, false);
