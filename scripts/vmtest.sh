@@ -138,12 +138,14 @@ if [ $verbose = 1 ]; then
 else
 	show=(awk '/^===VMTEST-RC=/ { on = 0 } on { print; fflush() } /^===VMTEST-BEGIN===/ { on = 1 }')
 fi
+# softlockup_panic: a kernel hang in the guest panics it at once, with its
+# trace on the console, rather than spending the whole timeout.
 say "booting $package ($(basename "$kernel")) under qemu"
 start=$(date +%s.%N)
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$mem" \
 	-smp "$(nproc)" -nodefaults -no-user-config -display none -no-reboot -monitor none \
 	-serial stdio -kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off nokaslr tsc=unstable" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 softlockup_panic=1 mitigations=off nokaslr tsc=unstable" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	</dev/null 2>&1 | tr -d '\r' | tee "$work/console" | "${show[@]}" || true
 end=$(date +%s.%N)
