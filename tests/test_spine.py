@@ -200,7 +200,8 @@ def closed_pipe_and_count_stop_the_reader_and_free_its_slot(env):
         time.sleep(0.05)
     check(pipe.poll() is not None, "observe-events | head -n 2 did not end")
     check_eq(2, len(pipe.stdout.read().splitlines()), "lines through head")
-    counted = env.reader("-n", "3", "-q")
+    # Events only after the claim count: wait for it (a slow guest claims late).
+    counted = env.reader("-n", "3").wait_ready()
     burst_of_true(5)
     counted.proc.wait(5)
     check_eq(0, counted.proc.returncode, "exit code with --count")
