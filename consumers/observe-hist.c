@@ -5,6 +5,7 @@
  * reads pins only (no slot), so it runs beside any number of readers.
  */
 #include "events.h"
+#include "snapshot.h"
 #include "block.h"
 #include "cpu.h"
 #include "hist.h"
@@ -67,7 +68,6 @@ static const struct option options[] = {
 
 #define MAX_CHOSEN 16
 #define DEFAULT_HISTS 3
-#define SYSCALL_FIELDS (sizeof(struct observe_syscall_stats) / sizeof(__u64))
 
 struct options {
 	unsigned top;
@@ -77,252 +77,6 @@ struct options {
 	uint64_t count;		/* intervals; 0: until stopped */
 	bool json;
 };
-
-struct proc_row {
-	__u32 pid;
-	struct observe_proc_syscalls v;
-};
-
-struct fault_row {
-	__u32 pid;
-	struct observe_proc_faults v;
-};
-
-/* A row of a per-CPU hash of histograms (block: per disk; runq: per cgroup),
- * summed over the CPUs. */
-struct hist_row {
-	__u64 key;
-	union {
-		struct observe_block_stats block;
-		struct observe_runq_stats runq;
-	};
-};
-
-struct hist_rows {
-	struct hist_row *rows;
-	size_t n;
-};
-
-/* One read of the maps. */
-struct snapshot {
-	struct observe_syscall_stats sys[OBSERVE_SYSCALL_NR_MAX];
-	struct proc_row *procs;
-	size_t nr_procs;
-	struct fault_row *faults;
-	size_t nr_faults;
-	struct hist_rows block, runq;
-};
-
-struct maps {
-	int syscalls_fd, by_pid_fd;	/* -1: the syscalls collector is not loaded */
-	int faults_fd;			/* -1: the memory collector is not loaded */
-	int block_fd;			/* -1: the block collector is not loaded */
-	int runq_fd;			/* -1: the cpu collector is not loaded */
-};
-
-/* Every key of a per-CPU hash of histograms, its values summed. */
-static int read_hist_rows(int fd, size_t key_size, size_t value_size, struct hist_rows *out)
-{
-	unsigned char key[8] = {}, next[8] = {};
-	void *prev = NULL;
-	size_t cap = out->n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		struct hist_row *row;
-		int err;
-
-		memcpy(key, next, key_size);
-		prev = key;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			row = realloc(out->rows, cap * sizeof(*row));
-			if (!row) {
-				report_error("out of memory");
-				return -1;
-			}
-			out->rows = row;
-		}
-		row = &out->rows[out->n];
-		memset(row, 0, sizeof(*row));
-		err = stats_read_key(fd, key, value_size / sizeof(__u64), NULL, (uint64_t *)&row->block);
-		if (err == -ENOENT)
-			continue;
-		if (err) {
-			report_error("cannot read a histogram map: %s", strerror(-err));
-			return -1;
-		}
-		memcpy(&row->key, key, key_size);
-		out->n++;
-	}
-	return 0;
-}
-
-/* Every row of a hash keyed by pid, values of 'value_size' after the key in
- * rows of 'row_size' (struct { __u32 pid; value }). */
-static int read_pid_rows(int fd, size_t row_size, size_t value_offset, void **rows, size_t *n)
-{
-	__u32 key, next, *prev = NULL;
-	size_t cap = *n = 0;
-	char *buf = *rows;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			buf = realloc(*rows, cap * row_size);
-			if (!buf) {
-				report_error("out of memory");
-				return -1;
-			}
-			*rows = buf;
-		}
-		/* A process may leave the LRU between the two calls: skip it. */
-		if (bpf_map_lookup_elem(fd, &key, buf + *n * row_size + value_offset))
-			continue;
-		memcpy(buf + *n * row_size, &key, sizeof(key));
-		(*n)++;
-	}
-	return 0;
-}
-
-static void snapshot_free(struct snapshot *s)
-{
-	free(s->procs);
-	free(s->faults);
-	free(s->block.rows);
-	free(s->runq.rows);
-	memset(s, 0, sizeof(*s));
-}
-
-static int snapshot_read(const struct maps *m, struct snapshot *s)
-{
-	if (m->syscalls_fd >= 0) {
-		for (__u32 nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
-			int err = stats_read(m->syscalls_fd, nr, SYSCALL_FIELDS, NULL,
-					     (uint64_t *)&s->sys[nr]);
-
-			if (err) {
-				report_error("cannot read observe_syscalls: %s", strerror(-err));
-				return -1;
-			}
-		}
-		if (read_pid_rows(m->by_pid_fd, sizeof(struct proc_row),
-				  offsetof(struct proc_row, v), (void **)&s->procs, &s->nr_procs))
-			return -1;
-	}
-	if (m->faults_fd >= 0 &&
-	    read_pid_rows(m->faults_fd, sizeof(struct fault_row), offsetof(struct fault_row, v),
-			  (void **)&s->faults, &s->nr_faults))
-		return -1;
-	if (m->block_fd >= 0 &&
-	    read_hist_rows(m->block_fd, sizeof(__u32), sizeof(struct observe_block_stats), &s->block))
-		return -1;
-	if (m->runq_fd >= 0 &&
-	    read_hist_rows(m->runq_fd, sizeof(__u64), sizeof(struct observe_runq_stats), &s->runq))
-		return -1;
-	return 0;
-}
-
-static int copy_hist_rows(struct hist_rows *dst, const struct hist_rows *src)
-{
-	struct hist_row *rows = realloc(dst->rows, (src->n + 1) * sizeof(*rows));
-
-	if (!rows) {
-		report_error("out of memory");
-		return -1;
-	}
-	memcpy(rows, src->rows, src->n * sizeof(*rows));
-	dst->rows = rows;
-	dst->n = src->n;
-	return 0;
-}
-
-/* cur -= prev for each key in both; the histogram is at 'offset' in a row. */
-static void subtract_hist_rows(struct hist_rows *cur, const struct hist_rows *prev, bool block)
-{
-	for (size_t i = 0; i < cur->n; i++) {
-		for (size_t j = 0; j < prev->n; j++) {
-			if (prev->rows[j].key != cur->rows[i].key)
-				continue;
-			if (block) {
-				cur->rows[i].block.bytes -= prev->rows[j].block.bytes;
-				cur->rows[i].block.errors -= prev->rows[j].block.errors;
-				hist_subtract(&cur->rows[i].block.latency_ns,
-					      &prev->rows[j].block.latency_ns);
-			} else {
-				hist_subtract(&cur->rows[i].runq.latency_ns,
-					      &prev->rows[j].runq.latency_ns);
-			}
-			break;
-		}
-	}
-}
-
-static int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
-{
-	struct proc_row *procs = realloc(dst->procs, (src->nr_procs + 1) * sizeof(*procs));
-	struct fault_row *faults;
-
-	if (procs)
-		dst->procs = procs;
-	faults = realloc(dst->faults, (src->nr_faults + 1) * sizeof(*faults));
-	if (faults)
-		dst->faults = faults;
-	if (!procs || !faults) {
-		report_error("out of memory");
-		return -1;
-	}
-	if (copy_hist_rows(&dst->block, &src->block) || copy_hist_rows(&dst->runq, &src->runq))
-		return -1;
-	memcpy(dst->sys, src->sys, sizeof(dst->sys));
-	memcpy(procs, src->procs, src->nr_procs * sizeof(*procs));
-	memcpy(faults, src->faults, src->nr_faults * sizeof(*faults));
-	dst->nr_procs = src->nr_procs;
-	dst->nr_faults = src->nr_faults;
-	return 0;
-}
-
-/* Rows of both per-pid tables begin with the pid. */
-static int by_pid(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* cur -= prev: what happened in the interval. prev's per-pid rows are
- * sorted by pid, so that each of cur's finds its twin in log time. */
-static void snapshot_subtract(struct snapshot *cur, struct snapshot *prev)
-{
-	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
-		cur->sys[nr].count -= prev->sys[nr].count;
-		cur->sys[nr].errors -= prev->sys[nr].errors;
-		hist_subtract(&cur->sys[nr].latency_ns, &prev->sys[nr].latency_ns);
-	}
-	qsort(prev->procs, prev->nr_procs, sizeof(*prev->procs), by_pid);
-	for (size_t i = 0; i < cur->nr_procs; i++) {
-		const struct proc_row *was = bsearch(&cur->procs[i], prev->procs, prev->nr_procs,
-						     sizeof(*prev->procs), by_pid);
-
-		/* The same pid with fewer calls is a new process. */
-		if (was && was->v.count <= cur->procs[i].v.count) {
-			cur->procs[i].v.count -= was->v.count;
-			cur->procs[i].v.errors -= was->v.errors;
-			cur->procs[i].v.total_ns -= was->v.total_ns;
-		}
-	}
-	qsort(prev->faults, prev->nr_faults, sizeof(*prev->faults), by_pid);
-	for (size_t i = 0; i < cur->nr_faults; i++) {
-		const struct fault_row *was = bsearch(&cur->faults[i], prev->faults, prev->nr_faults,
-						      sizeof(*prev->faults), by_pid);
-
-		if (was && was->v.faults <= cur->faults[i].v.faults)
-			cur->faults[i].v.faults -= was->v.faults;
-	}
-	subtract_hist_rows(&cur->block, &prev->block, true);
-	subtract_hist_rows(&cur->runq, &prev->runq, false);
-}
 
 static const struct snapshot *sort_base;
 
@@ -411,25 +165,6 @@ static void print_faults_text(const struct options *o, struct snapshot *s)
 		       (unsigned long long)s->faults[i].v.faults);
 }
 
-/* "vda" for the disk whose dev_t (major << 20 | minor) is 'dev'. */
-static const char *disk_name(__u64 dev, char *buf, size_t len)
-{
-	char link[64], target[256];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/sys/dev/block/%llu:%llu", (unsigned long long)(dev >> 20),
-		 (unsigned long long)(dev & 0xfffff));
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0) {
-		snprintf(buf, len, "%llu:%llu", (unsigned long long)(dev >> 20),
-			 (unsigned long long)(dev & 0xfffff));
-		return buf;
-	}
-	target[n] = 0;
-	/* The name is the link's last component (a disk name is short). */
-	snprintf(buf, len, "%.40s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
-	return buf;
-}
 
 static void print_block_text(const struct snapshot *s)
 {
@@ -668,42 +403,8 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 	return 0;
 }
 
-/* The map of each collector that is loaded; -1 for the others. */
-static int open_maps(const char *dir, const struct observe_info *info, struct maps *m)
-{
-	static const struct {
-		unsigned collector;
-		const char *map;
-		size_t offset;
-	} wanted[] = {
-		{ OBSERVE_COLLECTOR_SYSCALLS, "observe_syscalls", offsetof(struct maps, syscalls_fd) },
-		{ OBSERVE_COLLECTOR_SYSCALLS, "observe_syscalls_by_pid", offsetof(struct maps, by_pid_fd) },
-		{ OBSERVE_COLLECTOR_MEMORY, "observe_faults_by_pid", offsetof(struct maps, faults_fd) },
-		{ OBSERVE_COLLECTOR_BLOCK, "observe_block", offsetof(struct maps, block_fd) },
-		{ OBSERVE_COLLECTOR_CPU, "observe_runq", offsetof(struct maps, runq_fd) },
-	};
-	bool any = false;
-
-	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
-		int *fd = (int *)((char *)m + wanted[i].offset);
-
-		if (!(info->collectors & (1ULL << wanted[i].collector)))
-			continue;
-		*fd = pins_open_map(dir, wanted[i].map, PIN_READ);
-		if (*fd < 0)
-			return -1;
-		any = true;
-	}
-	if (!any) {
-		report_error("none of the collectors that count (syscalls, memory, block, cpu) is "
-			     "loaded at %s (observe-load --collectors)", dir);
-		return -1;
-	}
-	return 0;
-}
-
 /* Prints one snapshot (or the change since 'prev'); false on a write error. */
-static bool print_one(const struct options *o, const struct maps *m, struct snapshot *s,
+static bool print_one(const struct options *o, const struct snapshot_maps *m, struct snapshot *s,
 		      struct json_writer *w)
 {
 	if (o->json) {
@@ -753,8 +454,8 @@ int main(int argc, char **argv)
 	struct observe_info info;
 	struct json_writer w;
 	struct options o;
-	struct maps m;
-	int ret = 1;
+	struct snapshot_maps m;
+	int ret = 1, opened;
 
 	if (parse_options(argc, argv, &o, &pin_dir))
 		return 2;
@@ -763,8 +464,16 @@ int main(int argc, char **argv)
 	runloop_init();
 	json_init(&w);
 	m.syscalls_fd = m.by_pid_fd = m.faults_fd = m.block_fd = m.runq_fd = -1;
-	if (pins_read_info(dir, &info) || open_maps(dir, &info, &m))
+	if (pins_read_info(dir, &info))
 		goto out;
+	opened = snapshot_open_maps(dir, &info, &m);
+	if (opened < 0)
+		goto out;
+	if (!opened) {
+		report_error("none of the collectors that count (syscalls, memory, block, cpu) is "
+			     "loaded at %s (observe-load --collectors)", dir);
+		goto out;
+	}
 	cur = calloc(1, sizeof(*cur));
 	prev = calloc(1, sizeof(*prev));
 	delta = calloc(1, sizeof(*delta));
@@ -809,15 +518,6 @@ out:
 	free(cur);
 	free(prev);
 	free(delta);
-	if (m.syscalls_fd >= 0)
-		close(m.syscalls_fd);
-	if (m.by_pid_fd >= 0)
-		close(m.by_pid_fd);
-	if (m.faults_fd >= 0)
-		close(m.faults_fd);
-	if (m.block_fd >= 0)
-		close(m.block_fd);
-	if (m.runq_fd >= 0)
-		close(m.runq_fd);
+	snapshot_close_maps(&m);
 	return ret;
 }
