@@ -36,6 +36,8 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 # empty: Debian 12's, whatever linux-image-amd64 depends on.
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
+# What the tests run beside observe: a real Prometheus server and promtool.
+TEST_DEPS := prometheus
 
 COLLECTORS := process files net syscalls memory block cpu
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
@@ -49,7 +51,7 @@ LIB      := $(BUILD)/libobserve.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 
-CONSUMERS := observe-events observe-filter observe-stats observe-hist
+CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter
 BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -60,7 +62,7 @@ LIB_HEADERS := $(wildcard lib/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test deps vmtest-deps bench vmlinux vmtest bpf-arm64 install clean
+.PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 install clean
 
 TEST_HELPERS := $(BUILD)/test-pin-open
 
@@ -111,6 +113,8 @@ $(BUILD)/consumers/%.o: consumers/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/observe-exporter: LDLIBS += -lmicrohttpd -lpthread
+
 $(BUILD)/observe-%: $(BUILD)/consumers/observe-%.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -131,11 +135,11 @@ run: deps all
 # Every test: unit tests, then the real kernel as a non-root group member;
 # then that the arm64 objects build, and the whole suite again on $(KERNEL)
 # under qemu. One summary line counts all of it.
-test: deps vmtest-deps all
+test: deps vmtest-deps test-deps all
 	python3 tests/run.py --build $(BUILD) --arm64 --vm "$(KERNEL)"
 
 # The suite on $(KERNEL) alone.
-vmtest: deps vmtest-deps all
+vmtest: deps vmtest-deps test-deps all
 	scripts/vmtest.sh $(if $(KERNEL),-k $(KERNEL)) -- python3 tests/run.py --build $(BUILD)
 
 deps:
@@ -143,6 +147,9 @@ deps:
 
 vmtest-deps:
 	$(Q)scripts/install-deps.sh $(VMTEST_DEPS)
+
+test-deps:
+	$(Q)scripts/install-deps.sh $(TEST_DEPS)
 
 bench: deps all
 	bench/run.sh $(BUILD)

@@ -289,3 +289,47 @@ void format_cidr(char *buf, size_t len, const struct observe_cidr_key *key)
 	inet_ntop(AF_INET6, key->addr, text, sizeof(text));
 	snprintf(buf, len, "%s/%u", text, key->prefixlen);
 }
+
+int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len, char *err)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
+	uint16_t port;
+	size_t n;
+
+	if (!colon || colon == s)
+		return fail(err, "listen address must be ADDRESS:PORT (127.0.0.1:9477, [::1]:9477), "
+			    "not '%s'", s);
+	if (parse_port(colon + 1, &port, err))
+		return -1;
+	n = colon - s;
+	if (s[0] == '[') {	/* [v6]:port */
+		if (n < 3 || s[n - 1] != ']')
+			return fail(err, "bad listen address '%s': an IPv6 address goes in brackets", s);
+		s++;
+		n -= 2;
+	} else if (memchr(s, ':', n)) {
+		return fail(err, "bad listen address '%s': an IPv6 address goes in brackets "
+			    "([::1]:9477)", s);
+	}
+	if (n >= sizeof(host))
+		return fail(err, "bad listen address '%s'", s);
+	memcpy(host, s, n);
+	host[n] = 0;
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return fail(err, "bad listen address '%s': give a numeric IPv4 or [IPv6] address", host);
+}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define PARSE_ERR_LEN 256
 
@@ -43,5 +44,9 @@ int parse_cidr(const char *s, struct observe_cidr_key *key, char *err);
 void format_cidr(char *buf, size_t len, const struct observe_cidr_key *key);
 /* Where cgroup2 is mounted, or NULL. */
 const char *cgroup2_mount(void);
+
+/* "127.0.0.1:9477" or "[::1]:9477" (numeric addresses only) into a socket
+ * address for bind(). */
+int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len, char *err);
 
 #endif /* OBSERVE_PARSE_H */

@@ -9,8 +9,26 @@
 
 extern char *program_invocation_short_name;
 
+static char *capture_buf;
+static size_t capture_len;
+
+void report_capture(char *buf, size_t len)
+{
+	capture_buf = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = 0;
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
+	if (capture_buf) {
+		int n = snprintf(capture_buf, capture_len, "%s", kind);
+
+		if (n >= 0 && (size_t)n < capture_len)
+			vsnprintf(capture_buf + n, capture_len - n, fmt, ap);
+		return;
+	}
 	fprintf(stderr, "%s: %s", program_invocation_short_name, kind);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -4,9 +4,13 @@
 #define OBSERVE_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* While buf is set, errors and warnings replace its text instead of going to
+ * stderr (a server reports them its own way); NULL: back to stderr. */
+void report_capture(char *buf, size_t len);
 
 /*
  * Routes libbpf's messages: everything to stderr when verbose; otherwise

@@ -77,7 +77,8 @@ class Environment:
         self.bin = os.path.join(self.tmp, "bin")
         os.mkdir(self.bin)
         for name in ("observe-load", "observe-events", "observe-filter",
-                     "observe-stats", "observe-hist", "test-pin-open"):
+                     "observe-stats", "observe-hist", "observe-exporter",
+                     "test-pin-open"):
             shutil.copy2(os.path.join(self.build, name), self.bin)
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)

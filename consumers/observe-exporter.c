@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * observe-exporter: the pinned counters, tables and histograms in the
+ * Prometheus text format over HTTP (libmicrohttpd). Every scrape opens the
+ * pins afresh and reads them, so it follows a reload or an unload and needs
+ * no ring slot: it runs beside any number of readers.
+ *
+ * One libmicrohttpd thread serves every request, so scrapes never overlap
+ * and the scrape state needs no lock.
+ */
+#include "events.h"
+#include "parse.h"
+#include "pins.h"
+#include "prom.h"
+#include "report.h"
+#include "runloop.h"
+#include "snapshot.h"
+#include "stats.h"
+#include "syscall_names.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <microhttpd.h>
+
+static const char usage[] =
+"Usage: observe-exporter [OPTION...]\n"
+"Serve observe's counters, tables and histograms to Prometheus at\n"
+"http://ADDRESS:PORT/metrics. Each scrape reads the pinned maps; no ring\n"
+"slot is taken.\n"
+"\n"
+"  -l, --listen=ADDR:PORT numeric address and port (default 127.0.0.1:9477;\n"
+"                         [::1]:9477 for IPv6)\n"
+"  -n, --top=N            series per table: the N syscalls, commands and\n"
+"                         cgroups with the most counts, the rest summed in\n"
+"                         one \"other\" series (default 20)\n"
+"      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"  -h, --help             show this help\n"
+"\n"
+"Examples:\n"
+"  observe-exporter\n"
+"  observe-exporter --listen 127.0.0.1:9100 --top 50\n"
+"  curl -s http://127.0.0.1:9477/metrics | grep observe_events_produced_total\n";
+
+enum { OPT_PIN_DIR = 256 };
+
+static const struct option options[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+#define DEFAULT_LISTEN "127.0.0.1:9477"
+#define NS 1e-9			/* nanoseconds in the base unit, seconds */
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct exporter {
+	const char *dir;
+	unsigned top;
+	struct prom_writer out;
+	struct snapshot snap;
+	uint64_t scrapes, errors;
+	char error[512];	/* of this scrape */
+	char last_error[512];	/* logged once until it changes */
+};
+
+/* A row of a table summed by command: processes come and go, commands stay. */
+struct comm_row {
+	char comm[OBSERVE_COMM_LEN];
+	__u64 count, errors, total_ns;
+};
+
+static int by_comm(const void *a, const void *b)
+{
+	return strncmp(((const struct comm_row *)a)->comm, ((const struct comm_row *)b)->comm,
+		       OBSERVE_COMM_LEN);
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+	__u64 x = ((const struct comm_row *)a)->count, y = ((const struct comm_row *)b)->count;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Merges rows of the same command (rows is sorted by count afterwards);
+ * returns how many rows are left. */
+static size_t merge_by_comm(struct comm_row *rows, size_t n)
+{
+	size_t out = 0;
+
+	qsort(rows, n, sizeof(*rows), by_comm);
+	for (size_t i = 0; i < n; i++) {
+		if (out && !by_comm(&rows[out - 1], &rows[i])) {
+			rows[out - 1].count += rows[i].count;
+			rows[out - 1].errors += rows[i].errors;
+			rows[out - 1].total_ns += rows[i].total_ns;
+		} else {
+			rows[out++] = rows[i];
+		}
+	}
+	qsort(rows, out, sizeof(*rows), by_count_desc);
+	return out;
+}
+
+static void comm_label(char *buf, const char comm[OBSERVE_COMM_LEN])
+{
+	memcpy(buf, comm, OBSERVE_COMM_LEN);
+	buf[OBSERVE_COMM_LEN] = 0;
+	if (!buf[0] || !strcmp(buf, "other"))
+		snprintf(buf, OBSERVE_COMM_LEN + 1, "[%.13s]", comm);	/* never "other" */
+}
+
+static void write_info(struct exporter *e, const struct observe_info *info)
+{
+	struct prom_writer *w = &e->out;
+	char abi[16], release[OBSERVE_RELEASE_LEN];
+
+	snprintf(abi, sizeof(abi), "%u", info->abi_version);
+	snprintf(release, sizeof(release), "%s", info->kernel_release);
+	prom_family(w, "observe_info", "gauge", "What observe-load set up: kernel release and ABI.");
+	prom_u64(w, "observe_info", 1, "kernel_release", release, "abi_version", abi, NULL);
+	prom_family(w, "observe_collector_loaded", "gauge",
+		    "1 if observe-load attached the collector, else 0.");
+	for (unsigned c = 0; c < OBSERVE_COLLECTOR_COUNT; c++)
+		prom_u64(w, "observe_collector_loaded", !!(info->collectors & (1ULL << c)),
+			 "collector", collector_name(c), NULL);
+	prom_family(w, "observe_ring_slots", "gauge", "Ring slots for readers.");
+	prom_u64(w, "observe_ring_slots", info->nr_slots, NULL);
+	prom_family(w, "observe_ring_slot_size_bytes", "gauge", "Size of each slot's ring.");
+	prom_u64(w, "observe_ring_slot_size_bytes", info->ring_size, NULL);
+	prom_family(w, "observe_loads_total", "counter",
+		    "Runs of observe-load since the maps were created.");
+	prom_u64(w, "observe_loads_total", info->load_count, NULL);
+	prom_family(w, "observe_last_load_timestamp_seconds", "gauge",
+		    "When observe-load last ran (Unix time).");
+	prom_u64(w, "observe_last_load_timestamp_seconds", info->loaded_at, NULL);
+}
+
+static const struct {
+	const char *name, *help;
+} type_counters[] = {
+	{ "observe_events_seen_total", "Events that happened while a reader was attached." },
+	{ "observe_events_filtered_total", "Events dropped by a global filter or a type switched off." },
+	{ "observe_events_produced_total", "Events built and offered to the ring slots (aggregates: counted into their maps)." },
+	{ "observe_events_truncated_total", "Events with a field cut at its limit." },
+	{ "observe_events_incomplete_total", "Events with a kernel read that failed." },
+};
+_Static_assert(sizeof(type_counters) / sizeof(type_counters[0]) ==
+	       sizeof(struct observe_type_stats) / sizeof(__u64), "one metric per type counter");
+
+static const struct {
+	const char *name, *help;
+} slot_counters[] = {
+	{ "observe_slot_events_delivered_total", "Events written into the slot's ring." },
+	{ "observe_slot_events_dropped_total", "Events lost by the slot, by reason." },
+	{ "observe_slot_events_filtered_total", "Events the slot's reader did not ask for." },
+	{ "observe_slot_delivered_bytes_total", "Bytes written into the slot's ring." },
+	{ "observe_slot_wakeups_total", "Times the kernel woke the slot's reader." },
+};
+_Static_assert(sizeof(slot_counters) / sizeof(slot_counters[0]) ==
+	       sizeof(struct observe_slot_stats) / sizeof(__u64), "one metric per slot counter");
+
+static int write_counters(struct exporter *e, const struct observe_info *info)
+{
+	struct prom_writer *w = &e->out;
+	struct observe_type_stats ts[OBSERVE_EV_COUNT] = {};
+	struct observe_slot_stats ss[OBSERVE_MAX_SLOTS] = {};
+	struct observe_readers readers = {};
+	int stats_fd, slot_fd, readers_fd, ret = -1;
+	__u32 zero = 0;
+
+	stats_fd = pins_open_map(e->dir, "observe_stats", PIN_READ);
+	slot_fd = stats_fd < 0 ? -1 : pins_open_map(e->dir, "observe_slot_stats", PIN_READ);
+	readers_fd = slot_fd < 0 ? -1 : pins_open_map(e->dir, "observe_readers", PIN_READ);
+	if (readers_fd < 0)
+		goto out;
+	for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++)
+		if (stats_read(stats_fd, t, sizeof(ts[t]) / sizeof(__u64), NULL, (uint64_t *)&ts[t]))
+			goto read_failed;
+	for (unsigned i = 0; i < info->nr_slots; i++)
+		if (stats_read(slot_fd, i, sizeof(ss[i]) / sizeof(__u64), NULL, (uint64_t *)&ss[i]))
+			goto read_failed;
+	if (bpf_map_lookup_elem(readers_fd, &zero, &readers))
+		goto read_failed;
+
+	for (unsigned f = 0; f < sizeof(type_counters) / sizeof(type_counters[0]); f++) {
+		prom_family(w, type_counters[f].name, "counter", type_counters[f].help);
+		for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++) {
+			const struct event_kind *k = event_kind_of(t);
+
+			if (k && (info->collectors & (1ULL << k->collector)))
+				prom_u64(w, type_counters[f].name, ((__u64 *)&ts[t])[f],
+					 "collector", collector_name(k->collector), "type", k->name, NULL);
+		}
+	}
+	for (unsigned f = 0; f < sizeof(slot_counters) / sizeof(slot_counters[0]); f++) {
+		prom_family(w, slot_counters[f].name, "counter", slot_counters[f].help);
+		for (unsigned i = 0; i < info->nr_slots; i++) {
+			char slot[12];
+
+			snprintf(slot, sizeof(slot), "%u", i);
+			if (f == 1)	/* the ring is the one reason a slot drops */
+				prom_u64(w, slot_counters[f].name, ((__u64 *)&ss[i])[f],
+					 "slot", slot, "reason", "ring_full", NULL);
+			else
+				prom_u64(w, slot_counters[f].name, ((__u64 *)&ss[i])[f],
+					 "slot", slot, NULL);
+		}
+	}
+	prom_family(w, "observe_slot_reader_attached", "gauge",
+		    "1 while a reader consumes the slot's ring.");
+	for (unsigned i = 0; i < info->nr_slots; i++) {
+		char slot[12];
+
+		snprintf(slot, sizeof(slot), "%u", i);
+		prom_u64(w, "observe_slot_reader_attached", !!(readers.mask & (1ULL << i)),
+			 "slot", slot, NULL);
+	}
+	ret = 0;
+	goto out;
+read_failed:
+	report_error("cannot read the counters: %s", strerror(errno));
+out:
+	if (stats_fd >= 0)
+		close(stats_fd);
+	if (slot_fd >= 0)
+		close(slot_fd);
+	if (readers_fd >= 0)
+		close(readers_fd);
+	return ret;
+}
+
+static const struct snapshot *rank_base;
+
+static int sys_by_count_desc(const void *a, const void *b)
+{
+	__u64 x = rank_base->sys[*(const unsigned *)a].count;
+	__u64 y = rank_base->sys[*(const unsigned *)b].count;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void hist_add(struct observe_hist *to, const struct observe_hist *h)
+{
+	to->count += h->count;
+	to->sum += h->sum;
+	for (unsigned k = 0; k < OBSERVE_HIST_SLOTS; k++)
+		to->slots[k] += h->slots[k];
+}
+
+static void write_syscalls(struct exporter *e, const struct snapshot *s)
+{
+	static const char *const families[][3] = {
+		{ "observe_syscalls_total", "counter", "System calls made, by syscall (top N, then \"other\")." },
+		{ "observe_syscall_errors_total", "counter", "System calls that returned an error, by syscall." },
+		{ "observe_syscall_duration_seconds", "histogram", "Time from entry to exit of system calls, by syscall." },
+	};
+	struct prom_writer *w = &e->out;
+	struct observe_syscall_stats other = {};
+	unsigned order[OBSERVE_SYSCALL_NR_MAX], n = 0, shown;
+
+	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++)
+		if (s->sys[nr].count)
+			order[n++] = nr;
+	rank_base = s;
+	qsort(order, n, sizeof(*order), sys_by_count_desc);
+	shown = n < e->top ? n : e->top;
+	for (unsigned i = shown; i < n; i++) {
+		other.count += s->sys[order[i]].count;
+		other.errors += s->sys[order[i]].errors;
+		hist_add(&other.latency_ns, &s->sys[order[i]].latency_ns);
+	}
+	for (unsigned f = 0; f < 3; f++) {
+		prom_family(w, families[f][0], families[f][1], families[f][2]);
+		for (unsigned i = 0; i <= shown; i++) {
+			const struct observe_syscall_stats *st = i < shown ? &s->sys[order[i]] : &other;
+			const char *name = i < shown ? syscall_name(order[i]) : "other";
+			char num[24];
+
+			if (i == shown && shown == n)
+				break;		/* no "other" when all are shown */
+			if (!name) {
+				snprintf(num, sizeof(num), "syscall_%u", order[i]);
+				name = num;
+			}
+			if (f == 0)
+				prom_u64(w, families[f][0], st->count, "syscall", name, NULL);
+			else if (f == 1)
+				prom_u64(w, families[f][0], st->errors, "syscall", name, NULL);
+			else
+				prom_hist(w, families[f][0], &st->latency_ns, NS, "syscall", name, NULL);
+		}
+	}
+}
+
+/* The N commands with most counts, then one "other" series. */
+static void write_comm_table(struct exporter *e, struct comm_row *rows, size_t n,
+			     const char *const (*families)[3], unsigned nr_families)
+{
+	struct comm_row other = { .comm = "other" };
+	size_t shown;
+
+	n = merge_by_comm(rows, n);
+	shown = n < e->top ? n : e->top;
+	for (size_t i = shown; i < n; i++) {
+		other.count += rows[i].count;
+		other.errors += rows[i].errors;
+		other.total_ns += rows[i].total_ns;
+	}
+	for (unsigned f = 0; f < nr_families; f++) {
+		prom_family(&e->out, families[f][0], families[f][1], families[f][2]);
+		for (size_t i = 0; i <= shown; i++) {
+			const struct comm_row *r = i < shown ? &rows[i] : &other;
+			char comm[OBSERVE_COMM_LEN + 1];
+
+			if (i == shown && shown == n)
+				break;
+			if (i < shown)
+				comm_label(comm, r->comm);
+			else
+				snprintf(comm, sizeof(comm), "other");
+			if (f == 0)
+				prom_u64(&e->out, families[f][0], r->count, "comm", comm, NULL);
+			else if (f == 1)
+				prom_u64(&e->out, families[f][0], r->errors, "comm", comm, NULL);
+			else
+				prom_double(&e->out, families[f][0], r->total_ns * NS, "comm", comm, NULL);
+		}
+	}
+}
+
+static int write_processes(struct exporter *e, const struct snapshot *s)
+{
+	static const char *const families[][3] = {
+		{ "observe_process_syscalls_total", "counter", "System calls made by the processes of a command (top N, then \"other\")." },
+		{ "observe_process_syscall_errors_total", "counter", "System calls that failed, by command." },
+		{ "observe_process_syscall_seconds_total", "counter", "Time spent in system calls, by command." },
+	};
+	struct comm_row *rows = calloc(s->nr_procs + 1, sizeof(*rows));
+
+	if (!rows)
+		return report_error("out of memory"), -1;
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		memcpy(rows[i].comm, s->procs[i].v.comm, OBSERVE_COMM_LEN);
+		rows[i].count = s->procs[i].v.count;
+		rows[i].errors = s->procs[i].v.errors;
+		rows[i].total_ns = s->procs[i].v.total_ns;
+	}
+	write_comm_table(e, rows, s->nr_procs, families, 3);
+	free(rows);
+	return 0;
+}
+
+static int write_faults(struct exporter *e, const struct snapshot *s)
+{
+	static const char *const families[][3] = {
+		{ "observe_page_faults_total", "counter", "User page faults of the processes of a command (top N, then \"other\")." },
+	};
+	struct comm_row *rows = calloc(s->nr_faults + 1, sizeof(*rows));
+
+	if (!rows)
+		return report_error("out of memory"), -1;
+	for (size_t i = 0; i < s->nr_faults; i++) {
+		memcpy(rows[i].comm, s->faults[i].v.comm, OBSERVE_COMM_LEN);
+		rows[i].count = s->faults[i].v.faults;
+	}
+	write_comm_table(e, rows, s->nr_faults, families, 1);
+	free(rows);
+	return 0;
+}
+
+static void write_block(struct exporter *e, const struct snapshot *s)
+{
+	struct prom_writer *w = &e->out;
+	char disk[64];
+
+	prom_family(w, "observe_block_io_duration_seconds", "histogram",
+		    "Block I/O requests from issue to the driver to completion, by disk.");
+	for (size_t i = 0; i < s->block.n; i++)
+		prom_hist(w, "observe_block_io_duration_seconds", &s->block.rows[i].block.latency_ns,
+			  NS, "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
+	prom_family(w, "observe_block_io_bytes_total", "counter", "Bytes of completed block I/O, by disk.");
+	for (size_t i = 0; i < s->block.n; i++)
+		prom_u64(w, "observe_block_io_bytes_total", s->block.rows[i].block.bytes,
+			 "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
+	prom_family(w, "observe_block_io_errors_total", "counter",
+		    "Block I/O requests completed with an error, by disk.");
+	for (size_t i = 0; i < s->block.n; i++)
+		prom_u64(w, "observe_block_io_errors_total", s->block.rows[i].block.errors,
+			 "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
+}
+
+static int runq_by_count_desc(const void *a, const void *b)
+{
+	__u64 x = ((const struct hist_row *)a)->runq.latency_ns.count;
+	__u64 y = ((const struct hist_row *)b)->runq.latency_ns.count;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Key 0 is the whole machine; other keys are cgroups (--runq-per-cgroup). */
+static void write_runq(struct exporter *e, struct snapshot *s)
+{
+	struct prom_writer *w = &e->out;
+	struct observe_hist other = {};
+	size_t cgroups = 0, shown = 0;
+
+	qsort(s->runq.rows, s->runq.n, sizeof(*s->runq.rows), runq_by_count_desc);
+	prom_family(w, "observe_runqueue_latency_seconds", "histogram",
+		    "Time tasks waited on a run queue, woken or preempted until running.");
+	for (size_t i = 0; i < s->runq.n; i++)
+		if (!s->runq.rows[i].key)
+			prom_hist(w, "observe_runqueue_latency_seconds",
+				  &s->runq.rows[i].runq.latency_ns, NS, NULL);
+	for (size_t i = 0; i < s->runq.n; i++)
+		cgroups += s->runq.rows[i].key != 0;
+	if (!cgroups)
+		return;
+	prom_family(w, "observe_cgroup_runqueue_latency_seconds", "histogram",
+		    "Run-queue latency by cgroup v2 id (top N by count, then \"other\").");
+	for (size_t i = 0; i < s->runq.n; i++) {
+		char id[24];
+
+		if (!s->runq.rows[i].key)
+			continue;
+		if (shown++ >= e->top) {
+			hist_add(&other, &s->runq.rows[i].runq.latency_ns);
+			continue;
+		}
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)s->runq.rows[i].key);
+		prom_hist(w, "observe_cgroup_runqueue_latency_seconds",
+			  &s->runq.rows[i].runq.latency_ns, NS, "cgroup_id", id, NULL);
+	}
+	if (shown > e->top)
+		prom_hist(w, "observe_cgroup_runqueue_latency_seconds", &other, NS,
+			  "cgroup_id", "other", NULL);
+}
+
+static int write_aggregates(struct exporter *e, const struct observe_info *info)
+{
+	struct snapshot_maps m = { -1, -1, -1, -1, -1 };
+	int ret = -1;
+
+	if (snapshot_open_maps(e->dir, info, &m) < 0 || snapshot_read(&m, &e->snap))
+		goto out;
+	if (m.syscalls_fd >= 0 && (write_syscalls(e, &e->snap), write_processes(e, &e->snap)))
+		goto out;
+	if (m.faults_fd >= 0 && write_faults(e, &e->snap))
+		goto out;
+	if (m.block_fd >= 0)
+		write_block(e, &e->snap);
+	if (m.runq_fd >= 0)
+		write_runq(e, &e->snap);
+	ret = 0;
+out:
+	snapshot_close_maps(&m);
+	return ret;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* The whole exposition, into e->out. */
+static void scrape(struct exporter *e)
+{
+	struct prom_writer *w = &e->out;
+	struct observe_info info;
+	struct timespec t0;
+	bool up;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	prom_reset(w);
+	e->scrapes++;
+	report_capture(e->error, sizeof(e->error));
+	up = !pins_read_info(e->dir, &info);
+	if (up) {
+		write_info(e, &info);
+		up = !write_counters(e, &info) && !write_aggregates(e, &info);
+	}
+	report_capture(NULL, 0);
+	if (!up) {
+		e->errors++;
+		if (strcmp(e->error, e->last_error))
+			report_error("%s", e->error);
+		memcpy(e->last_error, e->error, sizeof(e->last_error));
+	} else if (e->last_error[0]) {
+		fprintf(stderr, "observe-exporter: reading %s again\n", e->dir);
+		e->last_error[0] = 0;
+	}
+	prom_family(w, "observe_up", "gauge", "1 if the last scrape read every pinned map, else 0.");
+	prom_u64(w, "observe_up", up, NULL);
+	prom_family(w, "observe_exporter_scrapes_total", "counter", "Scrapes served.");
+	prom_u64(w, "observe_exporter_scrapes_total", e->scrapes, NULL);
+	prom_family(w, "observe_exporter_scrape_errors_total", "counter",
+		    "Scrapes that could not read every pinned map.");
+	prom_u64(w, "observe_exporter_scrape_errors_total", e->errors, NULL);
+	prom_family(w, "observe_exporter_scrape_duration_seconds", "gauge",
+		    "Time this scrape took until this line.");
+	prom_double(w, "observe_exporter_scrape_duration_seconds", seconds_since(&t0), NULL);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     const char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **state)
+{
+	static const char index[] =
+		"<html><head><title>observe exporter</title></head><body>"
+		"<h1>observe exporter</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+	static const char not_found[] = "not found: the metrics are at /metrics\n";
+	struct exporter *e = cls;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "only GET\n", 9);
+	if (!strcmp(url, "/"))
+		return reply(c, MHD_HTTP_OK, "text/html", index, sizeof(index) - 1);
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1);
+	scrape(e);
+	if (e->out.failed)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n", 14);
+	return reply(c, MHD_HTTP_OK, CONTENT_TYPE, e->out.buf, e->out.len);
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "observe-exporter: http: ");
+	vfprintf(stderr, fmt, ap);
+}
+
+static int parse_options(int argc, char **argv, struct exporter *e, const char **listen,
+			 const char **pin_dir)
+{
+	char err[PARSE_ERR_LEN];
+	uint64_t v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "l:n:h", options, NULL)) != -1) {
+		err[0] = 0;
+		switch (opt) {
+		case 'l':
+			*listen = optarg;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, 1, 1000, "top", &v, err))
+				e->top = v;
+			break;
+		case OPT_PIN_DIR:
+			*pin_dir = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'observe-exporter --help'.\n");
+			return -1;
+		}
+		if (err[0]) {
+			report_error("%s", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct exporter e = { .top = 20 };
+	const char *listen = DEFAULT_LISTEN, *pin_dir = NULL;
+	struct sockaddr_storage addr;
+	struct observe_info info;
+	struct MHD_Daemon *d;
+	char err[PARSE_ERR_LEN];
+	socklen_t addr_len;
+	sigset_t mask, old;
+
+	if (parse_options(argc, argv, &e, &listen, &pin_dir))
+		return 2;
+	if (parse_listen(listen, &addr, &addr_len, err)) {
+		report_error("%s", err);
+		return 2;
+	}
+	e.dir = pins_dir(pin_dir);
+	report_libbpf_setup(false);
+	runloop_init();
+	if (pins_read_info(e.dir, &info))
+		return 1;
+	prom_init(&e.out);
+
+	/* The HTTP thread must not take the signals: the main thread waits
+	 * for them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			     (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     0, NULL, NULL, handle, &e,
+			     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+			     MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!d) {
+		report_error("cannot listen on %s: %s", listen, strerror(errno));
+		prom_free(&e.out);
+		return 1;
+	}
+	fprintf(stderr, "observe-exporter: serving http://%s/metrics from %s\n", listen, e.dir);
+	while (!runloop_stopping())
+		usleep(200000);
+	MHD_stop_daemon(d);
+	snapshot_free(&e.snap);
+	prom_free(&e.out);
+	return 0;
+}
