@@ -39,7 +39,7 @@ VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool.
 TEST_DEPS := prometheus
 
-COLLECTORS := process files net syscalls memory block cpu
+COLLECTORS := process files net syscalls memory block cpu profile
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
 ARM64_OBJS := $(patsubst %,$(BUILD)/arm64/%.bpf.o,$(COLLECTORS))
 SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))
@@ -51,7 +51,7 @@ LIB      := $(BUILD)/libobserve.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 
-CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter
+CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter observe-profile
 BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -64,7 +64,7 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .SECONDARY:
 .PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 install clean
 
-TEST_HELPERS := $(BUILD)/test-pin-open
+TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner
 
 all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS)
 
@@ -122,6 +122,12 @@ $(BUILD)/observe-%: $(BUILD)/consumers/observe-%.o $(LIB)
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -o $@
+
+# Frame pointers in every function, the leaf included (clang keeps them;
+# gcc leaves them out of leaves): the profiler's test needs the whole chain.
+$(BUILD)/test-cpu-burner: tests/helpers/cpu-burner.c | $(BUILD)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror $< -o $@
 
 $(BUILD)/test-%: tests/helpers/%.c | $(BUILD)
 	$(call msg,LINK,$@)

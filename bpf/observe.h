@@ -50,6 +50,7 @@ enum observe_event_type {
 	OBSERVE_AGG_FAULTS = 10,	/* user page faults per process */
 	OBSERVE_AGG_BLOCK = 11,		/* block I/O latency per disk */
 	OBSERVE_AGG_RUNQ = 12,		/* run-queue latency */
+	OBSERVE_AGG_PROFILE = 13,	/* CPU samples with their stacks */
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -200,6 +201,7 @@ enum observe_collector {
 	OBSERVE_COLLECTOR_MEMORY = 4,
 	OBSERVE_COLLECTOR_BLOCK = 5,
 	OBSERVE_COLLECTOR_CPU = 6,
+	OBSERVE_COLLECTOR_PROFILE = 7,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

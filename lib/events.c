@@ -29,6 +29,7 @@ static const struct event_kind types[OBSERVE_EV_COUNT] = {
 	[OBSERVE_AGG_FAULTS] = { "faults", OBSERVE_COLLECTOR_MEMORY, 0, NULL },
 	[OBSERVE_AGG_BLOCK] = { "block", OBSERVE_COLLECTOR_BLOCK, 0, NULL },
 	[OBSERVE_AGG_RUNQ] = { "runq", OBSERVE_COLLECTOR_CPU, 0, NULL },
+	[OBSERVE_AGG_PROFILE] = { "profile", OBSERVE_COLLECTOR_PROFILE, 0, NULL },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
@@ -39,6 +40,7 @@ static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_MEMORY] = "memory",
 	[OBSERVE_COLLECTOR_BLOCK] = "block",
 	[OBSERVE_COLLECTOR_CPU] = "cpu",
+	[OBSERVE_COLLECTOR_PROFILE] = "profile",
 };
 
 const struct event_kind *event_kind_of(unsigned type)

@@ -8,6 +8,7 @@
 #include "block.skel.h"
 #include "cpu.skel.h"
 #include "process.skel.h"
+#include "profile.skel.h"
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
 #define SKELETON_GLUE(name)								\
@@ -32,6 +33,7 @@ SKELETON_GLUE(syscalls)
 SKELETON_GLUE(memory)
 SKELETON_GLUE(block)
 SKELETON_GLUE(cpu)
+SKELETON_GLUE(profile)
 
 /* Syscall exit programs read the arguments from the saved registers (5.15+). */
 static bool can_read_syscall_args(const char *lost)
@@ -95,6 +97,8 @@ const struct collector collectors[] = {
 	{ "memory", OBSERVE_COLLECTOR_MEMORY, memory_open, no_settings, memory_destroy },
 	{ "block", OBSERVE_COLLECTOR_BLOCK, block_open, no_settings, block_destroy },
 	{ "cpu", OBSERVE_COLLECTOR_CPU, cpu_open, cpu_configure, cpu_destroy },
+	/* Attached per CPU at cfg->profile_hz (load.c: perf_event programs). */
+	{ "profile", OBSERVE_COLLECTOR_PROFILE, profile_open, no_settings, profile_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

@@ -19,6 +19,7 @@
 #include "events.h"
 #include "report.h"
 #include "slot.h"
+#include "profile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,9 +35,9 @@
 #include <bpf/libbpf.h>
 
 #define MAX_SHARED_MAPS 32
-#define MAX_LINKS 64
+#define MAX_LINKS (64 + OBSERVE_PROFILE_MAX_CPUS)	/* the profiler has one per CPU */
 #define MAX_NEW_PATHS 128
-#define MAX_STAGED 128
+#define MAX_STAGED (128 + OBSERVE_PROFILE_MAX_CPUS)
 #define PIN_PREFIX "observe_"
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
@@ -251,6 +252,49 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	return 0;
 }
 
+/*
+ * A perf_event program samples on every online CPU: one cpu-clock event
+ * and one link per CPU (pinned as <collector>-<program>-cpu<N>). The link
+ * holds its event, so the event lives as long as the pin. A CPU brought
+ * online later is not sampled until observe-load runs again.
+ */
+static int attach_per_cpu(struct load_state *s, const struct collector *c,
+			  struct bpf_program *prog)
+{
+	static int cpus[OBSERVE_PROFILE_MAX_CPUS];
+	int n = online_cpus(cpus, OBSERVE_PROFILE_MAX_CPUS);
+
+	if (n <= 0)
+		return report_error("cannot read the online CPUs: %s", strerror(errno)), -1;
+	for (int i = 0; i < n; i++) {
+		struct bpf_link *link;
+		struct attached *a;
+		int pfd = open_cpu_clock(cpus[i], s->cfg->profile_hz);
+
+		if (pfd < 0) {
+			report_error("cannot open a cpu-clock perf event on CPU %d at %u Hz: %s",
+				     cpus[i], s->cfg->profile_hz, strerror(errno));
+			return -1;
+		}
+		if (s->nr_links == MAX_LINKS) {
+			close(pfd);
+			return report_error("too many programs"), -1;
+		}
+		link = bpf_program__attach_perf_event(prog, pfd);
+		if (!link) {
+			report_error("cannot attach %s-%s to the perf event of CPU %d: %s", c->name,
+				     bpf_program__name(prog), cpus[i], strerror(errno));
+			close(pfd);
+			return -1;
+		}
+		a = &s->links[s->nr_links++];
+		a->link = link;
+		snprintf(a->pin_name, sizeof(a->pin_name), "%s-%s-cpu%d", c->name,
+			 bpf_program__name(prog), cpus[i]);
+	}
+	return 0;
+}
+
 static int attach_collector(struct load_state *s, const struct collector *c, struct bpf_object *obj)
 {
 	struct bpf_program *prog;
@@ -261,6 +305,11 @@ static int attach_collector(struct load_state *s, const struct collector *c, str
 
 		if (!bpf_program__autoload(prog))
 			continue;
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT) {
+			if (attach_per_cpu(s, c, prog))
+				return -1;
+			continue;
+		}
 		if (s->nr_links == MAX_LINKS)
 			return report_error("too many programs"), -1;
 		link = bpf_program__attach(prog);
@@ -565,12 +614,34 @@ static void reset_modes_of_new_sets(struct load_state *s)
 		report_warn("the port and cidr filters were switched off: their sets are new and empty");
 }
 
+/* The profiler's lock directory, and its frequency for the readers; whether
+ * it samples stays as it was (a new observe_profile_ctl starts off). */
+static int prepare_profiler(struct load_state *s)
+{
+	struct shared_map *ctl_map = find_map(s, "observe_profile_ctl");
+	struct observe_profile_ctl ctl = {};
+	char dir[4096];
+	__u32 zero = 0;
+
+	if (!ctl_map)
+		return 0;	/* the profile collector is not loaded */
+	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_PROFILE_LOCK_DIR))
+		return report_error("pin path too long"), -1;
+	if (make_dir(s, dir))
+		return -1;
+	bpf_map_lookup_elem(ctl_map->fd, &zero, &ctl);
+	ctl.hz = s->cfg->profile_hz;
+	if (bpf_map_update_elem(ctl_map->fd, &zero, &ctl, BPF_ANY))
+		return report_error("cannot write observe_profile_ctl: %s", strerror(errno)), -1;
+	return 0;
+}
+
 static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	struct shared_map *slots = find_map(s, "observe_slots");
 
 	if (!slots || make_dir(s, s->cfg->pin_dir) || pin_maps(s) || stage_rings(s) ||
-	    stage_links(s)) {
+	    prepare_profiler(s) || stage_links(s)) {
 		unstage(s);
 		for (int i = s->nr_new_paths - 1; i >= 0; i--)
 			rmdir(s->new_paths[i]);	/* only directories this run made */

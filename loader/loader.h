@@ -15,6 +15,7 @@ struct load_config {
 	uint64_t ring_size;
 	unsigned argv_max;
 	bool runq_per_cgroup;	/* a run-queue histogram per cgroup as well */
+	unsigned profile_hz;	/* samples per second per CPU of the profiler */
 	uint64_t collectors;	/* bit per enum observe_collector */
 	uint64_t required;	/* named by the user: fail rather than leave out */
 	bool verbose;
@@ -41,6 +42,13 @@ void probe_kernel(struct kernel_features *f);
 /* Whether the hook of a program's section ("tp/cat/name", "raw_tp/name") exists. */
 bool probe_hook(const char *section, const char **why);
 int print_probe(const struct load_config *cfg);
+
+/* perf_event.c: the profiler's sampling events */
+/* A cpu-clock perf event on 'cpu' sampling at 'hz', or -1 (errno set). */
+int open_cpu_clock(int cpu, unsigned hz);
+/* The CPUs online now, from /sys/devices/system/cpu/online; returns how
+ * many were written into cpus (at most max), or -1. */
+int online_cpus(int *cpus, int max);
 
 /* load.c: load, attach and pin */
 int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid);

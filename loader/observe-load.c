@@ -7,6 +7,7 @@
  */
 #include "loader.h"
 #include "collectors.h"
+#include "profile.h"
 #include "events.h"
 #include "parse.h"
 #include "pins.h"
@@ -34,6 +35,8 @@ static const char usage[] =
 "  -a, --argv-max=BYTES   argv bytes captured per exec (16-8192, default 1024)\n"
 "      --runq-per-cgroup[=yes|no]  a run-queue latency histogram per cgroup v2\n"
 "                         as well as the machine's (default no)\n"
+"      --profile-hz=HZ    samples per second per CPU of the profiler (1-1000,\n"
+"                         default 49); it samples only while observe-profile runs\n"
 "  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
 "                         kernel supports; --probe lists them)\n"
 "  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
@@ -43,7 +46,8 @@ static const char usage[] =
 "  -h, --help             show this help\n"
 "\n"
 "Settings file: one 'key = value' a line, keys as the long options\n"
-"(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup);\n"
+"(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup,\n"
+"profile-hz);\n"
 "'#' starts a comment.\n"
 "\n"
 "Examples:\n"
@@ -52,7 +56,7 @@ static const char usage[] =
 "  observe-load --probe                  check a kernel before loading\n"
 "  observe-load --unload                 remove observe\n";
 
-enum { OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP };
+enum { OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ };
 
 static const struct option options[] = {
 	{ "pin-dir", required_argument, NULL, 'd' },
@@ -61,6 +65,7 @@ static const struct option options[] = {
 	{ "ring-size", required_argument, NULL, 'r' },
 	{ "argv-max", required_argument, NULL, 'a' },
 	{ "runq-per-cgroup", optional_argument, NULL, OPT_RUNQ_PER_CGROUP },
+	{ "profile-hz", required_argument, NULL, OPT_PROFILE_HZ },
 	{ "collectors", required_argument, NULL, 'C' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
@@ -160,6 +165,10 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 		if (parse_u64(value, 16, OBSERVE_ARGV_LIMIT, "argv-max", &v, err))
 			return -1;
 		cfg->argv_max = v;
+	} else if (!strcmp(key, "profile-hz")) {
+		if (parse_u64(value, 1, OBSERVE_PROFILE_MAX_HZ, "profile-hz", &v, err))
+			return -1;
+		cfg->profile_hz = v;
 	} else if (!strcmp(key, "collectors")) {
 		return parse_collectors(value, cfg, err);
 	} else {
@@ -228,6 +237,7 @@ int main(int argc, char **argv)
 		.ring_size = OBSERVE_DEFAULT_RING_SIZE,
 		.argv_max = OBSERVE_ARGV_DEFAULT,
 		.collectors = (1ULL << OBSERVE_COLLECTOR_COUNT) - 1,
+		.profile_hz = OBSERVE_PROFILE_DEFAULT_HZ,
 	};
 	const char *config_path = NULL;
 	bool unload = false, probe = false;
@@ -257,6 +267,7 @@ int main(int argc, char **argv)
 		case 'a': key = "argv-max"; break;
 		case 'C': key = "collectors"; break;
 		case OPT_RUNQ_PER_CGROUP: key = "runq-per-cgroup"; optarg = optarg ? optarg : "yes"; break;
+		case OPT_PROFILE_HZ: key = "profile-hz"; break;
 		case 'c': break;
 		case OPT_UNLOAD: unload = true; break;
 		case OPT_PROBE: probe = true; break;

@@ -24,11 +24,16 @@ static const struct {
 	{ "observe_filter_cidrs", 0660 },
 	{ "observe_slot_cfg", 0660 },
 	{ "observe_readers", 0660 },
+	/* sampling switched on, stacks cleared by observe-profile */
+	{ "observe_profile_ctl", 0660 },
+	{ "observe_profile_counts", 0660 },
+	{ "observe_profile_stacks", 0660 },
 	/* read by consumers, written by the kernel or the loader */
 	{ "observe_stats", 0640 },
 	{ "observe_slot_stats", 0640 },
 	{ "observe_info", 0640 },
 	{ "observe_sequence", 0640 },
+	{ "observe_profile_stats", 0640 },
 	/* the loader's own: readers open their ring by its pin instead */
 	{ "observe_slots", 0600 },
 };

@@ -2,6 +2,7 @@
 /* What the running kernel supports, asked of the kernel itself. */
 #include "loader.h"
 #include "collectors.h"
+#include "profile.h"
 #include "report.h"
 
 #include <errno.h>
@@ -99,6 +100,17 @@ bool probe_hook(const char *section, const char **why)
 			*why = "no such tracepoint in this kernel";
 			return false;
 		}
+		return true;
+	}
+	if (!strcmp(section, "perf_event")) {
+		int fd = open_cpu_clock(0, OBSERVE_PROFILE_DEFAULT_HZ);
+
+		if (fd < 0) {
+			*why = errno == ENOENT || errno == EOPNOTSUPP ?
+				"no software cpu-clock perf event" : "perf_event_open failed";
+			return false;
+		}
+		close(fd);
 		return true;
 	}
 	*why = "unknown kind of hook";

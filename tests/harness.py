@@ -78,7 +78,7 @@ class Environment:
         os.mkdir(self.bin)
         for name in ("observe-load", "observe-events", "observe-filter",
                      "observe-stats", "observe-hist", "observe-exporter",
-                     "test-pin-open"):
+                     "observe-profile", "test-pin-open", "test-cpu-burner"):
             shutil.copy2(os.path.join(self.build, name), self.bin)
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)
