@@ -11,6 +11,7 @@
 #include "events.h"
 #include "parse.h"
 #include "pins.h"
+#include "profile.h"
 #include "prom.h"
 #include "report.h"
 #include "runloop.h"
@@ -468,6 +469,46 @@ out:
 	return ret;
 }
 
+/* The profiler's own counters; its stacks are observe-profile's business. */
+static int write_profiler(struct exporter *e)
+{
+	struct prom_writer *w = &e->out;
+	struct observe_profile_stats st;
+	struct observe_profile_ctl ctl;
+	int ctl_fd, stats_fd, ret = -1;
+	__u32 zero = 0;
+
+	ctl_fd = pins_open_map(e->dir, "observe_profile_ctl", PIN_READ);
+	stats_fd = ctl_fd < 0 ? -1 : pins_open_map(e->dir, "observe_profile_stats", PIN_READ);
+	if (stats_fd < 0)
+		goto out;
+	if (bpf_map_lookup_elem(ctl_fd, &zero, &ctl) ||
+	    stats_read(stats_fd, 0, sizeof(st) / sizeof(__u64), NULL, (uint64_t *)&st)) {
+		report_error("cannot read the profiler's maps: %s", strerror(errno));
+		goto out;
+	}
+	prom_family(w, "observe_profile_sampling", "gauge", "1 while an observe-profile samples.");
+	prom_u64(w, "observe_profile_sampling", ctl.sampling, NULL);
+	prom_family(w, "observe_profile_frequency_hertz", "gauge", "Samples per second per CPU while sampling.");
+	prom_u64(w, "observe_profile_frequency_hertz", ctl.hz, NULL);
+	prom_family(w, "observe_profile_samples_total", "counter",
+		    "CPU samples taken, by what became of them.");
+	prom_u64(w, "observe_profile_samples_total", st.counted, "outcome", "counted", NULL);
+	prom_u64(w, "observe_profile_samples_total", st.idle, "outcome", "idle", NULL);
+	prom_u64(w, "observe_profile_samples_total", st.lost_full, "outcome", "lost_table_full", NULL);
+	prom_family(w, "observe_profile_lost_stacks_total", "counter",
+		    "Stacks of counted samples that could not be kept (table full or collision).");
+	prom_u64(w, "observe_profile_lost_stacks_total", st.lost_user_stacks, "stack", "user", NULL);
+	prom_u64(w, "observe_profile_lost_stacks_total", st.lost_kernel_stacks, "stack", "kernel", NULL);
+	ret = 0;
+out:
+	if (ctl_fd >= 0)
+		close(ctl_fd);
+	if (stats_fd >= 0)
+		close(stats_fd);
+	return ret;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -491,7 +532,8 @@ static void scrape(struct exporter *e)
 	up = !pins_read_info(e->dir, &info);
 	if (up) {
 		write_info(e, &info);
-		up = !write_counters(e, &info) && !write_aggregates(e, &info);
+		up = !write_counters(e, &info) && !write_aggregates(e, &info) &&
+		     (!(info.collectors & (1ULL << OBSERVE_COLLECTOR_PROFILE)) || !write_profiler(e));
 	}
 	report_capture(NULL, 0);
 	if (!up) {

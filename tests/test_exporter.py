@@ -93,7 +93,9 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
         buckets = [k for k in samples(text, "observe_syscall_duration_seconds_bucket")]
         check(any('le="+Inf"' in k for k in buckets), "a +Inf bucket")
         for family in ("observe_events_produced_total", "observe_slot_events_dropped_total",
-                       "observe_syscall_duration_seconds", "observe_exporter_scrape_duration_seconds"):
+                       "observe_syscall_duration_seconds", "observe_exporter_scrape_duration_seconds",
+                       "observe_profile_samples_total", "observe_block_io_duration_seconds",
+                       "observe_runqueue_latency_seconds", "observe_page_faults_total"):
             check(f"# TYPE {family} " in text, f"a TYPE line for {family}")
             check(f"# HELP {family} " in text, f"a HELP line for {family}")
         check('reason="ring_full"' in text, "slot drops carry their reason")
