@@ -9,6 +9,8 @@
  *      syscall: syscall(SYS_getppid)                       (no event: the cost that
  *               observe's syscall tracepoints add to every other syscall)
  *      open:    open("/dev/null", O_RDONLY|O_CLOEXEC); close()      (event: open)
+ *      spin:    100000 rounds of arithmetic, no syscall (CPU-bound: what a
+ *               sampling profiler's interrupts cost a busy program)
  *
  * Runs N iterations, or stops after SECS seconds if that comes first (the
  * storm), and prints "NS_PER_ITER ITERATIONS" on one line (CLOCK_MONOTONIC).
@@ -84,6 +86,17 @@ static void one_syscall(void)
 	syscall(SYS_getppid);
 }
 
+static volatile unsigned long spin_sink;
+
+static void one_spin(void)
+{
+	unsigned long x = spin_sink;
+
+	for (int i = 0; i < 100000; i++)
+		x = x * 6364136223846793005ULL + i;
+	spin_sink = x;
+}
+
 static void one_open(void)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -100,7 +113,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "Usage: %s fork|exec|syscall|open N [SECS]\n", progname);
+		fprintf(stderr, "Usage: %s fork|exec|syscall|open|spin N [SECS]\n", progname);
 		return 2;
 	}
 	if (!strcmp(argv[1], "fork"))
@@ -111,8 +124,10 @@ int main(int argc, char **argv)
 		one = one_syscall;
 	else if (!strcmp(argv[1], "open"))
 		one = one_open;
+	else if (!strcmp(argv[1], "spin"))
+		one = one_spin;
 	else {
-		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall, open)\n", progname,
+		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall, open, spin)\n", progname,
 			argv[1]);
 		return 2;
 	}
