@@ -51,13 +51,90 @@ static int read_hist_rows(int fd, size_t key_size, size_t value_size, struct his
 	return 0;
 }
 
+#define BATCH 1024		/* rows per batched read */
+
+/* Room for 'need' rows of 'row_size' in *rows (capacity *cap). */
+static int reserve_rows(void **rows, size_t *cap, size_t need, size_t row_size)
+{
+	void *grown;
+
+	if (need <= *cap)
+		return 0;
+	grown = realloc(*rows, (need + BATCH) * row_size);
+	if (!grown) {
+		report_error("out of memory");
+		return -1;
+	}
+	*rows = grown;
+	*cap = need + BATCH;
+	return 0;
+}
+
+/*
+ * The rows of a hash keyed by pid in batches of BATCH: one syscall per
+ * batch, where a lookup per key costs two (the exporter reads the whole
+ * table at every scrape). 1: the kernel cannot (no batch operations for
+ * this map, or a bucket larger than a batch): read row by row instead.
+ */
+static int read_pid_rows_batched(int fd, size_t value_size, size_t row_size, size_t value_offset,
+				 void **rows, size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 keys[BATCH], token = 0;
+	size_t cap = *n = 0;
+	char *values = malloc(BATCH * value_size);
+	bool first = true;
+	int ret = -1;
+
+	if (!values)
+		return report_error("out of memory"), -1;
+	for (;;) {
+		__u32 count = BATCH;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, keys, values,
+					       &count, &opts);
+
+		err = err ? errno : 0;
+		if (err && err != ENOENT) {
+			if (first) {
+				ret = 1;	/* EINVAL, ENOTSUPP, ENOSPC...: one by one */
+				goto out;
+			}
+			report_error("cannot read a table: %s", strerror(err));
+			goto out;
+		}
+		if (reserve_rows(rows, &cap, *n + count, row_size))
+			goto out;
+		for (__u32 i = 0; i < count; i++) {
+			char *row = (char *)*rows + (*n + i) * row_size;
+
+			memcpy(row, &keys[i], sizeof(keys[i]));
+			memcpy(row + value_offset, values + i * value_size, value_size);
+		}
+		*n += count;
+		if (err == ENOENT)
+			break;
+		first = false;
+	}
+	ret = 0;
+out:
+	free(values);
+	return ret;
+}
+
 /* Every row of a hash keyed by pid, values of 'value_size' after the key in
  * rows of 'row_size' (struct { __u32 pid; value }). */
-static int read_pid_rows(int fd, size_t row_size, size_t value_offset, void **rows, size_t *n)
+static int read_pid_rows(int fd, size_t value_size, size_t row_size, size_t value_offset,
+			 void **rows, size_t *n)
 {
 	__u32 key, next, *prev = NULL;
-	size_t cap = *n = 0;
-	char *buf = *rows;
+	size_t cap;
+	char *buf;
+	int ret = read_pid_rows_batched(fd, value_size, row_size, value_offset, rows, n);
+
+	if (ret <= 0)
+		return ret;
+	buf = *rows;
+	cap = *n = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -92,21 +169,20 @@ void snapshot_free(struct snapshot *s)
 int snapshot_read(const struct snapshot_maps *m, struct snapshot *s)
 {
 	if (m->syscalls_fd >= 0) {
-		for (__u32 nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
-			int err = stats_read(m->syscalls_fd, nr, SYSCALL_FIELDS, NULL,
-					     (uint64_t *)&s->sys[nr]);
+		int err = stats_read_array(m->syscalls_fd, OBSERVE_SYSCALL_NR_MAX, SYSCALL_FIELDS,
+					   (uint64_t *)s->sys);
 
-			if (err) {
-				report_error("cannot read observe_syscalls: %s", strerror(-err));
-				return -1;
-			}
+		if (err) {
+			report_error("cannot read observe_syscalls: %s", strerror(-err));
+			return -1;
 		}
-		if (read_pid_rows(m->by_pid_fd, sizeof(struct proc_row),
+		if (read_pid_rows(m->by_pid_fd, sizeof(struct observe_proc_syscalls), sizeof(struct proc_row),
 				  offsetof(struct proc_row, v), (void **)&s->procs, &s->nr_procs))
 			return -1;
 	}
 	if (m->faults_fd >= 0 &&
-	    read_pid_rows(m->faults_fd, sizeof(struct fault_row), offsetof(struct fault_row, v),
+	    read_pid_rows(m->faults_fd, sizeof(struct observe_proc_faults), sizeof(struct fault_row),
+			  offsetof(struct fault_row, v),
 			  (void **)&s->faults, &s->nr_faults))
 		return -1;
 	if (m->block_fd >= 0 &&

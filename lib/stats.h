@@ -18,4 +18,8 @@ int stats_read(int fd, uint32_t key, size_t nfields, uint64_t *percpu, uint64_t 
 /* The same for a per-CPU hash, whose key may be of any size. */
 int stats_read_key(int fd, const void *key, size_t nfields, uint64_t *percpu, uint64_t *sum);
 
+/* Keys 0 .. nkeys-1 of a per-CPU array, summed into sums[key * nfields ..],
+ * in one batched read where the kernel has them. Returns 0 or -errno. */
+int stats_read_array(int fd, uint32_t nkeys, size_t nfields, uint64_t *sums);
+
 #endif /* OBSERVE_STATS_H */
