@@ -19,6 +19,7 @@
 #include "stats.h"
 #include "syscall_names.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -122,6 +123,34 @@ static void comm_label(char *buf, const char comm[OBSERVE_COMM_LEN])
 		snprintf(buf, OBSERVE_COMM_LEN + 1, "[%.13s]", comm);	/* never "other" */
 }
 
+/* Attached programs per collector: the link pins (links/<collector>-<program>),
+ * whose names the group may list. */
+static void write_attached(struct exporter *e, const struct observe_info *info)
+{
+	unsigned counts[OBSERVE_COLLECTOR_COUNT] = {};
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+
+	if (!pins_path(path, sizeof(path), e->dir, OBSERVE_LINKS_SUBDIR) || !(d = opendir(path)))
+		return;
+	while ((de = readdir(d))) {
+		for (unsigned c = 0; c < OBSERVE_COLLECTOR_COUNT; c++) {
+			size_t n = strlen(collector_name(c));
+
+			if (!strncmp(de->d_name, collector_name(c), n) && de->d_name[n] == '-')
+				counts[c]++;
+		}
+	}
+	closedir(d);
+	prom_family(&e->out, "observe_attached_programs", "gauge",
+		    "Programs attached (pinned links) per collector; the profiler has one per CPU.");
+	for (unsigned c = 0; c < OBSERVE_COLLECTOR_COUNT; c++)
+		if (info->collectors & (1ULL << c))
+			prom_u64(&e->out, "observe_attached_programs", counts[c],
+				 "collector", collector_name(c), NULL);
+}
+
 static void write_info(struct exporter *e, const struct observe_info *info)
 {
 	struct prom_writer *w = &e->out;
@@ -136,6 +165,7 @@ static void write_info(struct exporter *e, const struct observe_info *info)
 	for (unsigned c = 0; c < OBSERVE_COLLECTOR_COUNT; c++)
 		prom_u64(w, "observe_collector_loaded", !!(info->collectors & (1ULL << c)),
 			 "collector", collector_name(c), NULL);
+	write_attached(e, info);
 	prom_family(w, "observe_ring_slots", "gauge", "Ring slots for readers.");
 	prom_u64(w, "observe_ring_slots", info->nr_slots, NULL);
 	prom_family(w, "observe_ring_slot_size_bytes", "gauge", "Size of each slot's ring.");

@@ -86,6 +86,10 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
         check(any(os.uname().release in k for k in info), f"kernel release in observe_info: {info}")
         loaded = samples(text, "observe_collector_loaded")
         check_eq(1.0, loaded.get('{collector="syscalls"}'), f"syscalls loaded ({loaded})")
+        attached = samples(text, "observe_attached_programs")
+        check_eq(float(os.cpu_count()), attached.get('{collector="profile"}'),
+                 f"one profiler program per CPU ({attached})")
+        check_eq(2.0, attached.get('{collector="syscalls"}'), f"syscalls programs ({attached})")
         # Top 5 syscalls and one "other": a bounded number of series.
         calls = samples(text, "observe_syscalls_total")
         check('{syscall="other"}' in calls, f"an 'other' series: {sorted(calls)}")
