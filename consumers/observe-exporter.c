@@ -18,6 +18,7 @@
 #include "snapshot.h"
 #include "stats.h"
 #include "syscall_names.h"
+#include "topn.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -66,44 +67,33 @@ static const struct option options[] = {
 #define NS 1e-9			/* nanoseconds in the base unit, seconds */
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+#define LABEL_LEN TOPN_LABEL_LEN
+
 struct exporter {
 	const char *dir;
 	unsigned top;
 	struct prom_writer out;
 	struct snapshot snap;
+	struct topn syscalls, procs, faults, cgroups;	/* which rows have series */
 	uint64_t scrapes, errors;
 	char error[512];	/* of this scrape */
 	char last_error[512];	/* logged once until it changes */
 };
 
-/* A row of a table summed by command: processes come and go, commands stay. */
-struct comm_row {
-	char comm[OBSERVE_COMM_LEN];
-	__u64 count, errors, total_ns;
-};
-
-static int by_comm(const void *a, const void *b)
+static int rows_by_label(const void *a, const void *b)
 {
-	return strncmp(((const struct comm_row *)a)->comm, ((const struct comm_row *)b)->comm,
-		       OBSERVE_COMM_LEN);
+	return strcmp(((const struct topn_row *)a)->label, ((const struct topn_row *)b)->label);
 }
 
-static int by_count_desc(const void *a, const void *b)
-{
-	__u64 x = ((const struct comm_row *)a)->count, y = ((const struct comm_row *)b)->count;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Merges rows of the same command (rows is sorted by count afterwards);
- * returns how many rows are left. */
-static size_t merge_by_comm(struct comm_row *rows, size_t n)
+/* Sums rows with the same label (rows without histograms); returns how
+ * many rows are left. */
+static size_t merge_by_label(struct topn_row *rows, size_t n)
 {
 	size_t out = 0;
 
-	qsort(rows, n, sizeof(*rows), by_comm);
+	qsort(rows, n, sizeof(*rows), rows_by_label);
 	for (size_t i = 0; i < n; i++) {
-		if (out && !by_comm(&rows[out - 1], &rows[i])) {
+		if (out && !strcmp(rows[out - 1].label, rows[i].label)) {
 			rows[out - 1].count += rows[i].count;
 			rows[out - 1].errors += rows[i].errors;
 			rows[out - 1].total_ns += rows[i].total_ns;
@@ -111,16 +101,71 @@ static size_t merge_by_comm(struct comm_row *rows, size_t n)
 			rows[out++] = rows[i];
 		}
 	}
-	qsort(rows, out, sizeof(*rows), by_count_desc);
 	return out;
 }
 
+/* A command as a label: never empty, never "other", always UTF-8. */
 static void comm_label(char *buf, const char comm[OBSERVE_COMM_LEN])
 {
-	memcpy(buf, comm, OBSERVE_COMM_LEN);
-	buf[OBSERVE_COMM_LEN] = 0;
-	if (!buf[0] || !strcmp(buf, "other"))
-		snprintf(buf, OBSERVE_COMM_LEN + 1, "[%.13s]", comm);	/* never "other" */
+	char clean[LABEL_LEN];
+
+	prom_clean_utf8(clean, sizeof(clean), comm, OBSERVE_COMM_LEN);
+	if (!clean[0] || !strcmp(clean, "other"))
+		snprintf(buf, LABEL_LEN, "[%.*s]", LABEL_LEN - 3, clean);
+	else
+		snprintf(buf, LABEL_LEN, "%s", clean);
+}
+
+enum column { COL_COUNT, COL_ERRORS, COL_SECONDS, COL_HIST };
+
+struct family {
+	const char *name, *type, *help;
+	enum column column;
+};
+
+/* The families of one table: the rows with a place in 't', then "other". */
+static int write_table(struct exporter *e, struct topn *t, const char *label,
+		       struct topn_row *rows, size_t n, const struct family *families, unsigned nf)
+{
+	struct observe_hist other_hist = {};
+	struct topn_row other = { .label = "other", .hist = &other_hist };
+	bool *own = calloc(n + 1, sizeof(*own));
+	size_t others = 0;
+
+	if (!own || topn_update(t, rows, n, own, &other)) {
+		free(own);
+		return report_error("out of memory"), -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		others += !own[i];
+	for (unsigned f = 0; f < nf; f++) {
+		const char *name = families[f].name;
+
+		prom_family(&e->out, name, families[f].type, families[f].help);
+		for (size_t i = 0; i <= n; i++) {
+			const struct topn_row *r = i < n ? &rows[i] : &other;
+
+			/* "other" once it has anything: it never goes away. */
+			if (i < n ? !own[i] : !others && !other.count)
+				continue;
+			switch (families[f].column) {
+			case COL_COUNT:
+				prom_u64(&e->out, name, r->count, label, r->label, NULL);
+				break;
+			case COL_ERRORS:
+				prom_u64(&e->out, name, r->errors, label, r->label, NULL);
+				break;
+			case COL_SECONDS:
+				prom_double(&e->out, name, r->total_ns * NS, label, r->label, NULL);
+				break;
+			case COL_HIST:
+				prom_hist(&e->out, name, r->hist, NS, label, r->label, NULL);
+				break;
+			}
+		}
+	}
+	free(own);
+	return 0;
 }
 
 /* Attached programs per collector: the link pins (links/<collector>-<program>),
@@ -272,143 +317,84 @@ out:
 	return ret;
 }
 
-static const struct snapshot *rank_base;
-
-static int sys_by_count_desc(const void *a, const void *b)
+static int write_syscalls(struct exporter *e, const struct snapshot *s)
 {
-	__u64 x = rank_base->sys[*(const unsigned *)a].count;
-	__u64 y = rank_base->sys[*(const unsigned *)b].count;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-static void hist_add(struct observe_hist *to, const struct observe_hist *h)
-{
-	to->count += h->count;
-	to->sum += h->sum;
-	for (unsigned k = 0; k < OBSERVE_HIST_SLOTS; k++)
-		to->slots[k] += h->slots[k];
-}
-
-static void write_syscalls(struct exporter *e, const struct snapshot *s)
-{
-	static const char *const families[][3] = {
-		{ "observe_syscalls_total", "counter", "System calls made, by syscall (top N, then \"other\")." },
-		{ "observe_syscall_errors_total", "counter", "System calls that returned an error, by syscall." },
-		{ "observe_syscall_duration_seconds", "histogram", "Time from entry to exit of system calls, by syscall." },
+	static const struct family families[] = {
+		{ "observe_syscalls_total", "counter", "System calls made, by syscall (top N, then \"other\").", COL_COUNT },
+		{ "observe_syscall_errors_total", "counter", "System calls that returned an error, by syscall.", COL_ERRORS },
+		{ "observe_syscall_duration_seconds", "histogram", "Time from entry to exit of system calls, by syscall.", COL_HIST },
 	};
-	struct prom_writer *w = &e->out;
-	struct observe_syscall_stats other = {};
-	unsigned order[OBSERVE_SYSCALL_NR_MAX], n = 0, shown;
+	struct topn_row *rows = calloc(OBSERVE_SYSCALL_NR_MAX, sizeof(*rows));
+	struct observe_hist *hists = calloc(OBSERVE_SYSCALL_NR_MAX, sizeof(*hists));
+	size_t n = 0;
+	int ret;
 
-	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++)
-		if (s->sys[nr].count)
-			order[n++] = nr;
-	rank_base = s;
-	qsort(order, n, sizeof(*order), sys_by_count_desc);
-	shown = n < e->top ? n : e->top;
-	for (unsigned i = shown; i < n; i++) {
-		other.count += s->sys[order[i]].count;
-		other.errors += s->sys[order[i]].errors;
-		hist_add(&other.latency_ns, &s->sys[order[i]].latency_ns);
+	if (!rows || !hists) {
+		free(rows);
+		free(hists);
+		return report_error("out of memory"), -1;
 	}
-	for (unsigned f = 0; f < 3; f++) {
-		prom_family(w, families[f][0], families[f][1], families[f][2]);
-		for (unsigned i = 0; i <= shown; i++) {
-			const struct observe_syscall_stats *st = i < shown ? &s->sys[order[i]] : &other;
-			const char *name = i < shown ? syscall_name(order[i]) : "other";
-			char num[24];
+	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
+		const char *name = syscall_name(nr);
 
-			if (i == shown && shown == n)
-				break;		/* no "other" when all are shown */
-			if (!name) {
-				snprintf(num, sizeof(num), "syscall_%u", order[i]);
-				name = num;
-			}
-			if (f == 0)
-				prom_u64(w, families[f][0], st->count, "syscall", name, NULL);
-			else if (f == 1)
-				prom_u64(w, families[f][0], st->errors, "syscall", name, NULL);
-			else
-				prom_hist(w, families[f][0], &st->latency_ns, NS, "syscall", name, NULL);
-		}
+		if (!s->sys[nr].count)
+			continue;
+		if (name)
+			snprintf(rows[n].label, LABEL_LEN, "%s", name);
+		else
+			snprintf(rows[n].label, LABEL_LEN, "syscall_%u", nr);
+		rows[n].count = s->sys[nr].count;
+		rows[n].errors = s->sys[nr].errors;
+		hists[n] = s->sys[nr].latency_ns;
+		rows[n].hist = &hists[n];
+		n++;
 	}
-}
-
-/* The N commands with most counts, then one "other" series. */
-static void write_comm_table(struct exporter *e, struct comm_row *rows, size_t n,
-			     const char *const (*families)[3], unsigned nr_families)
-{
-	struct comm_row other = { .comm = "other" };
-	size_t shown;
-
-	n = merge_by_comm(rows, n);
-	shown = n < e->top ? n : e->top;
-	for (size_t i = shown; i < n; i++) {
-		other.count += rows[i].count;
-		other.errors += rows[i].errors;
-		other.total_ns += rows[i].total_ns;
-	}
-	for (unsigned f = 0; f < nr_families; f++) {
-		prom_family(&e->out, families[f][0], families[f][1], families[f][2]);
-		for (size_t i = 0; i <= shown; i++) {
-			const struct comm_row *r = i < shown ? &rows[i] : &other;
-			char comm[OBSERVE_COMM_LEN + 1];
-
-			if (i == shown && shown == n)
-				break;
-			if (i < shown)
-				comm_label(comm, r->comm);
-			else
-				snprintf(comm, sizeof(comm), "other");
-			if (f == 0)
-				prom_u64(&e->out, families[f][0], r->count, "comm", comm, NULL);
-			else if (f == 1)
-				prom_u64(&e->out, families[f][0], r->errors, "comm", comm, NULL);
-			else
-				prom_double(&e->out, families[f][0], r->total_ns * NS, "comm", comm, NULL);
-		}
-	}
+	ret = write_table(e, &e->syscalls, "syscall", rows, n, families, 3);
+	free(rows);
+	free(hists);
+	return ret;
 }
 
 static int write_processes(struct exporter *e, const struct snapshot *s)
 {
-	static const char *const families[][3] = {
-		{ "observe_process_syscalls_total", "counter", "System calls made by the processes of a command (top N, then \"other\")." },
-		{ "observe_process_syscall_errors_total", "counter", "System calls that failed, by command." },
-		{ "observe_process_syscall_seconds_total", "counter", "Time spent in system calls, by command." },
+	static const struct family families[] = {
+		{ "observe_process_syscalls_total", "counter", "System calls made by the processes of a command (top N, then \"other\").", COL_COUNT },
+		{ "observe_process_syscall_errors_total", "counter", "System calls that failed, by command.", COL_ERRORS },
+		{ "observe_process_syscall_seconds_total", "counter", "Time spent in system calls, by command.", COL_SECONDS },
 	};
-	struct comm_row *rows = calloc(s->nr_procs + 1, sizeof(*rows));
+	struct topn_row *rows = calloc(s->nr_procs + 1, sizeof(*rows));
+	int ret;
 
 	if (!rows)
 		return report_error("out of memory"), -1;
 	for (size_t i = 0; i < s->nr_procs; i++) {
-		memcpy(rows[i].comm, s->procs[i].v.comm, OBSERVE_COMM_LEN);
+		comm_label(rows[i].label, s->procs[i].v.comm);
 		rows[i].count = s->procs[i].v.count;
 		rows[i].errors = s->procs[i].v.errors;
 		rows[i].total_ns = s->procs[i].v.total_ns;
 	}
-	write_comm_table(e, rows, s->nr_procs, families, 3);
+	ret = write_table(e, &e->procs, "comm", rows, merge_by_label(rows, s->nr_procs), families, 3);
 	free(rows);
-	return 0;
+	return ret;
 }
 
 static int write_faults(struct exporter *e, const struct snapshot *s)
 {
-	static const char *const families[][3] = {
-		{ "observe_page_faults_total", "counter", "User page faults of the processes of a command (top N, then \"other\")." },
+	static const struct family families[] = {
+		{ "observe_page_faults_total", "counter", "User page faults of the processes of a command (top N, then \"other\").", COL_COUNT },
 	};
-	struct comm_row *rows = calloc(s->nr_faults + 1, sizeof(*rows));
+	struct topn_row *rows = calloc(s->nr_faults + 1, sizeof(*rows));
+	int ret;
 
 	if (!rows)
 		return report_error("out of memory"), -1;
 	for (size_t i = 0; i < s->nr_faults; i++) {
-		memcpy(rows[i].comm, s->faults[i].v.comm, OBSERVE_COMM_LEN);
+		comm_label(rows[i].label, s->faults[i].v.comm);
 		rows[i].count = s->faults[i].v.faults;
 	}
-	write_comm_table(e, rows, s->nr_faults, families, 1);
+	ret = write_table(e, &e->faults, "comm", rows, merge_by_label(rows, s->nr_faults), families, 1);
 	free(rows);
-	return 0;
+	return ret;
 }
 
 static void write_block(struct exporter *e, const struct snapshot *s)
@@ -432,50 +418,41 @@ static void write_block(struct exporter *e, const struct snapshot *s)
 			 "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
 }
 
-static int runq_by_count_desc(const void *a, const void *b)
-{
-	__u64 x = ((const struct hist_row *)a)->runq.latency_ns.count;
-	__u64 y = ((const struct hist_row *)b)->runq.latency_ns.count;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* Key 0 is the whole machine; other keys are cgroups (--runq-per-cgroup). */
-static void write_runq(struct exporter *e, struct snapshot *s)
+static int write_runq(struct exporter *e, const struct snapshot *s)
 {
-	struct prom_writer *w = &e->out;
-	struct observe_hist other = {};
-	size_t cgroups = 0, shown = 0;
+	static const struct family families[] = {
+		{ "observe_cgroup_runqueue_latency_seconds", "histogram", "Run-queue latency by cgroup v2 id (top N by count, then \"other\").", COL_HIST },
+	};
+	struct topn_row *rows = calloc(s->runq.n + 1, sizeof(*rows));
+	struct observe_hist *hists = calloc(s->runq.n + 1, sizeof(*hists));
+	size_t n = 0;
+	int ret;
 
-	qsort(s->runq.rows, s->runq.n, sizeof(*s->runq.rows), runq_by_count_desc);
-	prom_family(w, "observe_runqueue_latency_seconds", "histogram",
+	if (!rows || !hists) {
+		free(rows);
+		free(hists);
+		return report_error("out of memory"), -1;
+	}
+	prom_family(&e->out, "observe_runqueue_latency_seconds", "histogram",
 		    "Time tasks waited on a run queue, woken or preempted until running.");
-	for (size_t i = 0; i < s->runq.n; i++)
-		if (!s->runq.rows[i].key)
-			prom_hist(w, "observe_runqueue_latency_seconds",
-				  &s->runq.rows[i].runq.latency_ns, NS, NULL);
-	for (size_t i = 0; i < s->runq.n; i++)
-		cgroups += s->runq.rows[i].key != 0;
-	if (!cgroups)
-		return;
-	prom_family(w, "observe_cgroup_runqueue_latency_seconds", "histogram",
-		    "Run-queue latency by cgroup v2 id (top N by count, then \"other\").");
 	for (size_t i = 0; i < s->runq.n; i++) {
-		char id[24];
+		const struct observe_hist *h = &s->runq.rows[i].runq.latency_ns;
 
-		if (!s->runq.rows[i].key)
-			continue;
-		if (shown++ >= e->top) {
-			hist_add(&other, &s->runq.rows[i].runq.latency_ns);
+		if (!s->runq.rows[i].key) {
+			prom_hist(&e->out, "observe_runqueue_latency_seconds", h, NS, NULL);
 			continue;
 		}
-		snprintf(id, sizeof(id), "%llu", (unsigned long long)s->runq.rows[i].key);
-		prom_hist(w, "observe_cgroup_runqueue_latency_seconds",
-			  &s->runq.rows[i].runq.latency_ns, NS, "cgroup_id", id, NULL);
+		snprintf(rows[n].label, LABEL_LEN, "%llu", (unsigned long long)s->runq.rows[i].key);
+		rows[n].count = h->count;
+		hists[n] = *h;
+		rows[n].hist = &hists[n];
+		n++;
 	}
-	if (shown > e->top)
-		prom_hist(w, "observe_cgroup_runqueue_latency_seconds", &other, NS,
-			  "cgroup_id", "other", NULL);
+	ret = n ? write_table(e, &e->cgroups, "cgroup_id", rows, n, families, 1) : 0;
+	free(rows);
+	free(hists);
+	return ret;
 }
 
 static int write_aggregates(struct exporter *e, const struct observe_info *info)
@@ -485,14 +462,14 @@ static int write_aggregates(struct exporter *e, const struct observe_info *info)
 
 	if (snapshot_open_maps(e->dir, info, &m) < 0 || snapshot_read(&m, &e->snap))
 		goto out;
-	if (m.syscalls_fd >= 0 && (write_syscalls(e, &e->snap), write_processes(e, &e->snap)))
+	if (m.syscalls_fd >= 0 && (write_syscalls(e, &e->snap) || write_processes(e, &e->snap)))
 		goto out;
 	if (m.faults_fd >= 0 && write_faults(e, &e->snap))
 		goto out;
 	if (m.block_fd >= 0)
 		write_block(e, &e->snap);
-	if (m.runq_fd >= 0)
-		write_runq(e, &e->snap);
+	if (m.runq_fd >= 0 && write_runq(e, &e->snap))
+		goto out;
 	ret = 0;
 out:
 	snapshot_close_maps(&m);
@@ -687,6 +664,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	e.dir = pins_dir(pin_dir);
+	topn_init(&e.syscalls, e.top);
+	topn_init(&e.procs, e.top);
+	topn_init(&e.faults, e.top);
+	topn_init(&e.cgroups, e.top);
 	report_libbpf_setup(false);
 	runloop_init();
 	if (pins_read_info(e.dir, &info))
@@ -720,5 +701,9 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	snapshot_free(&e.snap);
 	prom_free(&e.out);
+	topn_free(&e.syscalls);
+	topn_free(&e.procs);
+	topn_free(&e.faults);
+	topn_free(&e.cgroups);
 	return 0;
 }

@@ -201,10 +201,15 @@ static void append_stack(struct symbolizer *sym, const struct maps *m, __u32 pid
 	while (depth < OBSERVE_PROFILE_DEPTH && ips[depth])
 		depth++;
 	for (int i = depth - 1; i >= 0; i--) {
+		/* Above the leaf, each address is where a call returns to: its
+		 * call may be a function's last instruction (a noreturn call),
+		 * so the byte before it names the caller. */
+		__u64 ip = i ? ips[i] - 1 : ips[i];
+
 		if (kernel)
-			symbolizer_kernel(sym, ips[i], name, sizeof(name));
+			symbolizer_kernel(sym, ip, name, sizeof(name));
 		else
-			symbolizer_user(sym, pid, ips[i], name, sizeof(name));
+			symbolizer_user(sym, pid, ip, name, sizeof(name));
 		/* Unnamed kernel frames in a row are one [kernel] frame. */
 		if (kernel && !strcmp(name, "[kernel]")) {
 			if (last_unnamed)
@@ -224,7 +229,7 @@ static int build_graph(const struct options *o, const struct maps *m, struct sym
 		       size_t *processes, size_t *unreadable)
 {
 	struct line line = {};
-	__u32 last_pid = 0;
+	__u32 last_pid = 0, last_unreadable = 0;
 
 	*processes = *unreadable = 0;
 	for (size_t i = 0; i < end->n; i++) {
@@ -239,14 +244,19 @@ static int build_graph(const struct options *o, const struct maps *m, struct sym
 			continue;
 		if (r->key.pid != last_pid) {	/* rows are sorted by pid first */
 			(*processes)++;
-			if (!symbolizer_add_process(sym, r->key.pid))
-				(*unreadable)++;
 			last_pid = r->key.pid;
+		}
+		/* Kernel threads have no user stack, and no maps to miss. */
+		if (r->key.user_stack >= 0 && !symbolizer_add_process(sym, r->key.pid) &&
+		    r->key.pid != last_unreadable) {
+			(*unreadable)++;
+			last_unreadable = r->key.pid;
 		}
 		memcpy(comm, r->key.comm, OBSERVE_COMM_LEN);
 		comm[OBSERVE_COMM_LEN] = 0;
+		/* ';' and ' ' separate a folded line's frames and count. */
 		for (char *c = comm; *c; c++)
-			if (*c == ';' || *c == ' ')
+			if (*c == ';' || *c == ' ' || (unsigned char)*c < 0x20 || *c == 0x7f)
 				*c = '_';
 		line.len = 0;
 		append_frame(&line, comm[0] ? comm : "[unnamed]");
@@ -444,14 +454,16 @@ int main(int argc, char **argv)
 		clear_map(m.counts);
 		clear_map(m.stacks);
 	}
-	if (set_sampling(&m, 1)) {
-		report_error("cannot switch sampling on: %s", strerror(errno));
-		goto out;
-	}
-	/* Shared from now on; a profiler that held it exclusively lets others in. */
+	/* Shared from now on; a profiler that held it exclusively lets others
+	 * in. Sampling goes on only under the shared lock: a last profiler
+	 * switching it off holds the lock exclusively until it has. */
 	if (flock(lock, LOCK_SH)) {
 		report_error("cannot lock %s: %s", lock_path, strerror(errno));
 		goto out;
+	}
+	if (set_sampling(&m, 1)) {
+		report_error("cannot switch sampling on: %s", strerror(errno));
+		goto release;
 	}
 	bpf_map_lookup_elem(m.ctl, &zero, &ctl);
 	if (read_counts(m.counts, &start) ||
@@ -497,6 +509,9 @@ release:
 	if (!symbolizer_has_kernel(sym))
 		fprintf(stderr, "; kernel frames are [kernel] (/proc/kallsyms hides addresses from you)");
 	fprintf(stderr, "\n");
+	if (st1.samples == st0.samples && runloop_now_ms() - started >= 2000 / (ctl.hz ? ctl.hz : 1))
+		report_warn("the profiler took no sample at all: are its perf events attached "
+			    "(observe-load again after CPUs went offline)?");
 	ret = 0;
 out:
 	if (lock >= 0)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "flamegraph.h"
+#include "json.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -132,8 +133,22 @@ int flame_write_folded(const struct flame *f, FILE *out)
 
 void flame_xml_escape(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = json_utf8_seq_len((const unsigned char *)s + i, len - i);
+
+		if (!n) {		/* not UTF-8: XML would not parse */
+			fputs("\xef\xbf\xbd", out);
+			i++;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s + i, 1, n, out);
+			i += n;
+			continue;
+		}
+		switch (s[i]) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
 		case '>': fputs("&gt;", out); break;
@@ -141,9 +156,24 @@ void flame_xml_escape(FILE *out, const char *s)
 		case '\'': fputs("&apos;", out); break;
 		default:
 			/* XML 1.0 forbids most control characters, even escaped. */
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
+			fputc((unsigned char)s[i] < 0x20 ? '?' : s[i], out);
 		}
+		i++;
 	}
+}
+
+/* The byte length of the first 'chars' characters of s (UTF-8; a byte that
+ * is not counts as one). */
+static size_t prefix_bytes(const char *s, size_t chars)
+{
+	size_t len = strlen(s), i = 0;
+
+	while (chars-- && i < len) {
+		size_t n = json_utf8_seq_len((const unsigned char *)s + i, len - i);
+
+		i += n ? n : 1;
+	}
+	return i;
 }
 
 static unsigned max_depth(const struct node *n, unsigned depth)
@@ -193,7 +223,7 @@ struct layout {
 static void draw(const struct layout *l, const struct node *n, double x, unsigned depth)
 {
 	double w = n->count * l->scale, y = l->height - PAD_BOTTOM - (depth + 1) * FRAME_HEIGHT;
-	size_t fit = w > 6 ? (size_t)((w - 6) / CHAR_WIDTH) : 0, len = strlen(n->name);
+	size_t fit = w > 6 ? (size_t)((w - 6) / CHAR_WIDTH) : 0;
 	char fill[32];
 
 	if (w < MIN_WIDTH)
@@ -206,11 +236,13 @@ static void draw(const struct layout *l, const struct node *n, double x, unsigne
 		(unsigned long long)n->count, 100.0 * n->count / l->total, x, y, w,
 		FRAME_HEIGHT - 1, fill, x + 3, y + FRAME_HEIGHT - 4.5);
 	if (fit >= 3) {
-		char *text = strdup(n->name);
+		size_t all = strlen(n->name), keep = prefix_bytes(n->name, fit);
+		char *text = keep < all ? malloc(keep + 3) : strdup(n->name);
 
 		if (text) {
-			if (len > fit)
-				strcpy(text + fit - 2, "..");
+			if (keep < all)	/* cut on a character boundary */
+				snprintf(text, keep + 3, "%.*s..", (int)prefix_bytes(n->name, fit - 2),
+					 n->name);
 			flame_xml_escape(l->out, text);
 			free(text);
 		}

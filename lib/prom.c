@@ -84,6 +84,26 @@ void prom_escape_label(char *buf, size_t len, const char *s, size_t slen)
 		buf[o < len ? o : len - 1] = 0;
 }
 
+void prom_clean_utf8(char *buf, size_t len, const char *s, size_t slen)
+{
+	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
+	size_t o = 0;
+
+	for (size_t i = 0; i < slen && s[i];) {
+		size_t n = json_utf8_seq_len((const unsigned char *)s + i, slen - i);
+		const char *piece = n ? s + i : replacement;
+		size_t plen = n ? n : 3;
+
+		if (o + plen >= len)
+			break;
+		memcpy(buf + o, piece, plen);
+		o += plen;
+		i += n ? n : 1;
+	}
+	if (len)
+		buf[o] = 0;
+}
+
 void prom_family(struct prom_writer *w, const char *name, const char *type, const char *help)
 {
 	puts_(w, "# HELP ");

@@ -50,4 +50,9 @@ void prom_hist(struct prom_writer *w, const char *name, const struct observe_his
  * bytes that are not UTF-8 replaced by U+FFFD. Cut to fit; always ends. */
 void prom_escape_label(char *buf, size_t len, const char *s, size_t slen);
 
+/* s (up to slen bytes or a NUL) into buf with every byte that is not
+ * UTF-8 replaced by U+FFFD, nothing escaped: two different results escape
+ * to two different label values. Cut on a character; always ends. */
+void prom_clean_utf8(char *buf, size_t len, const char *s, size_t slen);
+
 #endif /* OBSERVE_PROM_H */

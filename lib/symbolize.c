@@ -20,8 +20,8 @@ struct segment {		/* a PT_LOAD of an ELF file */
 };
 
 struct elf_file {
-	char *path;
-	bool loaded;		/* read (or tried) */
+	char *path;		/* as the process sees it */
+	unsigned long long dev, ino;	/* from its maps line: the file's identity */
 	struct sym *syms;
 	size_t nr_syms;
 	struct segment *segs;
@@ -158,7 +158,8 @@ static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct sym **syms,
 	return 0;
 }
 
-static void load_elf(struct elf_file *f)
+/* Reads the file's segments and symbols through 'open_path'. */
+static void load_elf(struct elf_file *f, const char *open_path)
 {
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
 	GElf_Shdr sh, chosen;
@@ -166,8 +167,7 @@ static void load_elf(struct elf_file *f)
 	Elf *elf;
 	int fd;
 
-	f->loaded = true;
-	fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	fd = open(open_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -207,12 +207,20 @@ out:
 	close(fd);
 }
 
-static struct elf_file *file_of(struct symbolizer *s, const char *path)
+/*
+ * The file a process maps, known by its device and inode: a process in
+ * another mount namespace (a container) may map another file under the same
+ * path. It is read now, through /proc/PID/root, while the process lives.
+ */
+static struct elf_file *file_of(struct symbolizer *s, uint32_t pid, const char *path,
+				unsigned long long dev, unsigned long long ino)
 {
 	struct elf_file **grown, *f;
+	char in_root[4200];
 
 	for (size_t i = 0; i < s->nr_files; i++)
-		if (!strcmp(s->files[i]->path, path))
+		if (s->files[i]->dev == dev && s->files[i]->ino == ino &&
+		    !strcmp(s->files[i]->path, path))
 			return s->files[i];
 	grown = grow(s->files, &s->cap_files, s->nr_files + 1, sizeof(*s->files));
 	if (!grown)
@@ -223,7 +231,17 @@ static struct elf_file *file_of(struct symbolizer *s, const char *path)
 		free(f);
 		return NULL;
 	}
+	f->dev = dev;
+	f->ino = ino;
 	s->files[s->nr_files++] = f;
+	snprintf(in_root, sizeof(in_root), "/proc/%u/root%s", pid, path);
+	load_elf(f, in_root);
+	if (!f->nr_segs) {	/* no access to its root (another user's): as we see it */
+		free_syms(f->syms, f->nr_syms);
+		f->syms = NULL;
+		f->nr_syms = 0;
+		load_elf(f, path);
+	}
 	return f;
 }
 
@@ -256,13 +274,14 @@ bool symbolizer_add_process(struct symbolizer *s, uint32_t pid)
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, offset;
+		unsigned long long start, end, offset, ino;
+		unsigned major, minor;
 		char perms[8], file[4096] = "";
 		struct mapping *m;
 
 		/* start-end perms offset dev inode path */
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095[^\n]", &start, &end, perms,
-			   &offset, file) < 4 || perms[2] != 'x')
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms,
+			   &offset, &major, &minor, &ino, file) < 7 || perms[2] != 'x')
 			continue;
 		m = grow(p->maps, &cap, p->nr_maps + 1, sizeof(*p->maps));
 		if (!m)
@@ -271,7 +290,7 @@ bool symbolizer_add_process(struct symbolizer *s, uint32_t pid)
 		m = &p->maps[p->nr_maps++];
 		*m = (struct mapping){ start, end, offset, NULL };
 		if (file[0] == '/' && !strstr(file, " (deleted)"))
-			m->file = file_of(s, file);
+			m->file = file_of(s, pid, file, (unsigned long long)major << 32 | minor, ino);
 	}
 	fclose(f);
 	/* A process that is gone leaves an empty file behind. */
@@ -299,8 +318,6 @@ void symbolizer_user(struct symbolizer *s, uint32_t pid, uint64_t addr, char *bu
 			continue;
 		if (!f)
 			break;
-		if (!f->loaded)
-			load_elf(f);
 		off = addr - m->start + m->offset;
 		for (size_t k = 0; k < f->nr_segs; k++) {
 			const struct segment *seg = &f->segs[k];

@@ -266,6 +266,11 @@ static int attach_per_cpu(struct load_state *s, const struct collector *c,
 
 	if (n <= 0)
 		return report_error("cannot read the online CPUs: %s", strerror(errno)), -1;
+	if (n > OBSERVE_PROFILE_MAX_CPUS) {
+		report_warn("%d CPUs are online: the profiler samples the first %d", n,
+			    OBSERVE_PROFILE_MAX_CPUS);
+		n = OBSERVE_PROFILE_MAX_CPUS;
+	}
 	for (int i = 0; i < n; i++) {
 		struct bpf_link *link;
 		struct attached *a;

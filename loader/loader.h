@@ -46,8 +46,8 @@ int print_probe(const struct load_config *cfg);
 /* perf_event.c: the profiler's sampling events */
 /* A cpu-clock perf event on 'cpu' sampling at 'hz', or -1 (errno set). */
 int open_cpu_clock(int cpu, unsigned hz);
-/* The CPUs online now, from /sys/devices/system/cpu/online; returns how
- * many were written into cpus (at most max), or -1. */
+/* The CPUs online now, from /sys/devices/system/cpu/online: the first max
+ * into cpus; returns how many are online (maybe more than max), or -1. */
 int online_cpus(int *cpus, int max);
 
 /* load.c: load, attach and pin */

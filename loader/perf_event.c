@@ -42,8 +42,9 @@ int online_cpus(int *cpus, int max)
 		char *dash = strchr(p, '-');
 		int lo = atoi(p), hi = dash ? atoi(dash + 1) : lo;
 
-		for (int cpu = lo; cpu <= hi && n < max; cpu++)
-			cpus[n++] = cpu;
+		for (int cpu = lo; cpu <= hi; cpu++, n++)
+			if (n < max)
+				cpus[n] = cpu;
 	}
 	return n;
 }

@@ -103,7 +103,14 @@ bool probe_hook(const char *section, const char **why)
 		return true;
 	}
 	if (!strcmp(section, "perf_event")) {
-		int fd = open_cpu_clock(0, OBSERVE_PROFILE_DEFAULT_HZ);
+		int cpu, fd;
+
+		/* The first online CPU: CPU 0 may be offline. */
+		if (online_cpus(&cpu, 1) < 1) {
+			*why = "cannot read the online CPUs";
+			return false;
+		}
+		fd = open_cpu_clock(cpu, OBSERVE_PROFILE_DEFAULT_HZ);
 
 		if (fd < 0) {
 			*why = errno == ENOENT || errno == EOPNOTSUPP ?
