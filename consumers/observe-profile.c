@@ -184,8 +184,8 @@ static void append_frame(struct line *l, const char *frame)
 }
 
 /* Appends the frames of stack 'id' (leaf first in the map) root first. */
-static void append_stack(struct symbolizer *sym, const struct maps *m, __u32 pid, __s32 id,
-			 bool kernel, struct line *l)
+static void append_stack(struct symbolizer *sym, const struct maps *m,
+			 const struct observe_profile_key *key, __s32 id, bool kernel, struct line *l)
 {
 	static __u64 ips[OBSERVE_PROFILE_DEPTH];
 	char name[FRAME_LEN], frame[FRAME_LEN + 8];
@@ -209,7 +209,7 @@ static void append_stack(struct symbolizer *sym, const struct maps *m, __u32 pid
 		if (kernel)
 			symbolizer_kernel(sym, ip, name, sizeof(name));
 		else
-			symbolizer_user(sym, pid, ip, name, sizeof(name));
+			symbolizer_user(sym, key->pid, key->comm, ip, name, sizeof(name));
 		/* Unnamed kernel frames in a row are one [kernel] frame. */
 		if (kernel && !strcmp(name, "[kernel]")) {
 			if (last_unnamed)
@@ -247,7 +247,7 @@ static int build_graph(const struct options *o, const struct maps *m, struct sym
 			last_pid = r->key.pid;
 		}
 		/* Kernel threads have no user stack, and no maps to miss. */
-		if (r->key.user_stack >= 0 && !symbolizer_add_process(sym, r->key.pid) &&
+		if (r->key.user_stack >= 0 && !symbolizer_add_process(sym, r->key.pid, r->key.comm) &&
 		    r->key.pid != last_unreadable) {
 			(*unreadable)++;
 			last_unreadable = r->key.pid;
@@ -260,8 +260,8 @@ static int build_graph(const struct options *o, const struct maps *m, struct sym
 				*c = '_';
 		line.len = 0;
 		append_frame(&line, comm[0] ? comm : "[unnamed]");
-		append_stack(sym, m, r->key.pid, r->key.user_stack, false, &line);
-		append_stack(sym, m, r->key.pid, r->key.kernel_stack, true, &line);
+		append_stack(sym, m, &r->key, r->key.user_stack, false, &line);
+		append_stack(sym, m, &r->key, r->key.kernel_stack, true, &line);
 		/* Past the leading ';'. */
 		if (line.failed || flame_add(f, line.text + 1, n)) {
 			free(line.text);
@@ -389,15 +389,18 @@ static void close_maps(struct maps *m)
 static void read_new_processes(const struct options *o, const struct maps *m,
 			       struct symbolizer *sym, struct counts *scratch)
 {
-	__u32 last = 0;
+	const struct observe_profile_key *last = NULL;
 
 	if (read_counts(m->counts, scratch))
 		return;
 	for (size_t i = 0; i < scratch->n; i++) {
-		if (scratch->rows[i].key.pid == last || !wanted(o, &scratch->rows[i].key))
+		const struct observe_profile_key *k = &scratch->rows[i].key;
+
+		if (k->user_stack < 0 || !wanted(o, k) ||
+		    (last && last->pid == k->pid && !strncmp(last->comm, k->comm, OBSERVE_COMM_LEN)))
 			continue;
-		last = scratch->rows[i].key.pid;
-		symbolizer_add_process(sym, last);
+		last = k;
+		symbolizer_add_process(sym, k->pid, k->comm);	/* read once per image */
 	}
 }
 

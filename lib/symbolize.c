@@ -35,6 +35,7 @@ struct mapping {
 
 struct process {
 	uint32_t pid;
+	char comm[16];		/* exec changes it: one entry per image of a pid */
 	bool readable;
 	struct mapping *maps;
 	size_t nr_maps;
@@ -245,17 +246,17 @@ static struct elf_file *file_of(struct symbolizer *s, uint32_t pid, const char *
 	return f;
 }
 
-static struct process *process_of(struct symbolizer *s, uint32_t pid)
+static struct process *process_of(struct symbolizer *s, uint32_t pid, const char *comm)
 {
 	for (size_t i = 0; i < s->nr_procs; i++)
-		if (s->procs[i].pid == pid)
+		if (s->procs[i].pid == pid && !strncmp(s->procs[i].comm, comm, sizeof(s->procs[i].comm)))
 			return &s->procs[i];
 	return NULL;
 }
 
-bool symbolizer_add_process(struct symbolizer *s, uint32_t pid)
+bool symbolizer_add_process(struct symbolizer *s, uint32_t pid, const char *comm)
 {
-	struct process *p = process_of(s, pid), *grown;
+	struct process *p = process_of(s, pid, comm), *grown;
 	char path[64], line[4096];
 	size_t cap = 0;
 	FILE *f;
@@ -269,6 +270,7 @@ bool symbolizer_add_process(struct symbolizer *s, uint32_t pid)
 	p = &s->procs[s->nr_procs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
+	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));	/* p is zeroed */
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -305,9 +307,10 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-void symbolizer_user(struct symbolizer *s, uint32_t pid, uint64_t addr, char *buf, size_t len)
+void symbolizer_user(struct symbolizer *s, uint32_t pid, const char *comm, uint64_t addr,
+		     char *buf, size_t len)
 {
-	struct process *p = process_of(s, pid);
+	struct process *p = process_of(s, pid, comm);
 
 	for (size_t i = 0; p && i < p->nr_maps; i++) {
 		const struct mapping *m = &p->maps[i];
