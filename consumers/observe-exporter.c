@@ -399,23 +399,32 @@ static int write_faults(struct exporter *e, const struct snapshot *s)
 
 static void write_block(struct exporter *e, const struct snapshot *s)
 {
-	struct prom_writer *w = &e->out;
-	char disk[64];
+	static const char *const families[][3] = {
+		{ "observe_block_io_duration_seconds", "histogram", "Block I/O requests from issue to the driver to completion, by disk." },
+		{ "observe_block_io_bytes_total", "counter", "Bytes of completed block I/O, by disk." },
+		{ "observe_block_io_errors_total", "counter", "Block I/O requests completed with an error, by disk." },
+	};
+	char (*disks)[64] = calloc(s->block.n + 1, sizeof(*disks));
 
-	prom_family(w, "observe_block_io_duration_seconds", "histogram",
-		    "Block I/O requests from issue to the driver to completion, by disk.");
+	if (!disks) {
+		e->out.failed = true;
+		return;
+	}
 	for (size_t i = 0; i < s->block.n; i++)
-		prom_hist(w, "observe_block_io_duration_seconds", &s->block.rows[i].block.latency_ns,
-			  NS, "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
-	prom_family(w, "observe_block_io_bytes_total", "counter", "Bytes of completed block I/O, by disk.");
-	for (size_t i = 0; i < s->block.n; i++)
-		prom_u64(w, "observe_block_io_bytes_total", s->block.rows[i].block.bytes,
-			 "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
-	prom_family(w, "observe_block_io_errors_total", "counter",
-		    "Block I/O requests completed with an error, by disk.");
-	for (size_t i = 0; i < s->block.n; i++)
-		prom_u64(w, "observe_block_io_errors_total", s->block.rows[i].block.errors,
-			 "disk", disk_name(s->block.rows[i].key, disk, sizeof(disk)), NULL);
+		disk_name(s->block.rows[i].key, disks[i], sizeof(disks[i]));
+	for (unsigned f = 0; f < 3; f++) {
+		prom_family(&e->out, families[f][0], families[f][1], families[f][2]);
+		for (size_t i = 0; i < s->block.n; i++) {
+			const struct observe_block_stats *b = &s->block.rows[i].block;
+
+			if (f == 0)
+				prom_hist(&e->out, families[f][0], &b->latency_ns, NS, "disk", disks[i], NULL);
+			else
+				prom_u64(&e->out, families[f][0], f == 1 ? b->bytes : b->errors,
+					 "disk", disks[i], NULL);
+		}
+	}
+	free(disks);
 }
 
 /* Key 0 is the whole machine; other keys are cgroups (--runq-per-cgroup). */

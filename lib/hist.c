@@ -41,6 +41,14 @@ void hist_slot_label(char *buf, size_t len, unsigned k)
 	snprintf(buf, len, "[%s, %s)", a, b);
 }
 
+void hist_add(struct observe_hist *a, const struct observe_hist *b)
+{
+	a->count += b->count;
+	a->sum += b->sum;
+	for (unsigned k = 0; k < OBSERVE_HIST_SLOTS; k++)
+		a->slots[k] += b->slots[k];
+}
+
 void hist_subtract(struct observe_hist *a, const struct observe_hist *b)
 {
 	a->count -= b->count;

@@ -13,6 +13,9 @@ void hist_slot_bounds(unsigned k, unsigned long long *low, unsigned long long *h
 /* "[1K, 2K)": bpftrace's labels, powers of 1024 as K, M, G, T. */
 void hist_slot_label(char *buf, size_t len, unsigned k);
 
+/* a += b, field by field (sums of histograms). */
+void hist_add(struct observe_hist *a, const struct observe_hist *b);
+
 /* a -= b, field by field (deltas between two reads). */
 void hist_subtract(struct observe_hist *a, const struct observe_hist *b);
 

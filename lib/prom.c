@@ -54,7 +54,10 @@ static void puts_(struct prom_writer *w, const char *s)
 	put(w, s, strlen(s));
 }
 
-void prom_escape_label(char *buf, size_t len, const char *s, size_t slen)
+
+/* s into buf, bytes that are not UTF-8 as U+FFFD and, with 'escape', \\, \"
+ * and \n escaped; cut between characters (or escapes); always ends. */
+static void copy_label(char *buf, size_t len, const char *s, size_t slen, bool escape)
 {
 	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
 	size_t o = 0;
@@ -68,7 +71,7 @@ void prom_escape_label(char *buf, size_t len, const char *s, size_t slen)
 			piece = replacement;
 			n = 3;
 			adv = 1;
-		} else if (s[i] == '\\' || s[i] == '"' || s[i] == '\n') {
+		} else if (escape && (s[i] == '\\' || s[i] == '"' || s[i] == '\n')) {
 			esc[0] = '\\';
 			esc[1] = s[i] == '\n' ? 'n' : s[i];
 			piece = esc;
@@ -84,24 +87,14 @@ void prom_escape_label(char *buf, size_t len, const char *s, size_t slen)
 		buf[o < len ? o : len - 1] = 0;
 }
 
+void prom_escape_label(char *buf, size_t len, const char *s, size_t slen)
+{
+	copy_label(buf, len, s, slen, true);
+}
+
 void prom_clean_utf8(char *buf, size_t len, const char *s, size_t slen)
 {
-	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
-	size_t o = 0;
-
-	for (size_t i = 0; i < slen && s[i];) {
-		size_t n = json_utf8_seq_len((const unsigned char *)s + i, slen - i);
-		const char *piece = n ? s + i : replacement;
-		size_t plen = n ? n : 3;
-
-		if (o + plen >= len)
-			break;
-		memcpy(buf + o, piece, plen);
-		o += plen;
-		i += n ? n : 1;
-	}
-	if (len)
-		buf[o] = 0;
+	copy_label(buf, len, s, slen, false);
 }
 
 void prom_family(struct prom_writer *w, const char *name, const char *type, const char *help)

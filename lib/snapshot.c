@@ -127,27 +127,19 @@ static int read_pid_rows(int fd, size_t value_size, size_t row_size, size_t valu
 			 void **rows, size_t *n)
 {
 	__u32 key, next, *prev = NULL;
-	size_t cap;
+	size_t cap = 0;
 	char *buf;
 	int ret = read_pid_rows_batched(fd, value_size, row_size, value_offset, rows, n);
 
 	if (ret <= 0)
 		return ret;
-	buf = *rows;
-	cap = *n = 0;
-
+	*n = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			buf = realloc(*rows, cap * row_size);
-			if (!buf) {
-				report_error("out of memory");
-				return -1;
-			}
-			*rows = buf;
-		}
+		if (reserve_rows(rows, &cap, *n + 1, row_size))
+			return -1;
+		buf = *rows;
 		/* A process may leave the LRU between the two calls: skip it. */
 		if (bpf_map_lookup_elem(fd, &key, buf + *n * row_size + value_offset))
 			continue;

@@ -50,14 +50,6 @@ static int by_growth_desc(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static void hist_add(struct observe_hist *to, const struct observe_hist *h)
-{
-	to->count += h->count;
-	to->sum += h->sum;
-	for (unsigned k = 0; k < OBSERVE_HIST_SLOTS; k++)
-		to->slots[k] += h->slots[k];
-}
-
 static struct topn_placed *find_placed(struct topn *t, const char *label)
 {
 	return t->nr_placed ? bsearch(label, t->placed, t->nr_placed, sizeof(*t->placed), by_label) : NULL;
