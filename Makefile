@@ -27,7 +27,7 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
            -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
-LDLIBS  += -lbpf -lelf -lz -lcap
+LDLIBS  += -lbpf -lelf -lz -lcap -lresolv
 
 BPF_CFLAGS_ANY_ARCH := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ivmlinux -Ibpf
 BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
@@ -39,7 +39,7 @@ VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool.
 TEST_DEPS := prometheus
 
-COLLECTORS := process files net syscalls memory block cpu profile
+COLLECTORS := process files net syscalls memory block cpu profile tls
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
 ARM64_OBJS := $(patsubst %,$(BUILD)/arm64/%.bpf.o,$(COLLECTORS))
 SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))
@@ -51,7 +51,7 @@ LIB      := $(BUILD)/libobserve.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 
-CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter observe-profile
+CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter observe-profile observe-tls
 BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)

@@ -244,20 +244,20 @@ static __always_inline bool observe_identity_passes(const struct observe_filter 
 
 /*
  * The first half of starting an event of 'type' in 'h', a buffer of the
- * caller's: fills in type, time and CPU, returns h and the global filter in
- * *fp, or NULL when nobody reads or the type is off. Counted from here on,
- * only while a reader is attached.
+ * caller's, for the slots whose readers are 'readers': fills in type, time
+ * and CPU, returns h and the global filter in *fp, or NULL when nobody reads
+ * or the type is off. Counted from here on, only while a reader is attached.
  */
 static __always_inline struct observe_event_header *
-observe_event_start_in(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp,
-		       struct observe_event_header *h)
+observe_event_start_for(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp,
+			struct observe_event_header *h, __u64 readers)
 {
 	const struct observe_filter *f;
 
 	/* Nobody reads: not even a counter is touched. Between sparse events
 	 * its per-CPU line is cold, and the miss alone costs about as much as
 	 * running an empty program (bench/run.sh). */
-	if (!h || !observe_reader_mask())
+	if (!h || !readers)
 		return NULL;
 	ev->stats = bpf_map_lookup_elem(&observe_stats, &type);
 	if (!ev->stats)
@@ -274,6 +274,14 @@ observe_event_start_in(struct observe_event_ctx *ev, __u32 type, const struct ob
 	h->cpu = bpf_get_smp_processor_id();
 	*fp = f;
 	return h;
+}
+
+/* The same for the event slots. */
+static __always_inline struct observe_event_header *
+observe_event_start_in(struct observe_event_ctx *ev, __u32 type, const struct observe_filter **fp,
+		       struct observe_event_header *h)
+{
+	return observe_event_start_for(ev, type, fp, h, observe_reader_mask());
 }
 
 /* The same in the per-CPU scratch, for programs in process context only: a
@@ -360,15 +368,20 @@ static __always_inline bool observe_slot_wants(const struct observe_slot_cfg *cf
 	return true;
 }
 
-/* Numbers the event and copies it into every active slot that wants it. */
-static __always_inline void observe_event_submit(struct observe_event_ctx *ev, __u64 size)
+/*
+ * Numbers the event and copies it into every slot of a family that has a
+ * reader ('readers', read again here: one may have left) and wants it: the
+ * family is its outer ring array, its configs and its counters.
+ */
+static __always_inline void observe_submit_to(struct observe_event_ctx *ev, __u64 size,
+					      __u64 max_size, __u64 readers, void *slots,
+					      void *slot_cfgs, void *slot_stats)
 {
 	struct observe_event_header *h = ev->hdr;
 	struct observe_sequence *seq;
-	__u64 readers;
 	__u32 zero = 0;
 
-	if (size < sizeof(*h) || size > OBSERVE_MAX_EVENT_SIZE)
+	if (size < sizeof(*h) || size > max_size)
 		return;
 	h->size = size;
 	seq = bpf_map_lookup_elem(&observe_sequence, &zero);
@@ -379,7 +392,6 @@ static __always_inline void observe_event_submit(struct observe_event_ctx *ev, _
 	if (h->flags & OBSERVE_F_INCOMPLETE)
 		ev->stats->incomplete++;
 
-	readers = observe_reader_mask();
 	/* Unrolled over the constant cap: a counter that is also a lookup key
 	 * lives on the stack, where the verifier loses its bound. */
 #pragma unroll
@@ -392,17 +404,17 @@ static __always_inline void observe_event_submit(struct observe_event_ctx *ev, _
 
 		if (!(readers & (1ULL << i)))
 			continue;
-		cfg = bpf_map_lookup_elem(&observe_slot_cfg, &key);
+		cfg = bpf_map_lookup_elem(slot_cfgs, &key);
 		if (!cfg)
 			continue;
-		st = bpf_map_lookup_elem(&observe_slot_stats, &key);
+		st = bpf_map_lookup_elem(slot_stats, &key);
 		if (!st)
 			continue;
 		if (!observe_slot_wants(cfg, h)) {
 			st->filtered++;
 			continue;
 		}
-		ring = bpf_map_lookup_elem(&observe_slots, &key);
+		ring = bpf_map_lookup_elem(slots, &key);
 		if (!ring) {
 			st->dropped++;
 			continue;
@@ -421,6 +433,13 @@ static __always_inline void observe_event_submit(struct observe_event_ctx *ev, _
 		st->delivered++;
 		st->bytes += size;
 	}
+}
+
+/* Numbers the event and copies it into every event slot that wants it. */
+static __always_inline void observe_event_submit(struct observe_event_ctx *ev, __u64 size)
+{
+	observe_submit_to(ev, size, OBSERVE_MAX_EVENT_SIZE, observe_reader_mask(), &observe_slots,
+			  &observe_slot_cfg, &observe_slot_stats);
 }
 
 #endif /* OBSERVE_BPF_H */

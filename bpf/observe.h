@@ -51,6 +51,9 @@ enum observe_event_type {
 	OBSERVE_AGG_BLOCK = 11,		/* block I/O latency per disk */
 	OBSERVE_AGG_RUNQ = 12,		/* run-queue latency */
 	OBSERVE_AGG_PROFILE = 13,	/* CPU samples with their stacks */
+	/* TLS plaintext: sent only to the TLS slots (tls.h). */
+	OBSERVE_EV_TLS_DATA = 14,
+	OBSERVE_EV_TLS_HANDSHAKE = 15,
 	OBSERVE_EV_COUNT,		/* one past the last type in use */
 };
 
@@ -202,6 +205,7 @@ enum observe_collector {
 	OBSERVE_COLLECTOR_BLOCK = 5,
 	OBSERVE_COLLECTOR_CPU = 6,
 	OBSERVE_COLLECTOR_PROFILE = 7,
+	OBSERVE_COLLECTOR_TLS = 8,
 	OBSERVE_COLLECTOR_COUNT,
 };
 

@@ -9,11 +9,10 @@
 #include "json.h"
 #include "parse.h"
 #include "pins.h"
-#include "reader.h"
 #include "report.h"
 #include "runloop.h"
 #include "slot.h"
-#include "stats.h"
+#include "stream.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,11 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define RECORDS_PER_POLL 4096		/* bounds the work between checks */
-#define FLUSH_BYTES (256 * 1024)
-#define DRAIN_MS 500			/* at most this long to empty the ring on exit */
-#define UNLOAD_CHECK_MS 1000
 
 static const char usage[] =
 "Usage: observe-events [OPTION...]\n"
@@ -88,15 +82,6 @@ struct options {
 	bool quiet, verbose;
 };
 
-struct stream {
-	struct json_writer json;
-	struct event_clock clock;
-	struct slot slot;
-	uint64_t printed, limit, malformed, dropped_seen;
-	bool output_failed;
-	int output_errno;
-};
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	char err[PARSE_ERR_LEN];
@@ -124,7 +109,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			bad = parse_types(optarg, &o->filter.types, err);
-			if (!bad && !(o->filter.types & event_types_streamed())) {
+			if (!bad && (o->filter.types & event_types_tls())) {
+				snprintf(err, sizeof(err), "'%s': TLS plaintext is read with observe-tls "
+					 "(group observe-tls)", optarg);
+				bad = -1;
+			} else if (!bad && !(o->filter.types & event_types_streamed())) {
 				snprintf(err, sizeof(err), "'%s' is counted in maps, not streamed: "
 					 "observe-hist shows it", optarg);
 				bad = -1;
@@ -176,119 +165,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* A closed pipe ends the stream normally; any other write error is one. */
-static int flush_output(struct stream *st)
+/* One event, one line. */
+static int format_event(struct stream *st, const void *data, size_t len)
 {
-	size_t len = st->json.len;
-
-	if (!len || st->output_failed)
-		return st->output_failed ? -1 : 0;
-	json_reset(&st->json);	/* never written twice, even in part */
-	if (fwrite(st->json.buf, 1, len, stdout) != len || fflush(stdout)) {
-		st->output_failed = true;
-		st->output_errno = errno;
-		return -1;
-	}
-	return 0;
-}
-
-static int on_record(void *ctx, const void *data, size_t len)
-{
-	struct stream *st = ctx;
-
-	if (decode_event_json(&st->json, data, len, &st->clock)) {
-		st->malformed++;
-		return 0;
-	}
+	if (decode_event_json(&st->json, data, len, &st->clock))
+		return -EINVAL;
 	json_end_line(&st->json);
-	st->printed++;
-	if (st->json.len >= FLUSH_BYTES && flush_output(st))
-		return -EPIPE;
-	if (st->limit && st->printed >= st->limit)
-		return 1;	/* stop: --count reached */
-	return 0;
-}
-
-/* Prints a gap record when the slot's drop counter moved. */
-static void report_drops(struct stream *st)
-{
-	struct observe_slot_stats sum;
-
-	if (stats_read(st->slot.stats_fd, st->slot.index, sizeof(sum) / sizeof(__u64), NULL,
-		       (uint64_t *)&sum))
-		return;
-	if (sum.dropped > st->dropped_seen) {
-		decode_gap_json(&st->json, st->slot.index, sum.dropped - st->dropped_seen);
-		json_end_line(&st->json);
-	}
-	st->dropped_seen = sum.dropped;
-}
-
-static int stream_events(const struct options *o, struct stream *st)
-{
-	uint64_t start = runloop_now_ms(), next_check = start + UNLOAD_CHECK_MS;
-	struct ring_reader reader;
-	int res, err = 0;
-
-	res = ring_reader_open(&reader, st->slot.ring_fd, RECORDS_PER_POLL, on_record, st);
-	if (res) {
-		report_error("cannot read the ring of slot %u: %s", st->slot.index, strerror(-res));
-		return 1;
-	}
-	if (!o->quiet)
-		fprintf(stderr, "observe-events: streaming from slot %u of %s (Ctrl-C to stop)\n",
-			st->slot.index, o->pin_dir);
-
-	while (!runloop_stopping()) {
-		uint64_t now;
-
-		res = ring_reader_poll(&reader, o->poll_ms);
-		report_drops(st);
-		if (flush_output(st) || res == -EPIPE)
-			break;
-		if (res == 1 && st->limit && st->printed >= st->limit)
-			break;
-		if (res < 0) {
-			report_error("reading the ring failed: %s", strerror(-res));
-			err = 1;
-			break;
-		}
-		now = runloop_now_ms();
-		if (o->duration_ms && now - start >= o->duration_ms)
-			break;
-		if (now >= next_check) {
-			next_check = now + UNLOAD_CHECK_MS;
-			if (!slot_still_current(o->pin_dir, &st->slot)) {
-				report_error("observe was unloaded or reloaded with new objects at %s: "
-					     "start the reader again", o->pin_dir);
-				err = 1;
-				break;
-			}
-		}
-	}
-	/* What is already in the ring still goes out, briefly. */
-	for (uint64_t until = runloop_now_ms() + DRAIN_MS;
-	     !err && !st->output_failed && !(st->limit && st->printed >= st->limit) &&
-	     runloop_now_ms() < until;) {
-		res = ring_reader_poll(&reader, 0);
-		if (res <= 0 || flush_output(st))
-			break;
-	}
-	report_drops(st);
-	flush_output(st);
-	ring_reader_close(&reader);
-	if (st->output_failed && st->output_errno != EPIPE) {
-		report_error("cannot write the events: %s", strerror(st->output_errno));
-		err = 1;
-	}
-	return err;
+	return 1;
 }
 
 int main(int argc, char **argv)
 {
 	struct stream st = {};
 	struct observe_info info;
-	struct observe_slot_stats base;
 	struct options o;
 	int err;
 
@@ -298,21 +187,12 @@ int main(int argc, char **argv)
 	runloop_init();
 	if (pins_read_info(o.pin_dir, &info))
 		return 1;
-	if (slot_claim(o.pin_dir, &info, &o.filter, &st.slot))
+	if (slot_claim(o.pin_dir, &slot_events, info.nr_slots, info.ring_size, &o.filter, &st.slot))
 		return 1;
-	json_init(&st.json);
-	event_clock_init(&st.clock);
-	st.limit = o.count;
-	if (!stats_read(st.slot.stats_fd, st.slot.index, sizeof(base) / sizeof(__u64), NULL,
-			(uint64_t *)&base))
-		st.dropped_seen = base.dropped;
-
-	err = stream_events(&o, &st);
-
+	stream_init(&st, "observe-events", format_event, NULL, o.count);
+	err = stream_run(&st, &(struct stream_limits){ o.duration_ms, o.poll_ms, o.pin_dir, o.quiet });
 	slot_release(&st.slot);
-	if (st.malformed)
-		report_warn("%llu malformed records skipped", (unsigned long long)st.malformed);
-	json_free(&st.json);
+	stream_free(&st);
 	/* A reader whose pipe closed (| head) has done its job. */
 	return err;
 }

@@ -189,7 +189,7 @@ static int show(const struct pins *p, const struct options *o, struct json_write
 	}
 	for (unsigned s = 0; s < p->info.nr_slots; s++) {
 		struct observe_slot_cfg cfg;
-		enum slot_state state = slot_state_of(p->dir, s, p->slot_cfg_fd, p->readers_fd, &cfg);
+		enum slot_state state = slot_state_of(p->dir, &slot_events, s, p->slot_cfg_fd, p->readers_fd, &cfg);
 
 		if (read_counters(p->slot_stats_fd, s, NR_SLOT_FIELDS, &c))
 			goto out;

@@ -20,6 +20,19 @@ int decode_open(struct json_writer *w, const void *rec, size_t size);
 int decode_conn(struct json_writer *w, const void *rec, size_t size);	/* connect, accept */
 int decode_tcp_close(struct json_writer *w, const void *rec, size_t size);
 int decode_oom_kill(struct json_writer *w, const void *rec, size_t size);
+int decode_tls_data(struct json_writer *w, const void *rec, size_t size);
+int decode_tls_handshake(struct json_writer *w, const void *rec, size_t size);
+
+/* How decode_tls_data writes the plaintext: a JSON string (bytes that are
+ * not UTF-8 escaped as \udcXX), hex, or base64. */
+enum tls_data_encoding {
+	TLS_DATA_TEXT,
+	TLS_DATA_HEX,
+	TLS_DATA_BASE64,
+};
+void decode_tls_set_encoding(enum tls_data_encoding encoding);
+/* "SSL_write", ... for enum observe_tls_func; NULL if unknown. */
+const char *tls_function_name(unsigned func);
 
 /* "O_WRONLY|O_CREAT|O_TRUNC" (decode_files.c). */
 void format_open_flags(char *buf, size_t len, unsigned long long flags);

@@ -4,6 +4,7 @@
 #include "memory.h"
 #include "net.h"
 #include "process.h"
+#include "tls.h"
 
 #include <string.h>
 
@@ -30,6 +31,11 @@ static const struct event_kind types[OBSERVE_EV_COUNT] = {
 	[OBSERVE_AGG_BLOCK] = { "block", OBSERVE_COLLECTOR_BLOCK, 0, NULL },
 	[OBSERVE_AGG_RUNQ] = { "runq", OBSERVE_COLLECTOR_CPU, 0, NULL },
 	[OBSERVE_AGG_PROFILE] = { "profile", OBSERVE_COLLECTOR_PROFILE, 0, NULL },
+	[OBSERVE_EV_TLS_DATA] = { "tls_data", OBSERVE_COLLECTOR_TLS,
+				  sizeof(struct observe_tls_event), decode_tls_data, true },
+	[OBSERVE_EV_TLS_HANDSHAKE] = { "tls_handshake", OBSERVE_COLLECTOR_TLS,
+				       sizeof(struct observe_tls_handshake_event),
+				       decode_tls_handshake, true },
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
@@ -41,6 +47,7 @@ static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
 	[OBSERVE_COLLECTOR_BLOCK] = "block",
 	[OBSERVE_COLLECTOR_CPU] = "cpu",
 	[OBSERVE_COLLECTOR_PROFILE] = "profile",
+	[OBSERVE_COLLECTOR_TLS] = "tls",
 };
 
 const struct event_kind *event_kind_of(unsigned type)
@@ -84,12 +91,22 @@ uint64_t collector_types(unsigned collector)
 	return mask;
 }
 
-uint64_t event_types_streamed(void)
+static uint64_t streamed_types(bool tls)
 {
 	uint64_t mask = 0;
 
 	for (unsigned t = 0; t < OBSERVE_EV_COUNT; t++)
-		if (types[t].name && types[t].decode)
+		if (types[t].name && types[t].decode && types[t].tls_only == tls)
 			mask |= 1ULL << t;
 	return mask;
+}
+
+uint64_t event_types_streamed(void)
+{
+	return streamed_types(false);
+}
+
+uint64_t event_types_tls(void)
+{
+	return streamed_types(true);
 }

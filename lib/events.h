@@ -3,6 +3,7 @@
 #ifndef OBSERVE_EVENTS_H
 #define OBSERVE_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "decoders.h"
@@ -15,6 +16,7 @@ struct event_kind {
 	size_t min_size;		/* of a record of this type */
 	event_decoder decode;		/* its own fields, as JSON; NULL: an aggregate,
 					   counted in maps and never streamed */
+	bool tls_only;			/* plaintext: sent to the TLS slots only */
 };
 
 /* NULL for a type that does not exist. */
@@ -34,7 +36,9 @@ uint64_t collector_types(unsigned collector);
 /* Every type in use, aggregates included. */
 #define EVENT_TYPES_ALL (((1ULL << OBSERVE_EV_COUNT) - 1) & ~1ULL)
 
-/* The types that are streamed, as opposed to aggregates. */
+/* The types streamed to the event slots (not aggregates, not TLS). */
 uint64_t event_types_streamed(void);
+/* The types streamed to the TLS slots. */
+uint64_t event_types_tls(void);
 
 #endif /* OBSERVE_EVENTS_H */

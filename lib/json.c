@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "json.h"
 
+#include <resolv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +196,41 @@ void json_raw(struct json_writer *w, const char *text, size_t len)
 {
 	before_value(w);
 	put(w, text, len);
+}
+
+void json_hex(struct json_writer *w, const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = data;
+
+	before_value(w);
+	if (!reserve(w, 2 * len + 2))
+		return;
+	w->buf[w->len++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		w->buf[w->len++] = digits[p[i] >> 4];
+		w->buf[w->len++] = digits[p[i] & 15];
+	}
+	w->buf[w->len++] = '"';
+}
+
+/* glibc's b64_ntop (libresolv) writes the text and its NUL in place. */
+void json_base64(struct json_writer *w, const void *data, size_t len)
+{
+	size_t text = (len + 2) / 3 * 4;
+	int n;
+
+	before_value(w);
+	if (!reserve(w, text + 3))
+		return;
+	w->buf[w->len++] = '"';
+	n = b64_ntop(data, len, w->buf + w->len, text + 1);
+	if (n < 0) {
+		w->failed = true;
+		return;
+	}
+	w->len += n;
+	w->buf[w->len++] = '"';
 }
 
 void json_end_line(struct json_writer *w)

@@ -46,6 +46,10 @@ void json_end_line(struct json_writer *w);
 /* Appends text that is already JSON (e.g. a number formatted elsewhere). */
 void json_raw(struct json_writer *w, const char *text, size_t len);
 
+/* Bytes as a JSON string of hex digits, or of base64 (RFC 4648). */
+void json_hex(struct json_writer *w, const void *data, size_t len);
+void json_base64(struct json_writer *w, const void *data, size_t len);
+
 /* key: value shorthands */
 void json_kv_u64(struct json_writer *w, const char *key, uint64_t v);
 void json_kv_i64(struct json_writer *w, const char *key, int64_t v);

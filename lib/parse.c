@@ -333,3 +333,23 @@ int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len, c
 	}
 	return fail(err, "bad listen address '%s': give a numeric IPv4 or [IPv6] address", host);
 }
+
+int parse_conn(const char *s, uint64_t *conn, char *err)
+{
+	unsigned long long v;
+	const char *digits = s;
+	char *end;
+
+	if (!strncmp(digits, "0x", 2) || !strncmp(digits, "0X", 2))
+		digits += 2;
+	if (!isxdigit((unsigned char)*digits))
+		return fail(err, "a connection is the hex \"conn\" of a record (0x55d0c8a3e2a0), "
+			    "not '%s'", s);
+	errno = 0;
+	v = strtoull(digits, &end, 16);
+	if (*end || errno == ERANGE || !v)
+		return fail(err, "a connection is the hex \"conn\" of a record (0x55d0c8a3e2a0), "
+			    "not '%s'", s);
+	*conn = v;
+	return 0;
+}

@@ -45,6 +45,9 @@ void format_cidr(char *buf, size_t len, const struct observe_cidr_key *key);
 /* Where cgroup2 is mounted, or NULL. */
 const char *cgroup2_mount(void);
 
+/* A TLS connection as observe-tls prints it: "0x55d0c8a3e2a0" (0x optional). */
+int parse_conn(const char *s, uint64_t *conn, char *err);
+
 /* "127.0.0.1:9477" or "[::1]:9477" (numeric addresses only) into a socket
  * address for bind(). */
 int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len, char *err);

@@ -34,13 +34,26 @@ bool pins_path(char *buf, size_t len, const char *dir, const char *name)
 	return true;
 }
 
-static const char *group_of(const char *dir, char *buf, size_t len)
+/* The group of the deepest directory on the way to 'path' that we can
+ * stat: the one whose members may go further (tls/ belongs to observe-tls). */
+static const char *group_of(const char *path, char *buf, size_t len)
 {
+	char dir[4096];
 	struct group *gr;
 	struct stat st;
+	char *slash;
 
-	if (stat(dir, &st))
-		return "observe";
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir) {
+			snprintf(buf, len, "observe");
+			return buf;
+		}
+		*slash = 0;
+		if (!stat(dir, &st))
+			break;
+	}
 	gr = getgrgid(st.st_gid);
 	if (gr)
 		snprintf(buf, len, "%s", gr->gr_name);
@@ -66,14 +79,14 @@ void pins_explain_error(const char *dir, const char *path, int err)
 	if (err == EACCES) {
 		report_error("permission denied on %s: add yourself to group '%s' "
 			     "(usermod -aG %s $USER) and log in again",
-			     path, group_of(dir, group, sizeof(group)), group);
+			     path, group_of(path, group, sizeof(group)), group);
 		return;
 	}
 	if (err == EPERM) {
 		report_error("the kernel refused bpf() on %s (EPERM): this kernel may forbid "
 			     "unprivileged bpf (sysctl kernel.unprivileged_bpf_disabled), "
 			     "or you are not in group '%s'",
-			     path, group_of(dir, group, sizeof(group)));
+			     path, group_of(path, group, sizeof(group)));
 		return;
 	}
 	if (err == EINVAL) {

@@ -2,6 +2,7 @@
 #include "slot.h"
 #include "pins.h"
 #include "report.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +13,43 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-static int open_slot_dir(const char *dir, unsigned index)
+const struct slot_family slot_events = {
+	.what = "ring slots",
+	.slot_fmt = OBSERVE_SLOT_SUBDIR_FMT,
+	.outer = "observe_slots",
+	.cfg = "observe_slot_cfg",
+	.readers = "observe_readers",
+	.stats = "observe_slot_stats",
+};
+
+const struct slot_family slot_tls = {
+	.what = "TLS ring slots",
+	.slot_fmt = OBSERVE_TLS_SLOT_SUBDIR_FMT,
+	.outer = "observe_tls_slots",
+	.cfg = OBSERVE_TLS_SUBDIR "/observe_tls_slot_cfg",
+	.readers = OBSERVE_TLS_SUBDIR "/observe_tls_readers",
+	.stats = "observe_tls_slot_stats",
+};
+
+static void slot_name(char *buf, size_t len, const struct slot_family *family, unsigned index,
+		      const char *file)
 {
-	char name[32], path[4096];
+	int n;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = snprintf(buf, len, family->slot_fmt, index);
+#pragma GCC diagnostic pop
+	if (file && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "/%s", file);
+}
+
+static int open_slot_dir(const char *dir, const struct slot_family *family, unsigned index)
+{
+	char name[64], path[4096];
 	int fd;
 
-	snprintf(name, sizeof(name), OBSERVE_SLOT_SUBDIR_FMT, index);
+	slot_name(name, sizeof(name), family, index, NULL);
 	if (!pins_path(path, sizeof(path), dir, name))
 		return -1;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -26,11 +58,11 @@ static int open_slot_dir(const char *dir, unsigned index)
 	return fd;
 }
 
-static int open_slot_ring(const char *dir, unsigned index)
+static int open_slot_ring(const char *dir, const struct slot_family *family, unsigned index)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING, index);
+	slot_name(name, sizeof(name), family, index, OBSERVE_SLOT_RING);
 	return pins_open_map(dir, name, PIN_WRITE);
 }
 
@@ -86,8 +118,8 @@ bool slot_is_active(int readers_fd, unsigned index)
 	return !bpf_map_lookup_elem(readers_fd, &zero, &value) && (value.mask & (1ULL << index));
 }
 
-enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int readers_fd,
-			      struct observe_slot_cfg *cfg)
+enum slot_state slot_state_of(const char *dir, const struct slot_family *family, unsigned index,
+			      int cfg_fd, int readers_fd, struct observe_slot_cfg *cfg)
 {
 	enum slot_state state;
 	__u32 key = index;
@@ -95,7 +127,7 @@ enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int r
 
 	memset(cfg, 0, sizeof(*cfg));
 	bpf_map_lookup_elem(cfg_fd, &key, cfg);
-	fd = open_slot_dir(dir, index);
+	fd = open_slot_dir(dir, family, index);
 	if (fd < 0)
 		return SLOT_FREE;
 	/* A shared lock only tests: readers hold an exclusive one. */
@@ -108,24 +140,25 @@ enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int r
 }
 
 /* Deactivates slots marked active whose reader died without releasing them. */
-static void sweep_stale(const char *dir, unsigned nr_slots, unsigned mine, __u64 *readers)
+static void sweep_stale(const char *dir, const struct slot_family *family, unsigned mine,
+			__u64 *readers)
 {
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		int fd;
 
 		if (i == mine || !(__atomic_load_n(readers, __ATOMIC_ACQUIRE) & (1ULL << i)))
 			continue;
-		fd = open_slot_dir(dir, i);
+		fd = open_slot_dir(dir, family, i);
 		if (fd < 0 || !flock(fd, LOCK_EX | LOCK_NB))
 			set_active(readers, i, false);	/* no reader, or no slot any more */
 		if (fd >= 0)
 			close(fd);
 	}
-	(void)nr_slots;
 }
 
 static void init_slot(struct slot *slot)
 {
+	slot->family = &slot_events;
 	slot->index = 0;
 	slot->dir_fd = slot->ring_fd = slot->cfg_fd = slot->readers_fd = slot->stats_fd = -1;
 	slot->readers = NULL;
@@ -161,10 +194,10 @@ bool slot_still_current(const char *dir, const struct slot *slot)
 {
 	char ring[64];
 
-	snprintf(ring, sizeof(ring), OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING, slot->index);
+	slot_name(ring, sizeof(ring), slot->family, slot->index, OBSERVE_SLOT_RING);
 	return pin_is(dir, ring, slot->ring_fd) &&
-	       pin_is(dir, "observe_readers", slot->readers_fd) &&
-	       pin_is(dir, "observe_slot_cfg", slot->cfg_fd);
+	       pin_is(dir, slot->family->readers, slot->readers_fd) &&
+	       pin_is(dir, slot->family->cfg, slot->cfg_fd);
 }
 
 /* One pass over the slots; the index of the one locked, or nr_slots. */
@@ -173,7 +206,7 @@ static unsigned lock_free_slot(const char *dir, unsigned nr_slots, struct slot *
 	unsigned i;
 
 	for (i = 0; i < nr_slots; i++) {
-		slot->dir_fd = open_slot_dir(dir, i);
+		slot->dir_fd = open_slot_dir(dir, slot->family, i);
 		if (slot->dir_fd < 0)
 			return nr_slots + 1;	/* reported */
 		if (!flock(slot->dir_fd, LOCK_EX | LOCK_NB))
@@ -184,8 +217,8 @@ static unsigned lock_free_slot(const char *dir, unsigned nr_slots, struct slot *
 	return i;
 }
 
-int slot_claim(const char *dir, const struct observe_info *info,
-	       const struct slot_filter *filter, struct slot *slot)
+int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_slots,
+	       __u64 ring_size, const struct slot_filter *filter, struct slot *slot)
 {
 	struct observe_slot_cfg cfg;
 	unsigned i;
@@ -193,41 +226,45 @@ int slot_claim(const char *dir, const struct observe_info *info,
 	int err;
 
 	init_slot(slot);
-	slot->cfg_fd = pins_open_map(dir, "observe_slot_cfg", PIN_WRITE);
+	slot->family = family;
+	if (nr_slots > OBSERVE_MAX_SLOTS)
+		nr_slots = OBSERVE_MAX_SLOTS;
+	slot->cfg_fd = pins_open_map(dir, family->cfg, PIN_WRITE);
 	if (slot->cfg_fd < 0)
 		goto fail;
-	slot->readers_fd = pins_open_map(dir, "observe_readers", PIN_WRITE);
+	slot->readers_fd = pins_open_map(dir, family->readers, PIN_WRITE);
 	if (slot->readers_fd < 0)
 		goto fail;
 	slot->readers = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
 			     slot->readers_fd, 0);
 	if (slot->readers == MAP_FAILED) {
 		slot->readers = NULL;
-		report_error("cannot map %s/observe_readers: %s", dir, strerror(errno));
+		report_error("cannot map %s/%s: %s", dir, family->readers, strerror(errno));
 		goto fail;
 	}
-	slot->stats_fd = pins_open_map(dir, "observe_slot_stats", PIN_READ);
+	slot->stats_fd = pins_open_map(dir, family->stats, PIN_READ);
 	if (slot->stats_fd < 0)
 		goto fail;
 
 	/* observe-stats and other claimants hold slot locks for an instant:
 	 * look again before saying that every slot is taken. */
 	for (int pass = 0; pass < 5; pass++) {
-		i = lock_free_slot(dir, info->nr_slots, slot);
-		if (i != info->nr_slots)
+		i = lock_free_slot(dir, nr_slots, slot);
+		if (i != nr_slots)
 			break;
 		usleep(20000);
 	}
-	if (i > info->nr_slots)
+	if (i > nr_slots)
 		goto fail;
-	if (i == info->nr_slots) {
-		report_error("all %u ring slots are in use (observe-stats shows their readers): "
-			     "stop a reader, or reload with observe-load --slots=N", info->nr_slots);
+	if (i == nr_slots) {
+		report_error("all %u %s are in use (observe-stats shows their readers): "
+			     "stop a reader, or reload with more (observe-load --help)", nr_slots,
+			     family->what);
 		goto fail;
 	}
 	slot->index = key = i;
 
-	slot->ring_fd = open_slot_ring(dir, i);
+	slot->ring_fd = open_slot_ring(dir, family, i);
 	if (slot->ring_fd < 0)
 		goto fail;
 	set_active(slot->readers, i, false);	/* quiet while the ring is emptied */
@@ -253,12 +290,12 @@ int slot_claim(const char *dir, const struct observe_info *info,
 		__u32 len = sizeof(ring);
 
 		cfg.wakeup_bytes = (bpf_obj_get_info_by_fd(slot->ring_fd, &ring, &len) ?
-				    info->ring_size : ring.max_entries) / 4;
+				    ring_size : ring.max_entries) / 4;
 	}
 	if (write_cfg(slot->cfg_fd, i, &cfg))
 		goto fail;
 	set_active(slot->readers, i, true);
-	sweep_stale(dir, info->nr_slots, i, slot->readers);
+	sweep_stale(dir, family, i, slot->readers);
 	return 0;
 fail:
 	slot_release(slot);

@@ -11,6 +11,21 @@
 #include <stdint.h>
 #include "observe.h"
 
+/*
+ * A family of slots: the event slots, or the TLS slots that only group
+ * observe-tls may read (tls.h). Names are relative to the pin directory.
+ */
+struct slot_family {
+	const char *what;	/* "ring slots", for messages */
+	const char *slot_fmt;	/* the directory of slot N */
+	const char *outer;	/* the array of rings the kernel writes into (loader only) */
+	const char *cfg;	/* struct observe_slot_cfg per slot */
+	const char *readers;	/* struct observe_readers: the active slots */
+	const char *stats;	/* struct observe_slot_stats per slot, per CPU */
+};
+
+extern const struct slot_family slot_events, slot_tls;
+
 struct slot_filter {
 	uint64_t types;		/* bit (1 << type) per wanted type */
 	uint32_t match;		/* OBSERVE_SLOT_* */
@@ -21,6 +36,7 @@ struct slot_filter {
 };
 
 struct slot {
+	const struct slot_family *family;
 	unsigned index;
 	int dir_fd;		/* holds the flock */
 	int ring_fd;
@@ -42,8 +58,8 @@ enum slot_state {
  * deactivates slots whose readers died. Prints the reason and returns -1 when
  * no slot can be had.
  */
-int slot_claim(const char *dir, const struct observe_info *info,
-	       const struct slot_filter *filter, struct slot *slot);
+int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_slots,
+	       __u64 ring_size, const struct slot_filter *filter, struct slot *slot);
 
 /*
  * Whether the pins still lead to this slot's objects: false once observe was
@@ -59,8 +75,8 @@ void slot_release(struct slot *slot);
 bool slot_is_active(int readers_fd, unsigned index);
 
 /* The state of slot 'index', and its config (cfg_fd: observe_slot_cfg). */
-enum slot_state slot_state_of(const char *dir, unsigned index, int cfg_fd, int readers_fd,
-			      struct observe_slot_cfg *cfg);
+enum slot_state slot_state_of(const char *dir, const struct slot_family *family, unsigned index,
+			      int cfg_fd, int readers_fd, struct observe_slot_cfg *cfg);
 
 /* Moves the ring's consumer position to its producer position: the ring is empty. */
 int slot_reset_ring(int ring_fd);

@@ -9,6 +9,7 @@
 #include "cpu.skel.h"
 #include "process.skel.h"
 #include "profile.skel.h"
+#include "tls.skel.h"
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */
 #define SKELETON_GLUE(name)								\
@@ -34,6 +35,7 @@ SKELETON_GLUE(memory)
 SKELETON_GLUE(block)
 SKELETON_GLUE(cpu)
 SKELETON_GLUE(profile)
+SKELETON_GLUE(tls)
 
 /* Syscall exit programs read the arguments from the saved registers (5.15+). */
 static bool can_read_syscall_args(const char *lost)
@@ -89,6 +91,20 @@ static void cpu_configure(void *skel, const struct load_config *cfg)
 	s->rodata->per_cgroup = cfg->runq_per_cgroup;
 }
 
+/* A call's records come from a bpf_loop (5.17): without it, no program. */
+static void tls_configure(void *skel, const struct load_config *cfg)
+{
+	struct tls_bpf *s = skel;
+	struct bpf_program *prog;
+
+	s->rodata->capture_max = cfg->tls_max;
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1)
+		return;
+	report_warn("this kernel has no bpf_loop (Linux 5.17): TLS plaintext cannot be captured");
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, false);
+}
+
 const struct collector collectors[] = {
 	{ "process", OBSERVE_COLLECTOR_PROCESS, process_open, process_configure, process_destroy },
 	{ "files", OBSERVE_COLLECTOR_FILES, files_open, files_configure, files_destroy },
@@ -99,6 +115,8 @@ const struct collector collectors[] = {
 	{ "cpu", OBSERVE_COLLECTOR_CPU, cpu_open, cpu_configure, cpu_destroy },
 	/* Attached per CPU at cfg->profile_hz (load.c: perf_event programs). */
 	{ "profile", OBSERVE_COLLECTOR_PROFILE, profile_open, no_settings, profile_destroy },
+	/* Attached by symbol to each TLS library and --tls-binary (load.c). */
+	{ "tls", OBSERVE_COLLECTOR_TLS, tls_open, tls_configure, tls_destroy },
 };
 
 const unsigned nr_collectors = sizeof(collectors) / sizeof(collectors[0]);

@@ -20,6 +20,7 @@
 #include "report.h"
 #include "slot.h"
 #include "profile.h"
+#include "tls.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,9 +36,10 @@
 #include <bpf/libbpf.h>
 
 #define MAX_SHARED_MAPS 32
-#define MAX_LINKS (64 + OBSERVE_PROFILE_MAX_CPUS)	/* the profiler has one per CPU */
+/* The profiler has one link per CPU, the TLS collector two per function and target. */
+#define MAX_LINKS (64 + OBSERVE_PROFILE_MAX_CPUS + 2 * 5 * OBSERVE_TLS_MAX_TARGETS)
 #define MAX_NEW_PATHS 128
-#define MAX_STAGED (128 + OBSERVE_PROFILE_MAX_CPUS)
+#define MAX_STAGED (128 + MAX_LINKS)
 #define PIN_PREFIX "observe_"
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
@@ -56,22 +58,33 @@ struct attached {
 	char pin_name[128];	/* <collector>-<program> */
 };
 
+/* The rings of one slot family (lib/slot.h): the events', the TLS ones. */
+struct ring_family {
+	const struct slot_family *family;
+	unsigned nr_slots;
+	uint64_t ring_size;
+	gid_t gid;
+	int ring_fd[OBSERVE_MAX_SLOTS];
+	bool ring_new[OBSERVE_MAX_SLOTS];
+	int slot_lock[OBSERVE_MAX_SLOTS];	/* slots being replaced or retired */
+};
+
 struct load_state {
 	const struct load_config *cfg;
-	gid_t gid;
+	gid_t gid, tls_gid;
 	struct shared_map maps[MAX_SHARED_MAPS];
 	int nr_maps;
 	struct {
 		const struct collector *c;
 		void *skel;
 		struct bpf_object *obj;
-	} loaded[8];
+	} loaded[OBSERVE_COLLECTOR_COUNT];
 	int nr_loaded;
 	struct attached links[MAX_LINKS];
 	int nr_links;
-	int ring_fd[OBSERVE_MAX_SLOTS];
-	bool ring_new[OBSERVE_MAX_SLOTS];
-	int slot_lock[OBSERVE_MAX_SLOTS];	/* slots being replaced or retired */
+	struct ring_family rings[2];	/* events, TLS */
+	struct observe_tls_target tls_targets[OBSERVE_TLS_MAX_TARGETS];
+	int nr_tls_targets;
 	char *new_paths[MAX_NEW_PATHS];	/* directories created by this run */
 	int nr_new_paths;
 	struct {
@@ -94,6 +107,18 @@ static bool path_of(char *buf, size_t len, const char *dir, const char *name)
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
 	return n > 0 && (size_t)n < len;
+}
+
+/* Where a shared map is pinned: the pin directory, or its place's subdirectory. */
+static bool map_path(struct load_state *s, char *buf, size_t len, const char *name)
+{
+	struct pin_place place = pin_place(name);
+	char dir[4096];
+
+	if (!place.subdir)
+		return path_of(buf, len, s->cfg->pin_dir, name);
+	return path_of(dir, sizeof(dir), s->cfg->pin_dir, place.subdir) &&
+	       path_of(buf, len, dir, name);
 }
 
 static bool same_layout(int fd, const struct bpf_map *map)
@@ -135,7 +160,7 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 		sm = &s->maps[s->nr_maps++];
 		snprintf(sm->name, sizeof(sm->name), "%s", name);
 		sm->fd = -1;
-		if (!path_of(path, sizeof(path), s->cfg->pin_dir, name))
+		if (!map_path(s, path, sizeof(path), name))
 			return report_error("pin path too long"), -1;
 		fd = bpf_obj_get(path);
 		if (fd < 0)
@@ -300,15 +325,123 @@ static int attach_per_cpu(struct load_state *s, const struct collector *c,
 	return 0;
 }
 
+static bool is_uprobe(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return !strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe");
+}
+
+/* One function of one TLS target: its entry and return probes, by symbol.
+ * A missing symbol or a refused probe is the target's status, not a failure. */
+static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int t, unsigned fn)
+{
+	struct observe_tls_target *target = &s->tls_targets[t];
+	const struct tls_function *f = &tls_functions[fn];
+	const char *progs[2] = { f->entry_prog, f->return_prog };
+	struct bpf_link *links[2] = {};
+
+	if (!tls_has_symbol(target->path, f->symbol)) {
+		target->status[fn] = OBSERVE_TLS_MISSING;
+		return 0;
+	}
+	if (s->nr_links + 2 > MAX_LINKS)
+		return report_error("too many programs"), -1;
+	for (int i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = f->symbol, .retprobe = i == 1);
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
+
+		errno = ENOENT;
+		if (prog && bpf_program__autoload(prog))
+			links[i] = bpf_program__attach_uprobe_opts(prog, -1, target->path, 0, &opts);
+		if (!links[i]) {
+			target->status[fn] = errno == ENOENT ? OBSERVE_TLS_MISSING : OBSERVE_TLS_FAILED;
+			target->err[fn] = errno;
+			bpf_link__destroy(links[0]);
+			return 0;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		struct attached *a = &s->links[s->nr_links++];
+
+		a->link = links[i];
+		snprintf(a->pin_name, sizeof(a->pin_name), "tls-t%d-%s", t, progs[i]);
+	}
+	target->status[fn] = OBSERVE_TLS_ATTACHED;
+	return 0;
+}
+
+/* "5 of 5 functions", or what is missing and what failed. */
+static void print_tls_target(const struct observe_tls_target *t)
+{
+	int attached = 0, tried = 0;
+
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+		tried += t->status[fn] != OBSERVE_TLS_NOT_TRIED;
+		attached += t->status[fn] == OBSERVE_TLS_ATTACHED;
+	}
+	printf("observe-load: tls: %s: %d of %d functions probed", t->path, attached, tried);
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+		if (t->status[fn] == OBSERVE_TLS_MISSING)
+			printf("; %s missing", tls_functions[fn].symbol);
+		else if (t->status[fn] == OBSERVE_TLS_FAILED)
+			printf("; %s failed: %s", tls_functions[fn].symbol, strerror(t->err[fn]));
+	}
+	printf("\n");
+}
+
+/*
+ * Probes every TLS target by symbol: a system library for the functions of
+ * its kind, a --tls-binary for both kinds. A --tls-binary with nothing to
+ * probe is an error (a stripped binary has no symbols to find).
+ */
+static int attach_tls(struct load_state *s, struct bpf_object *obj)
+{
+	int n = tls_find_targets(s->cfg, s->tls_targets), probed = 0;
+
+	if (n < 0)
+		return -1;
+	s->nr_tls_targets = n;
+	for (int t = 0; t < n; t++) {
+		struct observe_tls_target *target = &s->tls_targets[t];
+		bool any = false, openssl = false;
+
+		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+			if (!target->from_user && tls_functions[fn].library != target->library)
+				continue;
+			if (attach_tls_function(s, obj, t, fn))
+				return -1;
+			if (target->status[fn] == OBSERVE_TLS_ATTACHED) {
+				any = true;
+				openssl |= tls_functions[fn].library == OBSERVE_TLS_OPENSSL;
+			}
+		}
+		if (target->from_user && any && !openssl)
+			target->library = OBSERVE_TLS_GNUTLS;
+		if (target->from_user && !any) {
+			report_error("--tls-binary %s: no OpenSSL or GnuTLS function could be probed "
+				     "(a stripped binary has no symbols to find them by)", target->path);
+			return -1;
+		}
+		probed += any;
+	}
+	if (!probed)
+		report_warn("tls: no OpenSSL or GnuTLS library was found to probe (give programs "
+			    "with --tls-binary)");
+	return 0;
+}
+
 static int attach_collector(struct load_state *s, const struct collector *c, struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
+	if (c->id == OBSERVE_COLLECTOR_TLS && attach_tls(s, obj))
+		return -1;
 	bpf_object__for_each_program(prog, obj) {
 		struct attached *a;
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || is_uprobe(prog))
 			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT) {
 			if (attach_per_cpu(s, c, prog))
@@ -335,12 +468,25 @@ static int attach_collector(struct load_state *s, const struct collector *c, str
  * ring is replaced or it is retired: true if the slot is ours (or has no
  * directory yet), false if a reader holds it.
  */
-static bool lock_slot(struct load_state *s, unsigned i)
+/* The directory of slot i of a family, and optionally a file in it. */
+static void slot_path(struct load_state *s, char *buf, size_t len, const struct ring_family *r,
+		      unsigned i, const char *file)
+{
+	char name[64];
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(name, sizeof(name), r->family->slot_fmt, i);
+#pragma GCC diagnostic pop
+	snprintf(buf, len, "%s/%s%s%s", s->cfg->pin_dir, name, file ? "/" : "", file ? file : "");
+}
+
+static bool lock_slot(struct load_state *s, struct ring_family *r, unsigned i)
 {
 	char path[4096];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT, s->cfg->pin_dir, i);
+	slot_path(s, path, sizeof(path), r, i, NULL);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return true;
@@ -348,13 +494,12 @@ static bool lock_slot(struct load_state *s, unsigned i)
 		close(fd);
 		return false;
 	}
-	s->slot_lock[i] = fd;
+	r->slot_lock[i] = fd;
 	return true;
 }
 
-static int prepare_rings(struct load_state *s)
+static int prepare_rings(struct load_state *s, struct ring_family *r)
 {
-	const struct load_config *cfg = s->cfg;
 	char path[4096];
 
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
@@ -362,32 +507,32 @@ static int prepare_rings(struct load_state *s)
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (i >= cfg->nr_slots) {
-			lock_slot(s, i);	/* retired at commit if we hold it */
+		if (i >= r->nr_slots) {
+			lock_slot(s, r, i);	/* retired at commit if we hold it */
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_SUBDIR_FMT "/" OBSERVE_SLOT_RING,
-			 cfg->pin_dir, i);
+		slot_path(s, path, sizeof(path), r, i, OBSERVE_SLOT_RING);
 		fd = bpf_obj_get(path);
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 		    info.type == BPF_MAP_TYPE_RINGBUF &&
-		    (info.max_entries == cfg->ring_size || !lock_slot(s, i))) {
-			if (info.max_entries != cfg->ring_size)
-				report_warn("slot %u is in use: its ring keeps %u bytes until it is free "
-					    "and observe-load runs again", i, info.max_entries);
-			s->ring_fd[i] = fd;
+		    (info.max_entries == r->ring_size || !lock_slot(s, r, i))) {
+			if (info.max_entries != r->ring_size)
+				report_warn("%s: slot %u is in use: its ring keeps %u bytes until it is "
+					    "free and observe-load runs again", r->family->what, i,
+					    info.max_entries);
+			r->ring_fd[i] = fd;
 			continue;
 		}
 		if (fd >= 0)
 			close(fd);
-		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "observe_ring", 0, 0, cfg->ring_size, NULL);
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "observe_ring", 0, 0, r->ring_size, NULL);
 		if (fd < 0) {
 			report_error("cannot create a ring of %llu bytes: %s",
-				     (unsigned long long)cfg->ring_size, strerror(errno));
+				     (unsigned long long)r->ring_size, strerror(errno));
 			return -1;
 		}
-		s->ring_fd[i] = fd;
-		s->ring_new[i] = true;
+		r->ring_fd[i] = fd;
+		r->ring_new[i] = true;
 	}
 	return 0;
 }
@@ -400,16 +545,16 @@ static int track_new_path(struct load_state *s, const char *path)
 	return s->new_paths[s->nr_new_paths] ? s->nr_new_paths++, 0 : -1;
 }
 
-static int set_owner(struct load_state *s, const char *path, mode_t mode)
+static int set_owner(const char *path, gid_t gid, mode_t mode)
 {
-	if (chown(path, 0, s->gid) || chmod(path, mode)) {
+	if (chown(path, 0, gid) || chmod(path, mode)) {
 		report_error("cannot set owner and mode of %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-static int make_dir(struct load_state *s, const char *path)
+static int make_dir(struct load_state *s, const char *path, gid_t gid)
 {
 	if (mkdir(path, 0750) == 0) {
 		if (track_new_path(s, path))
@@ -418,11 +563,11 @@ static int make_dir(struct load_state *s, const char *path)
 		report_error("cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
-	return set_owner(s, path, 0750);
+	return set_owner(path, gid, 0750);
 }
 
 /* Pins fd under a temporary name beside path; renamed over path at the end. */
-static int stage_pin(struct load_state *s, int fd, const char *path, mode_t mode)
+static int stage_pin(struct load_state *s, int fd, const char *path, gid_t gid, mode_t mode)
 {
 	const char *slash = strrchr(path, '/');
 	char tmp[4200];
@@ -442,7 +587,7 @@ static int stage_pin(struct load_state *s, int fd, const char *path, mode_t mode
 		return report_error("out of memory"), -1;
 	}
 	s->nr_staged++;
-	return set_owner(s, tmp, mode);
+	return set_owner(tmp, gid, mode);
 }
 
 /* The point of no return: every staged pin replaces its old one. */
@@ -459,34 +604,44 @@ static void unstage(struct load_state *s)
 		unlink(s->staged[i].tmp);
 }
 
+/* The TLS directory first: the TLS maps are pinned in it. */
 static int pin_maps(struct load_state *s)
 {
 	char path[4096];
 
+	if (find_map(s, "observe_tls_readers")) {
+		if (!path_of(path, sizeof(path), s->cfg->pin_dir, OBSERVE_TLS_SUBDIR) ||
+		    make_dir(s, path, s->tls_gid))
+			return -1;
+	}
 	for (int i = 0; i < s->nr_maps; i++) {
 		struct shared_map *sm = &s->maps[i];
+		struct pin_place place = pin_place(sm->name);
+		gid_t gid = place.tls_group ? s->tls_gid : s->gid;
 
-		path_of(path, sizeof(path), s->cfg->pin_dir, sm->name);
+		if (!map_path(s, path, sizeof(path), sm->name))
+			return report_error("pin path too long"), -1;
 		if (!sm->pinned) {
-			if (stage_pin(s, sm->fd, path, pin_mode(sm->name)))
+			if (stage_pin(s, sm->fd, path, gid, place.mode))
 				return -1;
-		} else if (set_owner(s, path, pin_mode(sm->name))) {
+		} else if (set_owner(path, gid, place.mode)) {
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int stage_rings(struct load_state *s)
+static int stage_rings(struct load_state *s, struct ring_family *r)
 {
 	char dir[4096], path[4200];
 
-	for (unsigned i = 0; i < s->cfg->nr_slots; i++) {
-		snprintf(dir, sizeof(dir), "%s/" OBSERVE_SLOT_SUBDIR_FMT, s->cfg->pin_dir, i);
+	for (unsigned i = 0; i < r->nr_slots; i++) {
+		slot_path(s, dir, sizeof(dir), r, i, NULL);
 		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
-		if (make_dir(s, dir))
+		if (make_dir(s, dir, r->gid))
 			return -1;
-		if (s->ring_new[i] ? stage_pin(s, s->ring_fd[i], path, 0660) : set_owner(s, path, 0660))
+		if (r->ring_new[i] ? stage_pin(s, r->ring_fd[i], path, r->gid, 0660) :
+				     set_owner(path, r->gid, 0660))
 			return -1;
 	}
 	return 0;
@@ -495,28 +650,30 @@ static int stage_rings(struct load_state *s)
 /* After the renames: the programs write into the pinned rings; slots above
  * the count that no reader holds are retired (a held one stays until its
  * reader leaves and observe-load runs again). */
-static void switch_rings(struct load_state *s, int slots_fd)
+static void switch_rings(struct load_state *s, struct ring_family *r)
 {
+	struct shared_map *slots = find_map(s, r->family->outer);
 	char dir[4096], path[4200];
 
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		__u32 key = i;
 
-		if (i < s->cfg->nr_slots) {
-			if (bpf_map_update_elem(slots_fd, &key, &s->ring_fd[i], BPF_ANY))
+		if (i < r->nr_slots) {
+			if (!slots || bpf_map_update_elem(slots->fd, &key, &r->ring_fd[i], BPF_ANY))
 				report_warn("cannot put the ring of slot %u in place: %s", i,
 					    strerror(errno));
 			continue;
 		}
-		snprintf(dir, sizeof(dir), "%s/" OBSERVE_SLOT_SUBDIR_FMT, s->cfg->pin_dir, i);
+		slot_path(s, dir, sizeof(dir), r, i, NULL);
 		if (access(dir, F_OK))
 			continue;
-		if (s->slot_lock[i] < 0) {
-			report_warn("slot %u is in use: it stays until its reader leaves and "
-				    "observe-load runs again", i);
+		if (r->slot_lock[i] < 0) {
+			report_warn("%s: slot %u is in use: it stays until its reader leaves and "
+				    "observe-load runs again", r->family->what, i);
 			continue;
 		}
-		bpf_map_delete_elem(slots_fd, &key);
+		if (slots)
+			bpf_map_delete_elem(slots->fd, &key);
 		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
 		unlink(path);
 		rmdir(dir);
@@ -536,11 +693,11 @@ static int stage_links(struct load_state *s)
 	char dir[4096], path[4400];
 
 	snprintf(dir, sizeof(dir), "%s/" OBSERVE_LINKS_SUBDIR, s->cfg->pin_dir);
-	if (make_dir(s, dir))
+	if (make_dir(s, dir, s->gid))
 		return -1;
 	for (int i = 0; i < s->nr_links; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, s->links[i].pin_name);
-		if (stage_pin(s, bpf_link__fd(s->links[i].link), path, 0600))
+		if (stage_pin(s, bpf_link__fd(s->links[i].link), path, s->gid, 0600))
 			return -1;
 	}
 	return 0;
@@ -632,7 +789,7 @@ static int prepare_profiler(struct load_state *s)
 		return 0;	/* the profile collector is not loaded */
 	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_PROFILE_LOCK_DIR))
 		return report_error("pin path too long"), -1;
-	if (make_dir(s, dir))
+	if (make_dir(s, dir, s->gid))
 		return -1;
 	bpf_map_lookup_elem(ctl_map->fd, &zero, &ctl);
 	ctl.hz = s->cfg->profile_hz;
@@ -641,12 +798,56 @@ static int prepare_profiler(struct load_state *s)
 	return 0;
 }
 
+/* What the TLS readers and observe-stats need to know: the TLS slots and
+ * what each target's probes became. */
+static int write_tls_info(struct load_state *s)
+{
+	struct shared_map *info_map = find_map(s, "observe_tls_info");
+	struct shared_map *targets = find_map(s, "observe_tls_targets");
+	struct observe_tls_info info = {
+		.nr_slots = s->rings[1].nr_slots,
+		.capture_max = s->cfg->tls_max,
+		.ring_size = s->rings[1].ring_size,
+		.nr_targets = s->nr_tls_targets,
+	};
+	__u32 zero = 0;
+
+	if (!info_map || !targets) {
+		/* Not loaded (this time): readers must not claim retired slots. */
+		char path[4096];
+		int fd;
+
+		if (!path_of(path, sizeof(path), s->cfg->pin_dir, "observe_tls_info"))
+			return 0;
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			memset(&info, 0, sizeof(info));
+			bpf_map_update_elem(fd, &zero, &info, BPF_ANY);
+			close(fd);
+		}
+		return 0;
+	}
+	for (__u32 i = 0; i < OBSERVE_TLS_MAX_TARGETS; i++) {
+		struct observe_tls_target none = {};
+
+		if (bpf_map_update_elem(targets->fd, &i, i < (__u32)s->nr_tls_targets ?
+					&s->tls_targets[i] : &none, BPF_ANY))
+			return report_error("cannot write observe_tls_targets: %s", strerror(errno)), -1;
+	}
+	if (bpf_map_update_elem(info_map->fd, &zero, &info, BPF_ANY))
+		return report_error("cannot write observe_tls_info: %s", strerror(errno)), -1;
+	return 0;
+}
+
 static int commit(struct load_state *s, const struct kernel_features *f)
 {
-	struct shared_map *slots = find_map(s, "observe_slots");
+	int err = 0;
 
-	if (!slots || make_dir(s, s->cfg->pin_dir) || pin_maps(s) || stage_rings(s) ||
-	    prepare_profiler(s) || stage_links(s)) {
+	if (!find_map(s, "observe_slots") || make_dir(s, s->cfg->pin_dir, s->gid) || pin_maps(s))
+		err = -1;
+	for (int i = 0; !err && i < 2; i++)
+		err = stage_rings(s, &s->rings[i]);
+	if (err || prepare_profiler(s) || stage_links(s)) {
 		unstage(s);
 		for (int i = s->nr_new_paths - 1; i >= 0; i--)
 			rmdir(s->new_paths[i]);	/* only directories this run made */
@@ -654,9 +855,10 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 	}
 	rename_staged(s);
 	reset_modes_of_new_sets(s);
-	switch_rings(s, slots->fd);
+	for (int i = 0; i < 2; i++)
+		switch_rings(s, &s->rings[i]);
 	remove_stale_links(s);
-	return write_info(s, f);
+	return write_info(s, f) || write_tls_info(s);
 }
 
 static void free_state(struct load_state *s, bool keep_links)
@@ -671,29 +873,36 @@ static void free_state(struct load_state *s, bool keep_links)
 	for (int i = 0; i < s->nr_maps; i++)
 		if (s->maps[i].fd >= 0)
 			close(s->maps[i].fd);
-	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
-		if (s->ring_fd[i] >= 0)
-			close(s->ring_fd[i]);
+	for (int r = 0; r < 2; r++)
+		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
+			if (s->rings[r].ring_fd[i] >= 0)
+				close(s->rings[r].ring_fd[i]);
+			if (s->rings[r].slot_lock[i] >= 0)
+				close(s->rings[r].slot_lock[i]);
+		}
 	for (int i = 0; i < s->nr_new_paths; i++)
 		free(s->new_paths[i]);
 	for (int i = 0; i < s->nr_staged; i++) {
 		free(s->staged[i].tmp);
 		free(s->staged[i].final);
 	}
-	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
-		if (s->slot_lock[i] >= 0)
-			close(s->slot_lock[i]);
 	free(s->log);
 }
 
-int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid)
+int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid,
+		 gid_t tls_gid)
 {
-	struct load_state s = { .cfg = cfg, .gid = gid };
+	struct load_state s = { .cfg = cfg, .gid = gid, .tls_gid = tls_gid };
 	bool ok = false;
 	int programs;
 
-	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
-		s.ring_fd[i] = s.slot_lock[i] = -1;
+	s.rings[0] = (struct ring_family){ .family = &slot_events, .nr_slots = cfg->nr_slots,
+					   .ring_size = cfg->ring_size, .gid = gid };
+	s.rings[1] = (struct ring_family){ .family = &slot_tls, .nr_slots = cfg->nr_tls_slots,
+					   .ring_size = cfg->tls_ring_size, .gid = tls_gid };
+	for (int r = 0; r < 2; r++)
+		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
+			s.rings[r].ring_fd[i] = s.rings[r].slot_lock[i] = -1;
 	s.log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!s.log)
 		return report_error("out of memory"), 1;
@@ -705,8 +914,13 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		report_error("no collector selected");
 		goto out;
 	}
-	if (prepare_rings(&s))
-		goto out;
+	/* TLS slots only while the TLS collector is loaded: a reload without it
+	 * retires them (the counters stay). */
+	if (!find_map(&s, "observe_tls_slots"))
+		s.rings[1].nr_slots = 0;
+	for (int r = 0; r < 2; r++)
+		if (prepare_rings(&s, &s.rings[r]))
+			goto out;
 	for (int i = 0; i < s.nr_loaded; i++)
 		if (attach_collector(&s, s.loaded[i].c, s.loaded[i].obj))
 			goto out;
@@ -719,6 +933,12 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		printf("%s%s", i ? ", " : "", s.loaded[i].c->name);
 	printf("), %u ring slots of %llu KiB, pinned in %s for group %s\n", cfg->nr_slots,
 	       (unsigned long long)cfg->ring_size >> 10, cfg->pin_dir, cfg->group);
+	for (int t = 0; t < s.nr_tls_targets; t++)
+		print_tls_target(&s.tls_targets[t]);
+	if (s.rings[1].nr_slots)
+		printf("observe-load: tls: %u TLS ring slots of %llu KiB for group %s, %u bytes "
+		       "captured per call\n", s.rings[1].nr_slots,
+		       (unsigned long long)s.rings[1].ring_size >> 10, cfg->tls_group, cfg->tls_max);
 out:
 	free_state(&s, ok);
 	return ok ? 0 : 1;

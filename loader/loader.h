@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "observe.h"
+#include "tls.h"
+
+#define OBSERVE_TLS_MAX_BINARIES 16
 
 struct load_config {
 	const char *pin_dir;
@@ -16,6 +19,14 @@ struct load_config {
 	unsigned argv_max;
 	bool runq_per_cgroup;	/* a run-queue histogram per cgroup as well */
 	unsigned profile_hz;	/* samples per second per CPU of the profiler */
+	/* The TLS collector: loaded only when asked for; its slots belong to tls_group. */
+	int tls_wanted;		/* --tls: 1 yes, 0 no, -1 as --collectors says */
+	const char *tls_group;
+	unsigned nr_tls_slots;
+	uint64_t tls_ring_size;
+	unsigned tls_max;	/* plaintext bytes captured per call */
+	const char *tls_binaries[OBSERVE_TLS_MAX_BINARIES];	/* --tls-binary */
+	unsigned nr_tls_binaries;
 	uint64_t collectors;	/* bit per enum observe_collector */
 	uint64_t required;	/* named by the user: fail rather than leave out */
 	bool verbose;
@@ -51,10 +62,32 @@ int open_cpu_clock(int cpu, unsigned hz);
 int online_cpus(int *cpus, int max);
 
 /* load.c: load, attach and pin */
-int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid);
+/* gid owns the pins, tls_gid the TLS slots. */
+int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid,
+		 gid_t tls_gid);
 
-/* pins.c in loader: layout, modes and removal */
-mode_t pin_mode(const char *name);
+/* tls_targets.c: the libraries and binaries the TLS collector probes */
+struct tls_function {
+	const char *symbol;	/* "SSL_write" */
+	unsigned library;	/* enum observe_tls_library */
+	const char *entry_prog, *return_prog;	/* its programs in tls.bpf.c */
+};
+extern const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT];
+/* Fills t (OBSERVE_TLS_MAX_TARGETS entries): the --tls-binary files, then
+ * the TLS libraries of the dynamic loader's cache. Returns how many, or -1
+ * (reported) for a --tls-binary that cannot be probed. */
+int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t);
+/* Whether the ELF file defines the function 'name'. */
+bool tls_has_symbol(const char *path, const char *name);
+
+/* pinning.c: layout, owners, modes and removal */
+struct pin_place {
+	const char *subdir;	/* NULL: the pin directory itself */
+	mode_t mode;
+	bool tls_group;		/* owned by the TLS group, not the readers' group */
+};
+/* Where the map called 'name' is pinned, and who may do what with it. */
+struct pin_place pin_place(const char *name);
 int unload_pins(const char *pin_dir);
 
 #endif /* OBSERVE_LOADER_H */

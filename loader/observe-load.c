@@ -23,6 +23,7 @@
 
 #define DEFAULT_CONFIG "/etc/observe/observe.conf"
 #define DEFAULT_GROUP "observe"
+#define DEFAULT_TLS_GROUP "observe-tls"
 
 static const char usage[] =
 "Usage: observe-load [OPTION...]\n"
@@ -38,7 +39,17 @@ static const char usage[] =
 "      --profile-hz=HZ    samples per second per CPU of the profiler (1-1000,\n"
 "                         default 49); it samples only while observe-profile runs\n"
 "  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
-"                         kernel supports; --probe lists them)\n"
+"                         kernel supports but tls; 'all' includes tls; --probe lists them)\n"
+"      --tls[=yes|no]     capture TLS plaintext: uprobes on the OpenSSL and GnuTLS\n"
+"                         libraries of the loader's cache (default no)\n"
+"      --tls-binary=PATH  probe this program too (OpenSSL or GnuTLS linked in\n"
+"                         statically; needs its symbols); repeatable; implies --tls\n"
+"      --tls-max=SIZE     plaintext bytes captured per call, the rest counted\n"
+"                         (0-16M, default 16K)\n"
+"      --tls-group=NAME   group that may read the plaintext (created if missing;\n"
+"                         default " DEFAULT_TLS_GROUP ")\n"
+"      --tls-slots=N      TLS ring slots (1-16, default 2)\n"
+"      --tls-ring-size=SIZE  bytes per TLS ring, a power of 2 (default 8M)\n"
 "  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
 "      --unload           detach and remove everything pinned in the pin directory\n"
 "      --probe            print what this kernel supports and what would load; load nothing\n"
@@ -47,16 +58,21 @@ static const char usage[] =
 "\n"
 "Settings file: one 'key = value' a line, keys as the long options\n"
 "(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup,\n"
-"profile-hz);\n"
+"profile-hz, tls, tls-binary (one line each), tls-max, tls-group, tls-slots,\n"
+"tls-ring-size);\n"
 "'#' starts a comment.\n"
 "\n"
 "Examples:\n"
 "  observe-load                          load with the defaults\n"
 "  observe-load --slots=8 --ring-size=16M\n"
 "  observe-load --probe                  check a kernel before loading\n"
+"  observe-load --tls --tls-binary=/opt/app/server   TLS plaintext as well\n"
 "  observe-load --unload                 remove observe\n";
 
-enum { OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ };
+enum {
+	OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ, OPT_TLS, OPT_TLS_BINARY,
+	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE,
+};
 
 static const struct option options[] = {
 	{ "pin-dir", required_argument, NULL, 'd' },
@@ -66,6 +82,12 @@ static const struct option options[] = {
 	{ "argv-max", required_argument, NULL, 'a' },
 	{ "runq-per-cgroup", optional_argument, NULL, OPT_RUNQ_PER_CGROUP },
 	{ "profile-hz", required_argument, NULL, OPT_PROFILE_HZ },
+	{ "tls", optional_argument, NULL, OPT_TLS },
+	{ "tls-binary", required_argument, NULL, OPT_TLS_BINARY },
+	{ "tls-max", required_argument, NULL, OPT_TLS_MAX },
+	{ "tls-group", required_argument, NULL, OPT_TLS_GROUP },
+	{ "tls-slots", required_argument, NULL, OPT_TLS_SLOTS },
+	{ "tls-ring-size", required_argument, NULL, OPT_TLS_RING_SIZE },
 	{ "collectors", required_argument, NULL, 'C' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
@@ -121,10 +143,86 @@ static int parse_collectors(const char *s, struct load_config *cfg, char *err)
 	return 0;
 }
 
+static int parse_yes_no(const char *key, const char *value, bool *out, char *err)
+{
+	if (!strcmp(value, "yes"))
+		*out = true;
+	else if (!strcmp(value, "no"))
+		*out = false;
+	else {
+		snprintf(err, PARSE_ERR_LEN, "%s is yes or no, not '%s'", key, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_ring_size(const char *key, const char *value, uint64_t *out, char *err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (parse_size(value, page, 1ULL << 30, out, err))
+		return -1;
+	if (*out & (*out - 1)) {
+		snprintf(err, PARSE_ERR_LEN, "%s must be a power of 2, not %s", key, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_tls_binary(struct load_config *cfg, const char *path, char *err)
+{
+	if (path[0] != '/') {
+		snprintf(err, PARSE_ERR_LEN, "tls-binary must be an absolute path: '%s'", path);
+		return -1;
+	}
+	if (cfg->nr_tls_binaries == OBSERVE_TLS_MAX_BINARIES) {
+		snprintf(err, PARSE_ERR_LEN, "at most %d tls-binary", OBSERVE_TLS_MAX_BINARIES);
+		return -1;
+	}
+	cfg->tls_binaries[cfg->nr_tls_binaries++] = keep(path);
+	cfg->tls_wanted = 1;
+	return 0;
+}
+
+/* The settings of the TLS collector; 1 when 'key' is not one of them. */
+static int apply_tls_setting(struct load_config *cfg, const char *key, const char *value, char *err)
+{
+	uint64_t v;
+	bool yes;
+
+	if (!strcmp(key, "tls")) {
+		if (parse_yes_no(key, value, &yes, err))
+			return -1;
+		cfg->tls_wanted = yes;
+	} else if (!strcmp(key, "tls-binary")) {
+		return add_tls_binary(cfg, value, err);
+	} else if (!strcmp(key, "tls-max")) {
+		if (parse_size(value, 0, OBSERVE_TLS_MAX_CAPTURE, &v, err))
+			return -1;
+		cfg->tls_max = v;
+	} else if (!strcmp(key, "tls-group")) {
+		if (!*value) {
+			snprintf(err, PARSE_ERR_LEN, "tls-group must not be empty");
+			return -1;
+		}
+		cfg->tls_group = keep(value);
+	} else if (!strcmp(key, "tls-slots")) {
+		if (parse_u64(value, 1, OBSERVE_MAX_SLOTS, "tls-slots", &v, err))
+			return -1;
+		cfg->nr_tls_slots = v;
+	} else if (!strcmp(key, "tls-ring-size")) {
+		return parse_ring_size(key, value, &cfg->tls_ring_size, err);
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
 /* Applies one setting by its long option name; 0, or -1 with err set. */
 static int apply_setting(struct load_config *cfg, const char *key, const char *value, char *err)
 {
 	uint64_t v;
+	int res;
 
 	if (!strcmp(key, "pin-dir")) {
 		if (value[0] != '/') {
@@ -143,24 +241,9 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 			return -1;
 		cfg->nr_slots = v;
 	} else if (!strcmp(key, "ring-size")) {
-		long page = sysconf(_SC_PAGESIZE);
-
-		if (parse_size(value, page, 1ULL << 30, &v, err))
-			return -1;
-		if (v & (v - 1)) {
-			snprintf(err, PARSE_ERR_LEN, "ring size must be a power of 2, not %s", value);
-			return -1;
-		}
-		cfg->ring_size = v;
+		return parse_ring_size(key, value, &cfg->ring_size, err);
 	} else if (!strcmp(key, "runq-per-cgroup")) {
-		if (!strcmp(value, "yes"))
-			cfg->runq_per_cgroup = true;
-		else if (!strcmp(value, "no"))
-			cfg->runq_per_cgroup = false;
-		else {
-			snprintf(err, PARSE_ERR_LEN, "runq-per-cgroup is yes or no, not '%s'", value);
-			return -1;
-		}
+		return parse_yes_no(key, value, &cfg->runq_per_cgroup, err);
 	} else if (!strcmp(key, "argv-max")) {
 		if (parse_u64(value, 16, OBSERVE_ARGV_LIMIT, "argv-max", &v, err))
 			return -1;
@@ -171,6 +254,8 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 		cfg->profile_hz = v;
 	} else if (!strcmp(key, "collectors")) {
 		return parse_collectors(value, cfg, err);
+	} else if ((res = apply_tls_setting(cfg, key, value, err)) <= 0) {
+		return res;
 	} else {
 		snprintf(err, PARSE_ERR_LEN, "unknown setting '%s'", key);
 		return -1;
@@ -236,14 +321,20 @@ int main(int argc, char **argv)
 		.nr_slots = OBSERVE_DEFAULT_SLOTS,
 		.ring_size = OBSERVE_DEFAULT_RING_SIZE,
 		.argv_max = OBSERVE_ARGV_DEFAULT,
-		.collectors = (1ULL << OBSERVE_COLLECTOR_COUNT) - 1,
+		.collectors = ((1ULL << OBSERVE_COLLECTOR_COUNT) - 1) & ~(1ULL << OBSERVE_COLLECTOR_TLS),
 		.profile_hz = OBSERVE_PROFILE_DEFAULT_HZ,
+		.tls_wanted = -1,
+		.tls_group = DEFAULT_TLS_GROUP,
+		.nr_tls_slots = OBSERVE_TLS_DEFAULT_SLOTS,
+		.tls_ring_size = OBSERVE_TLS_DEFAULT_RING_SIZE,
+		.tls_max = OBSERVE_TLS_DEFAULT_CAPTURE,
 	};
+	const uint64_t tls_bit = 1ULL << OBSERVE_COLLECTOR_TLS;
 	const char *config_path = NULL;
 	bool unload = false, probe = false;
 	char err[PARSE_ERR_LEN];
 	struct kernel_features f;
-	gid_t gid;
+	gid_t gid, tls_gid = 0;
 	int opt;
 
 	/* The config file is read first so that options override it. */
@@ -268,6 +359,12 @@ int main(int argc, char **argv)
 		case 'C': key = "collectors"; break;
 		case OPT_RUNQ_PER_CGROUP: key = "runq-per-cgroup"; optarg = optarg ? optarg : "yes"; break;
 		case OPT_PROFILE_HZ: key = "profile-hz"; break;
+		case OPT_TLS: key = "tls"; optarg = optarg ? optarg : "yes"; break;
+		case OPT_TLS_BINARY: key = "tls-binary"; break;
+		case OPT_TLS_MAX: key = "tls-max"; break;
+		case OPT_TLS_GROUP: key = "tls-group"; break;
+		case OPT_TLS_SLOTS: key = "tls-slots"; break;
+		case OPT_TLS_RING_SIZE: key = "tls-ring-size"; break;
 		case 'c': break;
 		case OPT_UNLOAD: unload = true; break;
 		case OPT_PROBE: probe = true; break;
@@ -284,6 +381,17 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return 2;
+	}
+	if (cfg.tls_wanted == 1) {
+		cfg.collectors |= tls_bit;
+		cfg.required |= tls_bit;
+	} else if (cfg.tls_wanted == 0) {
+		cfg.collectors &= ~tls_bit;
+		cfg.required &= ~tls_bit;
+	}
+	if (cfg.tls_wanted == 0 && cfg.nr_tls_binaries) {
+		report_error("--tls-binary needs the TLS collector, switched off by tls = no");
 		return 2;
 	}
 	cfg.pin_dir = pins_dir(cfg.pin_dir);
@@ -312,5 +420,10 @@ int main(int argc, char **argv)
 	}
 	if (resolve_group(cfg.group, true, &gid))
 		return 1;
-	return load_and_pin(&cfg, &f, gid);
+	if ((cfg.collectors & tls_bit) && resolve_group(cfg.tls_group, true, &tls_gid))
+		return 1;
+	if (!strcmp(cfg.group, cfg.tls_group) && (cfg.collectors & tls_bit))
+		report_warn("the TLS group is the readers' group '%s': every reader may read "
+			    "TLS plaintext", cfg.group);
+	return load_and_pin(&cfg, &f, gid, tls_gid);
 }

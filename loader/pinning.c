@@ -12,38 +12,49 @@
 
 static const struct {
 	const char *name;
-	mode_t mode;
-} map_modes[] = {
+	struct pin_place place;
+} map_places[] = {
 	/* changed at run time by consumers */
-	{ "observe_filter", 0660 },
-	{ "observe_filter_pids", 0660 },
-	{ "observe_filter_comms", 0660 },
-	{ "observe_filter_uids", 0660 },
-	{ "observe_filter_cgroups", 0660 },
-	{ "observe_filter_ports", 0660 },
-	{ "observe_filter_cidrs", 0660 },
-	{ "observe_slot_cfg", 0660 },
-	{ "observe_readers", 0660 },
+	{ "observe_filter", { NULL, 0660, false } },
+	{ "observe_filter_pids", { NULL, 0660, false } },
+	{ "observe_filter_comms", { NULL, 0660, false } },
+	{ "observe_filter_uids", { NULL, 0660, false } },
+	{ "observe_filter_cgroups", { NULL, 0660, false } },
+	{ "observe_filter_ports", { NULL, 0660, false } },
+	{ "observe_filter_cidrs", { NULL, 0660, false } },
+	{ "observe_slot_cfg", { NULL, 0660, false } },
+	{ "observe_readers", { NULL, 0660, false } },
 	/* sampling switched on, stacks cleared by observe-profile */
-	{ "observe_profile_ctl", 0660 },
-	{ "observe_profile_counts", 0660 },
-	{ "observe_profile_stacks", 0660 },
+	{ "observe_profile_ctl", { NULL, 0660, false } },
+	{ "observe_profile_counts", { NULL, 0660, false } },
+	{ "observe_profile_stacks", { NULL, 0660, false } },
 	/* read by consumers, written by the kernel or the loader */
-	{ "observe_stats", 0640 },
-	{ "observe_slot_stats", 0640 },
-	{ "observe_info", 0640 },
-	{ "observe_sequence", 0640 },
-	{ "observe_profile_stats", 0640 },
+	{ "observe_stats", { NULL, 0640, false } },
+	{ "observe_slot_stats", { NULL, 0640, false } },
+	{ "observe_info", { NULL, 0640, false } },
+	{ "observe_sequence", { NULL, 0640, false } },
+	{ "observe_profile_stats", { NULL, 0640, false } },
 	/* the loader's own: readers open their ring by its pin instead */
-	{ "observe_slots", 0600 },
+	{ "observe_slots", { NULL, 0600, false } },
+	/* TLS: plaintext only for group observe-tls, in its own directory;
+	 * the counters and the probed targets stay readable by observe */
+	{ "observe_tls_slot_cfg", { OBSERVE_TLS_SUBDIR, 0660, true } },
+	{ "observe_tls_readers", { OBSERVE_TLS_SUBDIR, 0660, true } },
+	{ "observe_tls_slots", { NULL, 0600, false } },
+	{ "observe_tls_slot_stats", { NULL, 0640, false } },
+	{ "observe_tls_stats", { NULL, 0640, false } },
+	{ "observe_tls_targets", { NULL, 0640, false } },
+	{ "observe_tls_info", { NULL, 0640, false } },
 };
 
-mode_t pin_mode(const char *name)
+struct pin_place pin_place(const char *name)
 {
-	for (size_t i = 0; i < sizeof(map_modes) / sizeof(map_modes[0]); i++)
-		if (!strcmp(map_modes[i].name, name))
-			return map_modes[i].mode;
-	return 0640;	/* a map not listed is at most readable */
+	struct pin_place unlisted = { NULL, 0640, false };	/* at most readable */
+
+	for (size_t i = 0; i < sizeof(map_places) / sizeof(map_places[0]); i++)
+		if (!strcmp(map_places[i].name, name))
+			return map_places[i].place;
+	return unlisted;
 }
 
 /* Removes every entry of dir (one level), then dir; returns entries removed. */

@@ -120,6 +120,13 @@ bool probe_hook(const char *section, const char **why)
 		close(fd);
 		return true;
 	}
+	if (!strcmp(section, "uprobe") || !strcmp(section, "uretprobe")) {
+		if (access("/sys/bus/event_source/devices/uprobe/type", F_OK)) {
+			*why = "no uprobe perf events (CONFIG_UPROBE_EVENTS)";
+			return false;
+		}
+		return true;
+	}
 	*why = "unknown kind of hook";
 	return false;
 }

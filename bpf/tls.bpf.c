@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The TLS collector: uprobes on the plaintext side of OpenSSL and GnuTLS.
+ * An entry probe notes the call (connection, buffer, where the _ex functions
+ * put their length); its return probe reads how much plaintext moved and
+ * copies it out, in records of at most OBSERVE_TLS_CHUNK bytes, into the TLS
+ * slots only. The loader attaches these programs to each library and binary
+ * by symbol (loader/tls_targets.c).
+ */
+#include "observe.bpf.h"
+#include "tls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* --tls-max: plaintext bytes captured per call; the rest is counted. */
+const volatile __u32 capture_max = OBSERVE_TLS_DEFAULT_CAPTURE;
+
+/* The TLS slot family: the same protocol as the event slots (observe.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__type(key, __u32);
+	__array(values, struct observe_ring);
+} observe_tls_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct observe_slot_cfg);
+} observe_tls_slot_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct observe_readers);
+} observe_tls_readers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBSERVE_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct observe_slot_stats);
+} observe_tls_slot_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_tls_stats);
+} observe_tls_stats SEC(".maps");
+
+/* Written by the loader only; declared here so that they have BTF. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OBSERVE_TLS_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct observe_tls_target);
+} observe_tls_targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct observe_tls_info);
+} observe_tls_info SEC(".maps");
+
+/* A call between its entry and its return, per thread. */
+struct tls_call {
+	__u64 conn;
+	__u64 buf;
+	__u64 len_ptr;		/* size_t * of the _ex functions; 0 for the others */
+	__u64 start_ns;
+	__u32 func;		/* enum observe_tls_func */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+/* What each record of one call shares, for the chunk loop. */
+struct chunk_loop {
+	__u64 buf;
+	__u64 call_len;
+	__u64 capture;		/* min(call_len, capture_max) */
+	__u64 tls_readers;
+};
+
+static __always_inline __u64 tls_reader_mask(void)
+{
+	struct observe_readers *readers;
+	__u32 zero = 0;
+
+	readers = bpf_map_lookup_elem(&observe_tls_readers, &zero);
+	return readers ? readers->mask : 0;
+}
+
+static __always_inline struct observe_tls_stats *tls_stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&observe_tls_stats, &zero);
+}
+
+static __always_inline void tls_submit(struct observe_event_ctx *ev, __u64 size, __u64 readers)
+{
+	observe_submit_to(ev, size, sizeof(struct observe_tls_event) + OBSERVE_TLS_CHUNK, readers,
+			  &observe_tls_slots, &observe_tls_slot_cfg, &observe_tls_slot_stats);
+}
+
+/* Nobody reads TLS: the call is not even noted, its return finds nothing. */
+static __always_inline int call_enter(__u32 func, const void *conn, const void *buf,
+				      const void *len_ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tls_call call = {
+		.conn = (__u64)conn,
+		.buf = (__u64)buf,
+		.len_ptr = (__u64)len_ptr,
+		.func = func,
+	};
+
+	if (!tls_reader_mask())
+		return 0;
+	call.start_ns = bpf_ktime_get_boot_ns();
+	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY)) {
+		struct observe_tls_stats *stats = tls_stats();
+
+		if (stats)
+			stats->lost_calls++;
+	}
+	return 0;
+}
+
+/* Takes the call noted at entry out of the table into *call. */
+static __always_inline bool call_taken(struct tls_call *call)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &id);
+
+	if (!c)
+		return false;
+	*call = *c;
+	bpf_map_delete_elem(&tls_calls, &id);
+	return true;
+}
+
+/* One record of a call: bytes [i * CHUNK, ...) of its captured part. */
+static long emit_chunk(__u32 i, void *ctx)
+{
+	struct chunk_loop *loop = ctx;
+	struct observe_event_ctx ev = {};
+	struct observe_tls_stats *stats;
+	struct observe_tls_event *e;
+	__u32 zero = 0, type = OBSERVE_EV_TLS_DATA;
+	__u64 off = (__u64)i * OBSERVE_TLS_CHUNK, n = 0;
+
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	ev.stats = bpf_map_lookup_elem(&observe_stats, &type);
+	stats = tls_stats();
+	if (!e || !ev.stats || !stats)
+		return 1;
+	if (off < loop->capture)
+		n = loop->capture - off;
+	if (n > OBSERVE_TLS_CHUNK)
+		n = OBSERVE_TLS_CHUNK;
+	barrier_var(n);
+	if (n > OBSERVE_TLS_CHUNK)
+		return 1;
+	e->hdr.flags = 0;
+	e->offset = off;
+	e->chunk = i;
+	e->more = off + n < loop->capture;
+	e->missing = e->more ? 0 : loop->call_len - loop->capture;
+	e->data_len = n;
+	if (n && bpf_probe_read_user(e->data, n, (const void *)(loop->buf + off))) {
+		/* Not in memory now (swapped out): counted, never faulted in. */
+		e->data_len = 0;
+		e->missing += n;
+		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+	}
+	if (e->missing)
+		e->hdr.flags |= OBSERVE_F_TRUNCATED;
+	stats->records++;
+	stats->captured += e->data_len;
+	stats->missing += e->missing;
+	ev.hdr = &e->hdr;
+	tls_submit(&ev, sizeof(*e) + (e->data_len & (OBSERVE_TLS_CHUNK * 2 - 1)), loop->tls_readers);
+	return 0;
+}
+
+/* The plaintext of a call that moved 'len' bytes, in as many records as it takes. */
+static __always_inline void emit_data(const struct tls_call *call, __u64 len, __u8 direction)
+{
+	const struct observe_filter *f = NULL;
+	struct observe_event_ctx ev = {};
+	struct observe_tls_stats *stats;
+	struct observe_tls_event *e;
+	struct chunk_loop loop;
+	__u32 zero = 0;
+	__u64 chunks;
+
+	loop.tls_readers = tls_reader_mask();
+	e = (struct observe_tls_event *)observe_event_start_for(
+		&ev, OBSERVE_EV_TLS_DATA, &f, bpf_map_lookup_elem(&scratch, &zero), loop.tls_readers);
+	if (!e)
+		return;
+	observe_identity_of_current(&e->hdr);
+	if (!observe_event_admit(&ev, f, &e->hdr))
+		return;
+	stats = tls_stats();
+	if (stats) {
+		stats->calls++;
+		stats->bytes += len;
+	}
+	e->conn = call->conn;
+	e->latency_ns = e->hdr.ts_ns - call->start_ns;
+	e->call_len = len;
+	e->func = call->func;
+	e->direction = direction;
+	loop.buf = call->buf;
+	loop.call_len = len;
+	loop.capture = len < capture_max ? len : capture_max;
+	/* --tls-max=0 still says that the call happened, in one empty record. */
+	chunks = loop.capture ? (loop.capture + OBSERVE_TLS_CHUNK - 1) / OBSERVE_TLS_CHUNK : 1;
+	bpf_loop(chunks, emit_chunk, &loop, 0);
+}
+
+/* The return of SSL_write, SSL_read, gnutls_record_send/recv: 'ret' bytes. */
+static __always_inline int data_return(long ret, __u8 direction)
+{
+	struct tls_call call;
+
+	if (!call_taken(&call) || ret <= 0)
+		return 0;
+	emit_data(&call, ret, direction);
+	return 0;
+}
+
+/* The return of SSL_write_ex, SSL_read_ex: 1 and the length in *len_ptr. */
+static __always_inline int data_ex_return(int ret, __u8 direction)
+{
+	struct tls_call call;
+	__u64 len = 0;
+
+	if (!call_taken(&call) || ret != 1)
+		return 0;
+	if (bpf_probe_read_user(&len, sizeof(len), (const void *)call.len_ptr) || !len)
+		return 0;
+	emit_data(&call, len, direction);
+	return 0;
+}
+
+static __always_inline int handshake_return(long ret)
+{
+	const struct observe_filter *f = NULL;
+	struct observe_tls_handshake_event *e;
+	struct observe_event_ctx ev = {};
+	struct observe_tls_stats *stats;
+	struct tls_call call;
+	__u64 readers;
+	__u32 zero = 0;
+
+	if (!call_taken(&call))
+		return 0;
+	readers = tls_reader_mask();
+	e = (struct observe_tls_handshake_event *)observe_event_start_for(
+		&ev, OBSERVE_EV_TLS_HANDSHAKE, &f, bpf_map_lookup_elem(&scratch, &zero), readers);
+	if (!e)
+		return 0;
+	observe_identity_of_current(&e->hdr);
+	if (!observe_event_admit(&ev, f, &e->hdr))
+		return 0;
+	stats = tls_stats();
+	if (stats)
+		stats->handshakes++;
+	e->conn = call.conn;
+	e->latency_ns = e->hdr.ts_ns - call.start_ns;
+	e->ret = ret;
+	e->func = call.func;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	tls_submit(&ev, sizeof(*e), readers);
+	return 0;
+}
+
+/* OpenSSL: int SSL_write(SSL *, const void *, int), int SSL_read(SSL *, void *, int). */
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_entry, void *ssl, const void *buf)
+{
+	return call_enter(OBSERVE_TLS_SSL_WRITE, ssl, buf, NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_return, int ret)
+{
+	return data_return(ret, OBSERVE_TLS_SENT);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_entry, void *ssl, void *buf)
+{
+	return call_enter(OBSERVE_TLS_SSL_READ, ssl, buf, NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_return, int ret)
+{
+	return data_return(ret, OBSERVE_TLS_RECEIVED);
+}
+
+/* int SSL_write_ex(SSL *, const void *, size_t, size_t *written),
+ * int SSL_read_ex(SSL *, void *, size_t, size_t *readbytes). */
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_entry, void *ssl, const void *buf, __u64 num, __u64 *written)
+{
+	return call_enter(OBSERVE_TLS_SSL_WRITE_EX, ssl, buf, written);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_ex_return, int ret)
+{
+	return data_ex_return(ret, OBSERVE_TLS_SENT);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_entry, void *ssl, void *buf, __u64 num, __u64 *readbytes)
+{
+	return call_enter(OBSERVE_TLS_SSL_READ_EX, ssl, buf, readbytes);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_ex_return, int ret)
+{
+	return data_ex_return(ret, OBSERVE_TLS_RECEIVED);
+}
+
+/* int SSL_do_handshake(SSL *): SSL_connect and SSL_accept call it too. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_handshake_entry, void *ssl)
+{
+	return call_enter(OBSERVE_TLS_SSL_DO_HANDSHAKE, ssl, NULL, NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_handshake_return, int ret)
+{
+	return handshake_return(ret);
+}
+
+/* GnuTLS: ssize_t gnutls_record_send(gnutls_session_t, const void *, size_t),
+ * ssize_t gnutls_record_recv(gnutls_session_t, void *, size_t). */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_send_entry, void *session, const void *data)
+{
+	return call_enter(OBSERVE_TLS_GNUTLS_RECORD_SEND, session, data, NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gnutls_send_return, long ret)
+{
+	return data_return(ret, OBSERVE_TLS_SENT);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gnutls_recv_entry, void *session, void *data)
+{
+	return call_enter(OBSERVE_TLS_GNUTLS_RECORD_RECV, session, data, NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gnutls_recv_return, long ret)
+{
+	return data_return(ret, OBSERVE_TLS_RECEIVED);
+}
+
+/* int gnutls_handshake(gnutls_session_t) */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_handshake_entry, void *session)
+{
+	return call_enter(OBSERVE_TLS_GNUTLS_HANDSHAKE, session, NULL, NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gnutls_handshake_return, int ret)
+{
+	return handshake_return(ret);
+}

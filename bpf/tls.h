@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ABI of the TLS collector (tls.bpf.c): the plaintext that programs pass to
+ * OpenSSL and GnuTLS, seen by uprobes on their record functions.
+ *
+ * Plaintext holds secrets, so its records go only to the TLS ring slots,
+ * which live under OBSERVE_TLS_SUBDIR, owned by a group of their own
+ * (default observe-tls). The slot protocol is the events' one (observe.h)
+ * with its own maps; the counters about TLS stay readable by group observe.
+ */
+#ifndef OBSERVE_TLS_H
+#define OBSERVE_TLS_H
+
+#include "observe.h"
+
+#define OBSERVE_TLS_SUBDIR "tls"			/* 0750 root:observe-tls */
+#define OBSERVE_TLS_SLOT_SUBDIR_FMT "tls/slot%u"	/* one directory per TLS slot */
+#define OBSERVE_TLS_DEFAULT_SLOTS 2
+#define OBSERVE_TLS_DEFAULT_RING_SIZE (8u << 20)	/* a burst of full 16 KiB records */
+#define OBSERVE_TLS_DEFAULT_CAPTURE (16u << 10)	/* --tls-max: bytes captured per call */
+#define OBSERVE_TLS_MAX_CAPTURE (16u << 20)
+#define OBSERVE_TLS_CHUNK 16384			/* data bytes in one record at most */
+#define OBSERVE_TLS_MAX_TARGETS 32		/* libraries and binaries probed */
+#define OBSERVE_TLS_PATH_MAX 256
+
+/* The probed functions; a record says which one it came from. */
+enum observe_tls_func {
+	OBSERVE_TLS_SSL_WRITE = 0,
+	OBSERVE_TLS_SSL_READ = 1,
+	OBSERVE_TLS_SSL_WRITE_EX = 2,
+	OBSERVE_TLS_SSL_READ_EX = 3,
+	OBSERVE_TLS_SSL_DO_HANDSHAKE = 4,
+	OBSERVE_TLS_GNUTLS_RECORD_SEND = 5,
+	OBSERVE_TLS_GNUTLS_RECORD_RECV = 6,
+	OBSERVE_TLS_GNUTLS_HANDSHAKE = 7,
+	OBSERVE_TLS_FUNC_COUNT,
+};
+
+enum observe_tls_library {
+	OBSERVE_TLS_OPENSSL = 0,
+	OBSERVE_TLS_GNUTLS = 1,
+};
+
+enum observe_tls_direction {
+	OBSERVE_TLS_SENT = 0,		/* written by the program, encrypted after */
+	OBSERVE_TLS_RECEIVED = 1,	/* decrypted, read by the program */
+};
+
+/*
+ * type OBSERVE_EV_TLS_DATA: bytes [offset, offset + data_len) of one call's
+ * plaintext. A call whose plaintext is longer than a record holds comes as
+ * continuation records with rising offsets and one seq each; 'more' is set
+ * on every record but the call's last. Nothing is cut silently: 'missing'
+ * counts the bytes of this record's share that were not captured (beyond
+ * --tls-max, on the last record, or a read of the program's memory that
+ * failed), so over a call's records, sum(data_len + missing) == call_len.
+ * header.flags has OBSERVE_F_TRUNCATED when missing > 0.
+ */
+struct observe_tls_event {
+	struct observe_event_header hdr;
+	__u64 conn;		/* the SSL * or gnutls_session_t: one per connection */
+	__u64 latency_ns;	/* of the whole call */
+	__u64 call_len;		/* plaintext bytes the call moved */
+	__u64 offset;		/* of data[0] within the call */
+	__u64 missing;		/* bytes of this record's share not captured */
+	__u32 data_len;		/* bytes in data[] */
+	__u16 chunk;		/* the record's index within the call */
+	__u8 func;		/* enum observe_tls_func */
+	__u8 direction;		/* enum observe_tls_direction */
+	__u8 more;		/* another record of this call follows */
+	__u8 pad[7];
+	__u8 data[];
+};
+
+/* type OBSERVE_EV_TLS_HANDSHAKE: an explicit handshake call returned. */
+struct observe_tls_handshake_event {
+	struct observe_event_header hdr;
+	__u64 conn;
+	__u64 latency_ns;
+	__s32 ret;		/* what the function returned (1 or 0: done; <0: error or retry) */
+	__u8 func;		/* enum observe_tls_func */
+	__u8 pad[3];
+};
+
+/* observe_tls_stats, per CPU, one entry: readable by group observe. */
+struct observe_tls_stats {
+	__u64 calls;		/* data calls that returned plaintext, while a TLS reader was attached */
+	__u64 bytes;		/* plaintext bytes those calls moved */
+	__u64 captured;		/* of which captured into records */
+	__u64 missing;		/* of which not captured (beyond --tls-max, failed reads) */
+	__u64 records;		/* data records built (continuations included) */
+	__u64 handshakes;	/* handshake calls seen */
+	__u64 lost_calls;	/* calls not followed: the table of calls in flight was full */
+};
+
+/* What the loader did with one function of one target. */
+enum observe_tls_attach {
+	OBSERVE_TLS_NOT_TRIED = 0,	/* not a function of this target's library */
+	OBSERVE_TLS_ATTACHED = 1,
+	OBSERVE_TLS_MISSING = 2,	/* the target has no such symbol */
+	OBSERVE_TLS_FAILED = 3,		/* the kernel refused: err says why */
+};
+
+/* observe_tls_targets, array: one entry per library or binary the loader
+ * probed (path[0] == 0: unused). Written by the loader; readable by observe. */
+struct observe_tls_target {
+	char path[OBSERVE_TLS_PATH_MAX];
+	__u64 dev;		/* of the file probed: a replaced library is another file */
+	__u64 ino;
+	__u32 library;		/* enum observe_tls_library */
+	__u32 from_user;	/* 1: given with --tls-binary; 0: found in the loader's cache */
+	__u8 status[OBSERVE_TLS_FUNC_COUNT];	/* enum observe_tls_attach, per function */
+	__s32 err[OBSERVE_TLS_FUNC_COUNT];	/* errno of a failed attach */
+};
+
+/* observe_tls_info, one entry: the loader's settings for the TLS slots. */
+struct observe_tls_info {
+	__u32 nr_slots;
+	__u32 capture_max;	/* --tls-max */
+	__u64 ring_size;
+	__u32 nr_targets;
+	__u32 pad;
+};
+
+#endif /* OBSERVE_TLS_H */

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * observe-tls: claims a TLS ring slot (group observe-tls) and prints the
+ * plaintext that programs pass to OpenSSL and GnuTLS as JSON lines; or, with
+ * --follow, one connection's conversation, one line per call. --targets
+ * shows what the loader probed (group observe is enough for that).
+ */
+#include "decode.h"
+#include "events.h"
+#include "json.h"
+#include "parse.h"
+#include "pins.h"
+#include "report.h"
+#include "runloop.h"
+#include "slot.h"
+#include "stream.h"
+#include "tls.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+static const char usage[] =
+"Usage: observe-tls [OPTION...]\n"
+"Stream the plaintext that programs send and receive through OpenSSL and GnuTLS,\n"
+"as JSON lines. Needs groups observe and observe-tls, and observe-load --tls.\n"
+"\n"
+"  -p, --pid=PID          only this process\n"
+"  -c, --comm=COMM        only tasks with this command name\n"
+"  -u, --uid=USER         only this user (name or number)\n"
+"  -t, --types=LIST       tls_data, tls_handshake (default both)\n"
+"      --conn=CONN        only this connection (the \"conn\" of its records)\n"
+"  -f, --follow=CONN      this connection's conversation in order: one line per\n"
+"                         call, its records joined\n"
+"  -x, --hex              data as hex (\"data_hex\") instead of a JSON string\n"
+"  -b, --base64           data as base64 (\"data_base64\")\n"
+"  -n, --count=N          stop after N lines\n"
+"  -d, --duration=SECS    stop after SECS seconds\n"
+"      --poll-ms=MS       how often to look for records (1-1000, default 50)\n"
+"      --targets          show each probed library or binary and its functions, and exit\n"
+"      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"  -q, --quiet            no status line on stderr\n"
+"  -v, --verbose          show libbpf's messages\n"
+"  -h, --help             show this help\n"
+"\n"
+"A tls_data line has the header fields (time, seq, pid, tid, comm, ...) and conn,\n"
+"function, library, direction (sent or received), latency_ns, call_len, offset,\n"
+"len, missing, chunk, more and data. A call longer than a record comes as\n"
+"records with rising offsets; bytes not captured (beyond observe-load --tls-max)\n"
+"are counted in missing: over a call, the sum of len + missing is call_len.\n"
+"Bytes that are not UTF-8 appear as \\udc80-\\udcff escapes (Python: surrogateescape).\n"
+"A line {\"type\":\"gap\",\"lost\":N} reports N records this reader lost.\n"
+"\n"
+"Examples:\n"
+"  observe-tls -c curl                    what curl sends and receives\n"
+"  observe-tls -p 4242 --base64 -d 10     ten seconds of one process, in base64\n"
+"  observe-tls -f 0x55d0c8a3e2a0          one connection's conversation\n"
+"  observe-tls --targets                  what the loader probed\n";
+
+enum { OPT_CONN = 256, OPT_POLL_MS, OPT_TARGETS, OPT_PIN_DIR };
+
+static const struct option options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "types", required_argument, NULL, 't' },
+	{ "conn", required_argument, NULL, OPT_CONN },
+	{ "follow", required_argument, NULL, 'f' },
+	{ "hex", no_argument, NULL, 'x' },
+	{ "base64", no_argument, NULL, 'b' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+	{ "targets", no_argument, NULL, OPT_TARGETS },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct options {
+	struct slot_filter filter;
+	uint64_t conn;		/* 0: every connection */
+	bool follow;
+	enum tls_data_encoding encoding;
+	uint64_t count, duration_ms;
+	unsigned poll_ms;
+	bool targets, quiet, verbose;
+	const char *pin_dir;
+};
+
+/* --follow: the call being joined from its records. */
+struct conversation {
+	const struct options *o;
+	struct observe_tls_event first;	/* header and fields of the call's first record */
+	unsigned char *data;
+	size_t len, cap;
+	uint64_t missing;
+	bool open;			/* records of a call are being joined */
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	char err[PARSE_ERR_LEN];
+	uint64_t v;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->filter.types = event_types_tls();
+	o->poll_ms = 50;
+	while ((opt = getopt_long(argc, argv, "p:c:u:t:f:xbn:d:qvh", options, NULL)) != -1) {
+		int bad = 0;
+
+		switch (opt) {
+		case 'p':
+			bad = parse_pid(optarg, &o->filter.pid, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_PID;
+			break;
+		case 'c':
+			bad = parse_comm(optarg, o->filter.comm, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_COMM;
+			break;
+		case 'u':
+			bad = parse_uid(optarg, &o->filter.uid, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_UID;
+			break;
+		case 't':
+			bad = parse_types(optarg, &o->filter.types, err);
+			if (!bad && (o->filter.types & ~event_types_tls())) {
+				snprintf(err, sizeof(err), "observe-tls shows tls_data and tls_handshake, "
+					 "not '%s' (observe-events shows the others)", optarg);
+				bad = -1;
+			}
+			break;
+		case 'f':
+			o->follow = true;
+			/* fall through */
+		case OPT_CONN:
+			bad = parse_conn(optarg, &o->conn, err);
+			break;
+		case 'x':
+			o->encoding = TLS_DATA_HEX;
+			break;
+		case 'b':
+			o->encoding = TLS_DATA_BASE64;
+			break;
+		case 'n':
+			bad = parse_u64(optarg, 1, UINT64_MAX, "count", &o->count, err);
+			break;
+		case 'd':
+			bad = parse_seconds(optarg, &o->duration_ms, err);
+			break;
+		case OPT_POLL_MS:
+			bad = parse_u64(optarg, 1, 1000, "poll-ms", &v, err);
+			o->poll_ms = v;
+			break;
+		case OPT_TARGETS:
+			o->targets = true;
+			break;
+		case OPT_PIN_DIR:
+			o->pin_dir = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'observe-tls --help'.\n");
+			return -1;
+		}
+		if (bad) {
+			report_error("%s", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return -1;
+	}
+	if (o->follow)
+		o->filter.types = 1ULL << OBSERVE_EV_TLS_DATA;
+	o->pin_dir = pins_dir(o->pin_dir);
+	return 0;
+}
+
+/* The connection of a TLS record, or 0 for a record too short to have one. */
+static uint64_t conn_of(const void *data, size_t len)
+{
+	const struct observe_tls_event *e = data;
+
+	return len >= sizeof(struct observe_tls_handshake_event) ? e->conn : 0;
+}
+
+/* Every record its own line, unless --conn leaves it out. */
+static int format_record(struct stream *st, const void *data, size_t len)
+{
+	const struct options *o = st->ctx;
+
+	if (o->conn && conn_of(data, len) != o->conn)
+		return 0;
+	if (decode_event_json(&st->json, data, len, &st->clock))
+		return -EINVAL;
+	json_end_line(&st->json);
+	return 1;
+}
+
+static void write_data(struct json_writer *w, enum tls_data_encoding encoding,
+		       const unsigned char *data, size_t len)
+{
+	if (encoding == TLS_DATA_HEX) {
+		json_key(w, "data_hex");
+		json_hex(w, data, len);
+	} else if (encoding == TLS_DATA_BASE64) {
+		json_key(w, "data_base64");
+		json_base64(w, data, len);
+	} else {
+		json_kv_str(w, "data", (const char *)data, len);
+	}
+}
+
+/* One line for the call joined so far; 'whole' is false when its last
+ * records never came (the slot lost them: a gap line says so). */
+static void print_call(struct stream *st, struct conversation *c, bool whole)
+{
+	const struct observe_tls_event *e = &c->first;
+	struct json_writer *w = &st->json;
+	char when[48];
+
+	format_iso8601(when, sizeof(when), (int64_t)e->hdr.ts_ns + st->clock.realtime_minus_boottime_ns);
+	json_object_begin(w);
+	json_kv_cstr(w, "time", when);
+	json_kv_cstr(w, "type", "tls_call");
+	json_kv_u64(w, "seq", e->hdr.seq);
+	json_kv_u64(w, "pid", e->hdr.pid);
+	json_kv_u64(w, "tid", e->hdr.tid);
+	json_kv_str(w, "comm", e->hdr.comm, strnlen(e->hdr.comm, sizeof(e->hdr.comm)));
+	json_kv_cstr(w, "direction", e->direction == OBSERVE_TLS_SENT ? "sent" : "received");
+	json_kv_cstr(w, "function", tls_function_name(e->func) ? tls_function_name(e->func) : "?");
+	json_kv_u64(w, "latency_ns", e->latency_ns);
+	json_kv_u64(w, "call_len", e->call_len);
+	json_kv_u64(w, "len", c->len);
+	json_kv_u64(w, "missing", c->missing);
+	if (!whole)
+		json_kv_bool(w, "incomplete", true);
+	write_data(w, c->o->encoding, c->data, c->len);
+	json_object_end(w);
+	json_end_line(w);
+	c->open = false;
+}
+
+/* --follow: records of the followed connection joined into calls. */
+static int format_conversation(struct stream *st, const void *data, size_t len)
+{
+	const struct observe_tls_event *e = data;
+	struct conversation *c = st->ctx;
+	int lines = 0;
+
+	if (len < sizeof(*e) || e->hdr.type != OBSERVE_EV_TLS_DATA || e->conn != c->o->conn)
+		return 0;
+	if (sizeof(*e) + e->data_len > len)
+		return -EINVAL;
+	if (c->open && (e->chunk == 0 || e->hdr.tid != c->first.hdr.tid)) {
+		print_call(st, c, false);
+		lines++;
+	}
+	if (!c->open) {
+		c->first = *e;
+		c->len = c->missing = 0;
+		c->open = true;
+	}
+	if (c->len + e->data_len > c->cap) {
+		size_t cap = c->cap ? c->cap : 65536;
+		unsigned char *grown;
+
+		while (cap < c->len + e->data_len)
+			cap *= 2;
+		grown = realloc(c->data, cap);
+		if (!grown)
+			return -ENOMEM;
+		c->data = grown;
+		c->cap = cap;
+	}
+	memcpy(c->data + c->len, e->data, e->data_len);
+	c->len += e->data_len;
+	c->missing += e->missing;
+	if (!e->more) {
+		print_call(st, c, true);
+		lines++;
+	}
+	return lines;
+}
+
+static const char *attach_status(const struct observe_tls_target *t, unsigned fn, char *buf,
+				 size_t len)
+{
+	switch (t->status[fn]) {
+	case OBSERVE_TLS_ATTACHED:
+		return "attached";
+	case OBSERVE_TLS_MISSING:
+		return "symbol missing";
+	case OBSERVE_TLS_FAILED:
+		snprintf(buf, len, "failed: %s", strerror(t->err[fn]));
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+/* The TLS slots' settings; one line saying why not, when TLS is not loaded. */
+static int read_tls_info(const char *dir, struct observe_tls_info *info)
+{
+	struct observe_info observe;
+	char path[4096];
+	__u32 zero = 0;
+	int fd, err;
+
+	if (pins_read_info(dir, &observe))	/* not loaded at all, not in the group */
+		return -1;
+	if (!pins_path(path, sizeof(path), dir, "observe_tls_info"))
+		return -1;
+	if (access(path, F_OK) && errno == ENOENT) {
+		report_error("TLS capture is not loaded at %s: run observe-load --tls", dir);
+		return -1;
+	}
+	fd = pins_open_map(dir, "observe_tls_info", PIN_READ);
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, info);
+	close(fd);
+	if (err) {
+		report_error("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!info->nr_slots) {
+		report_error("TLS capture is not loaded at %s: run observe-load --tls", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* --targets: one JSON line per library or binary the loader probed. */
+static int print_targets(const struct options *o)
+{
+	struct observe_tls_info info = {};
+	struct json_writer w;
+	int fd, err = 0;
+
+	if (read_tls_info(o->pin_dir, &info))
+		return 1;
+	fd = pins_open_map(o->pin_dir, "observe_tls_targets", PIN_READ);
+	if (fd < 0)
+		return 1;
+	json_init(&w);
+	for (__u32 i = 0; i < info.nr_targets && i < OBSERVE_TLS_MAX_TARGETS; i++) {
+		struct observe_tls_target t;
+		char buf[128];
+
+		if (bpf_map_lookup_elem(fd, &i, &t) || !t.path[0])
+			continue;
+		json_object_begin(&w);
+		json_kv_str(&w, "path", t.path, strnlen(t.path, sizeof(t.path)));
+		json_kv_cstr(&w, "library", t.library == OBSERVE_TLS_GNUTLS ? "gnutls" : "openssl");
+		json_kv_cstr(&w, "source", t.from_user ? "tls-binary" : "system");
+		json_key(&w, "functions");
+		json_object_begin(&w);
+		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+			const char *status = attach_status(&t, fn, buf, sizeof(buf));
+
+			if (status)
+				json_kv_cstr(&w, tls_function_name(fn), status);
+		}
+		json_object_end(&w);
+		json_object_end(&w);
+		json_end_line(&w);
+	}
+	if (fwrite(w.buf, 1, w.len, stdout) != w.len || fflush(stdout)) {
+		report_error("cannot write the targets: %s", strerror(errno));
+		err = 1;
+	}
+	json_free(&w);
+	close(fd);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct observe_tls_info info = {};
+	struct conversation conv = {};
+	struct stream st = {};
+	struct options o;
+	int err;
+
+	if (parse_options(argc, argv, &o))
+		return 2;
+	report_libbpf_setup(o.verbose);
+	runloop_init();
+	if (o.targets)
+		return print_targets(&o);
+	if (read_tls_info(o.pin_dir, &info))
+		return 1;
+	if (slot_claim(o.pin_dir, &slot_tls, info.nr_slots, info.ring_size, &o.filter, &st.slot))
+		return 1;
+	decode_tls_set_encoding(o.encoding);
+	conv.o = &o;
+	if (o.follow)
+		stream_init(&st, "observe-tls", format_conversation, &conv, o.count);
+	else
+		stream_init(&st, "observe-tls", format_record, &o, o.count);
+	err = stream_run(&st, &(struct stream_limits){ o.duration_ms, o.poll_ms, o.pin_dir, o.quiet });
+	slot_release(&st.slot);
+	stream_free(&st);
+	free(conv.data);
+	return err;
+}

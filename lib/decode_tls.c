@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The TLS collector's records: plaintext and handshakes. */
+#include "decoders.h"
+#include "tls.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+static enum tls_data_encoding data_encoding = TLS_DATA_TEXT;
+
+static const char *const function_names[OBSERVE_TLS_FUNC_COUNT] = {
+	[OBSERVE_TLS_SSL_WRITE] = "SSL_write",
+	[OBSERVE_TLS_SSL_READ] = "SSL_read",
+	[OBSERVE_TLS_SSL_WRITE_EX] = "SSL_write_ex",
+	[OBSERVE_TLS_SSL_READ_EX] = "SSL_read_ex",
+	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = "SSL_do_handshake",
+	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = "gnutls_record_send",
+	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = "gnutls_record_recv",
+	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = "gnutls_handshake",
+};
+
+void decode_tls_set_encoding(enum tls_data_encoding encoding)
+{
+	data_encoding = encoding;
+}
+
+const char *tls_function_name(unsigned func)
+{
+	return func < OBSERVE_TLS_FUNC_COUNT ? function_names[func] : NULL;
+}
+
+/* The connection as the pointer it is: "0x55d0c8a3e2a0". */
+static void conn_json(struct json_writer *w, __u64 conn)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)conn);
+	json_kv_cstr(w, "conn", buf);
+}
+
+static void function_json(struct json_writer *w, unsigned func)
+{
+	const char *name = tls_function_name(func);
+
+	json_kv_cstr(w, "function", name ? name : "?");
+	json_kv_cstr(w, "library", func >= OBSERVE_TLS_GNUTLS_RECORD_SEND ? "gnutls" : "openssl");
+}
+
+int decode_tls_data(struct json_writer *w, const void *rec, size_t size)
+{
+	const struct observe_tls_event *e = rec;
+
+	if (sizeof(*e) + e->data_len > size || e->direction > OBSERVE_TLS_RECEIVED)
+		return -EINVAL;
+	conn_json(w, e->conn);
+	function_json(w, e->func);
+	json_kv_cstr(w, "direction", e->direction == OBSERVE_TLS_SENT ? "sent" : "received");
+	json_kv_u64(w, "latency_ns", e->latency_ns);
+	json_kv_u64(w, "call_len", e->call_len);
+	json_kv_u64(w, "offset", e->offset);
+	json_kv_u64(w, "len", e->data_len);
+	json_kv_u64(w, "missing", e->missing);
+	json_kv_u64(w, "chunk", e->chunk);
+	json_kv_bool(w, "more", e->more);
+	switch (data_encoding) {
+	case TLS_DATA_HEX:
+		json_key(w, "data_hex");
+		json_hex(w, e->data, e->data_len);
+		break;
+	case TLS_DATA_BASE64:
+		json_key(w, "data_base64");
+		json_base64(w, e->data, e->data_len);
+		break;
+	default:
+		json_kv_str(w, "data", (const char *)e->data, e->data_len);
+	}
+	return 0;
+}
+
+int decode_tls_handshake(struct json_writer *w, const void *rec, size_t size)
+{
+	const struct observe_tls_handshake_event *e = rec;
+
+	conn_json(w, e->conn);
+	function_json(w, e->func);
+	json_kv_u64(w, "latency_ns", e->latency_ns);
+	json_kv_i64(w, "ret", e->ret);
+	return 0;
+}

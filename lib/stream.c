@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "stream.h"
+#include "reader.h"
+#include "report.h"
+#include "runloop.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define RECORDS_PER_POLL 4096		/* bounds the work between checks */
+#define FLUSH_BYTES (256 * 1024)
+#define DRAIN_MS 500			/* at most this long to empty the ring on exit */
+#define UNLOAD_CHECK_MS 1000
+
+/* The slot's drop counter, summed over the CPUs; false if it cannot be read. */
+static bool read_dropped(struct stream *st, uint64_t *dropped)
+{
+	struct observe_slot_stats sum;
+
+	if (stats_read(st->slot.stats_fd, st->slot.index, sizeof(sum) / sizeof(__u64), NULL,
+		       (uint64_t *)&sum))
+		return false;
+	*dropped = sum.dropped;
+	return true;
+}
+
+void stream_init(struct stream *st, const char *name, stream_format_fn format, void *ctx,
+		 uint64_t limit)
+{
+	st->name = name;
+	json_init(&st->json);
+	event_clock_init(&st->clock);
+	st->format = format;
+	st->ctx = ctx;
+	st->printed = st->malformed = st->dropped_seen = 0;
+	st->limit = limit;
+	st->output_failed = false;
+	st->output_errno = 0;
+	read_dropped(st, &st->dropped_seen);
+}
+
+void stream_free(struct stream *st)
+{
+	if (st->malformed)
+		report_warn("%llu malformed records skipped", (unsigned long long)st->malformed);
+	json_free(&st->json);
+}
+
+/* A closed pipe ends the stream normally; any other write error is one. */
+static int flush_output(struct stream *st)
+{
+	size_t len = st->json.len;
+
+	if (!len || st->output_failed)
+		return st->output_failed ? -1 : 0;
+	json_reset(&st->json);	/* never written twice, even in part */
+	if (fwrite(st->json.buf, 1, len, stdout) != len || fflush(stdout)) {
+		st->output_failed = true;
+		st->output_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static bool limit_reached(const struct stream *st)
+{
+	return st->limit && st->printed >= st->limit;
+}
+
+static int on_record(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	int lines = st->format(st, data, len);
+
+	if (lines < 0) {
+		st->malformed++;
+		return 0;
+	}
+	st->printed += lines;
+	if (st->json.len >= FLUSH_BYTES && flush_output(st))
+		return -EPIPE;
+	if (limit_reached(st))
+		return 1;	/* stop: --count reached */
+	return 0;
+}
+
+/* Prints a gap record when the slot's drop counter moved. */
+static void report_drops(struct stream *st)
+{
+	uint64_t dropped;
+
+	if (!read_dropped(st, &dropped))
+		return;
+	if (dropped > st->dropped_seen) {
+		decode_gap_json(&st->json, st->slot.index, dropped - st->dropped_seen);
+		json_end_line(&st->json);
+	}
+	st->dropped_seen = dropped;
+}
+
+int stream_run(struct stream *st, const struct stream_limits *limits)
+{
+	uint64_t start = runloop_now_ms(), next_check = start + UNLOAD_CHECK_MS;
+	struct ring_reader reader;
+	int res, err = 0;
+
+	res = ring_reader_open(&reader, st->slot.ring_fd, RECORDS_PER_POLL, on_record, st);
+	if (res) {
+		report_error("cannot read the ring of slot %u: %s", st->slot.index, strerror(-res));
+		return 1;
+	}
+	if (!limits->quiet)
+		fprintf(stderr, "%s: streaming from %s slot %u of %s (Ctrl-C to stop)\n", st->name,
+			st->slot.family == &slot_tls ? "TLS" : "event", st->slot.index,
+			limits->pin_dir);
+
+	while (!runloop_stopping()) {
+		uint64_t now;
+
+		res = ring_reader_poll(&reader, limits->poll_ms);
+		report_drops(st);
+		if (flush_output(st) || res == -EPIPE)
+			break;
+		if (res == 1 && limit_reached(st))
+			break;
+		if (res < 0) {
+			report_error("reading the ring failed: %s", strerror(-res));
+			err = 1;
+			break;
+		}
+		now = runloop_now_ms();
+		if (limits->duration_ms && now - start >= limits->duration_ms)
+			break;
+		if (now >= next_check) {
+			next_check = now + UNLOAD_CHECK_MS;
+			if (!slot_still_current(limits->pin_dir, &st->slot)) {
+				report_error("observe was unloaded or reloaded with new objects at %s: "
+					     "start the reader again", limits->pin_dir);
+				err = 1;
+				break;
+			}
+		}
+	}
+	/* What is already in the ring still goes out, briefly. */
+	for (uint64_t until = runloop_now_ms() + DRAIN_MS;
+	     !err && !st->output_failed && !limit_reached(st) && runloop_now_ms() < until;) {
+		res = ring_reader_poll(&reader, 0);
+		if (res <= 0 || flush_output(st))
+			break;
+	}
+	report_drops(st);
+	flush_output(st);
+	ring_reader_close(&reader);
+	if (st->output_failed && st->output_errno != EPIPE) {
+		report_error("cannot write the records: %s", strerror(st->output_errno));
+		err = 1;
+	}
+	return err;
+}

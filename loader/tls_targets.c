@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the TLS collector probes: the OpenSSL and GnuTLS libraries that the
+ * dynamic loader's cache knows (libssl.so.N, libgnutls.so.N), and the
+ * binaries given with --tls-binary (programs with a TLS library linked in
+ * statically), each probed by symbol. A file reached by several names is
+ * probed once: the probes sit on the file, for every process that maps it.
+ */
+#include "loader.h"
+#include "report.h"
+#include "tls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT] = {
+	[OBSERVE_TLS_SSL_WRITE] = { "SSL_write", OBSERVE_TLS_OPENSSL,
+				    "ssl_write_entry", "ssl_write_return" },
+	[OBSERVE_TLS_SSL_READ] = { "SSL_read", OBSERVE_TLS_OPENSSL,
+				   "ssl_read_entry", "ssl_read_return" },
+	[OBSERVE_TLS_SSL_WRITE_EX] = { "SSL_write_ex", OBSERVE_TLS_OPENSSL,
+				       "ssl_write_ex_entry", "ssl_write_ex_return" },
+	[OBSERVE_TLS_SSL_READ_EX] = { "SSL_read_ex", OBSERVE_TLS_OPENSSL,
+				      "ssl_read_ex_entry", "ssl_read_ex_return" },
+	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = { "SSL_do_handshake", OBSERVE_TLS_OPENSSL,
+					   "ssl_handshake_entry", "ssl_handshake_return" },
+	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = { "gnutls_record_send", OBSERVE_TLS_GNUTLS,
+					     "gnutls_send_entry", "gnutls_send_return" },
+	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = { "gnutls_record_recv", OBSERVE_TLS_GNUTLS,
+					     "gnutls_recv_entry", "gnutls_recv_return" },
+	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { "gnutls_handshake", OBSERVE_TLS_GNUTLS,
+					   "gnutls_handshake_entry", "gnutls_handshake_return" },
+};
+
+/* The sonames of the cache that are TLS libraries. */
+static const struct {
+	const char *pattern;
+	unsigned library;
+} sonames[] = {
+	{ "libssl.so.[0-9]*", OBSERVE_TLS_OPENSSL },	/* not NSS's libssl3.so */
+	{ "libgnutls.so.[0-9]*", OBSERVE_TLS_GNUTLS },
+};
+
+static const char *const ldconfig_paths[] = { "/sbin/ldconfig", "/usr/sbin/ldconfig" };
+
+/* The ELF machine of a file, or -1: a library of another architecture in
+ * the cache (multiarch) cannot be probed for our processes. */
+static int elf_machine(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, &eh, sizeof(eh));
+	close(fd);
+	if (n < (ssize_t)sizeof(eh.e_ident) + 4 || memcmp(eh.e_ident, ELFMAG, SELFMAG))
+		return -1;
+	return eh.e_machine;
+}
+
+/* Adds path as a target unless its file is one already; -1 when full, -2
+ * when its real path is longer than a target holds. */
+static int add_target(struct observe_tls_target *t, int *n, const char *path, unsigned library,
+		      bool from_user)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(path, real) || stat(real, &st))
+		return 0;
+	for (int i = 0; i < *n; i++)
+		if (t[i].dev == st.st_dev && t[i].ino == st.st_ino)
+			return 0;
+	if (*n == OBSERVE_TLS_MAX_TARGETS)
+		return -1;
+	if (strlen(real) >= sizeof(t[*n].path))
+		return -2;
+	memset(&t[*n], 0, sizeof(t[*n]));
+	memcpy(t[*n].path, real, strlen(real) + 1);
+	t[*n].dev = st.st_dev;
+	t[*n].ino = st.st_ino;
+	t[*n].library = library;
+	t[*n].from_user = from_user;
+	(*n)++;
+	return 0;
+}
+
+/* The libraries in the dynamic loader's cache ('ldconfig -p'). */
+static void find_system_libraries(struct observe_tls_target *t, int *n)
+{
+	int self = elf_machine("/proc/self/exe");
+	char line[1024], cmd[64];
+	FILE *p = NULL;
+
+	for (size_t i = 0; i < sizeof(ldconfig_paths) / sizeof(ldconfig_paths[0]); i++) {
+		if (access(ldconfig_paths[i], X_OK))
+			continue;
+		snprintf(cmd, sizeof(cmd), "%s -p 2>/dev/null", ldconfig_paths[i]);
+		p = popen(cmd, "r");
+		break;
+	}
+	if (!p) {
+		report_warn("tls: no ldconfig to list the system's libraries: only --tls-binary "
+			    "targets are probed");
+		return;
+	}
+	/* "\tlibssl.so.3 (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl.so.3" */
+	while (fgets(line, sizeof(line), p)) {
+		char soname[256], path[PATH_MAX];
+
+		if (sscanf(line, " %255s (%*[^)]) => %4095s", soname, path) != 2)
+			continue;
+		for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]); i++) {
+			if (fnmatch(sonames[i].pattern, soname, 0) || elf_machine(path) != self)
+				continue;
+			if (add_target(t, n, path, sonames[i].library, false))
+				report_warn("tls: %s is not probed: %s", path, *n == OBSERVE_TLS_MAX_TARGETS ?
+					    "too many libraries" : "its path is too long");
+		}
+	}
+	pclose(p);
+}
+
+int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < cfg->nr_tls_binaries; i++) {
+		const char *path = cfg->tls_binaries[i];
+
+		if (elf_machine(path) < 0) {
+			report_error("--tls-binary %s: %s", path,
+				     access(path, R_OK) ? strerror(errno) : "not an ELF file");
+			return -1;
+		}
+		/* Either library may be linked in: both are looked for. */
+		if (add_target(t, &n, path, OBSERVE_TLS_OPENSSL, true)) {
+			report_error("--tls-binary %s: its real path is longer than %d bytes", path,
+				     OBSERVE_TLS_PATH_MAX - 1);
+			return -1;
+		}
+	}
+	find_system_libraries(t, &n);
+	return n;
+}
+
+/* Whether the file defines a function named 'name' in .symtab or .dynsym. */
+bool tls_has_symbol(const char *path, const char *name)
+{
+	bool found = false;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return true;	/* let the attach say */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && !found && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *sname;
+
+			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    sym.st_shndx == SHN_UNDEF)
+				continue;
+			sname = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (sname && !strcmp(sname, name)) {
+				found = true;
+				break;
+			}
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return found;
+}
