@@ -36,8 +36,9 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 # empty: Debian 12's, whatever linux-image-amd64 depends on.
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
-# What the tests run beside observe: a real Prometheus server and promtool.
-TEST_DEPS := prometheus
+# What the tests run beside observe: a real Prometheus server and promtool;
+# TLS clients and servers of both libraries.
+TEST_DEPS := prometheus openssl curl gnutls-bin
 
 COLLECTORS := process files net syscalls memory block cpu profile tls
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
@@ -64,7 +65,7 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .SECONDARY:
 .PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 install clean
 
-TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner
+TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static
 
 all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS)
 
@@ -128,6 +129,12 @@ $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB)
 $(BUILD)/test-cpu-burner: tests/helpers/cpu-burner.c | $(BUILD)
 	$(call msg,LINK,$@)
 	$(Q)$(CLANG) -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror $< -o $@
+
+# OpenSSL linked in statically, for observe-load --tls-binary. glibc's
+# warnings about its own static use (dlopen, getaddrinfo) are silenced (-w).
+$(BUILD)/test-tls-static: tests/helpers/tls-static.c | $(BUILD)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -O2 -g -Wall -Werror -static $< -lssl -lcrypto -lpthread -Wl,-w -o $@
 
 $(BUILD)/test-%: tests/helpers/%.c | $(BUILD)
 	$(call msg,LINK,$@)

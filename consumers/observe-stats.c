@@ -14,6 +14,7 @@
 #include "runloop.h"
 #include "slot.h"
 #include "stats.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +40,8 @@ static const char usage[] =
 "Counters per type: seen (the event happened), filtered (global filters),\n"
 "produced (offered to the readers), truncated, incomplete. Per slot:\n"
 "delivered, dropped, filtered (by the reader's own filter), bytes, wakeups.\n"
+"With TLS capture loaded: calls, bytes, captured, missing (not captured),\n"
+"records, handshakes, lost_calls, and the counters of each TLS slot.\n"
 "\n"
 "Examples:\n"
 "  observe-stats\n"
@@ -59,15 +62,22 @@ static const struct option options[] = {
 
 static const char *const type_fields[] = { "seen", "filtered", "produced", "truncated", "incomplete" };
 static const char *const slot_fields[] = { "delivered", "dropped", "filtered", "bytes", "wakeups" };
+static const char *const tls_fields[] = { "calls", "bytes", "captured", "missing", "records",
+					   "handshakes", "lost_calls" };
 #define NR_TYPE_FIELDS (sizeof(struct observe_type_stats) / sizeof(__u64))
 #define NR_SLOT_FIELDS (sizeof(struct observe_slot_stats) / sizeof(__u64))
 _Static_assert(sizeof(type_fields) / sizeof(type_fields[0]) == NR_TYPE_FIELDS, "type fields");
+#define NR_TLS_FIELDS (sizeof(struct observe_tls_stats) / sizeof(__u64))
 _Static_assert(sizeof(slot_fields) / sizeof(slot_fields[0]) == NR_SLOT_FIELDS, "slot fields");
+_Static_assert(sizeof(tls_fields) / sizeof(tls_fields[0]) == NR_TLS_FIELDS, "TLS fields");
 
 struct pins {
 	const char *dir;
 	struct observe_info info;
 	int stats_fd, slot_stats_fd, slot_cfg_fd, readers_fd;
+	/* TLS capture, when loaded: its counters are readable by group observe. */
+	struct observe_tls_info tls_info;
+	int tls_stats_fd, tls_slot_stats_fd;
 };
 
 struct options {
@@ -140,6 +150,49 @@ static void print_per_cpu(const struct counters *c, size_t nfields)
 	}
 }
 
+/* TLS capture's counters and its slots' (their readers are group observe-tls's). */
+static int show_tls(const struct pins *p, const struct options *o, struct json_writer *w,
+		    struct counters *c)
+{
+	char label[32];
+
+	if (read_counters(p->tls_stats_fd, 0, NR_TLS_FIELDS, c))
+		return -1;
+	if (o->json) {
+		json_key(w, "tls");
+		json_object_begin(w);
+		counters_json(w, tls_fields, NR_TLS_FIELDS, c, o->per_cpu);
+		json_key(w, "slots");
+		json_array_begin(w);
+	} else {
+		print_header("tls", tls_fields, NR_TLS_FIELDS);
+		print_row("", c->sum, NR_TLS_FIELDS);
+		if (o->per_cpu)
+			print_per_cpu(c, NR_TLS_FIELDS);
+		print_header("TLS slot", slot_fields, NR_SLOT_FIELDS);
+	}
+	for (unsigned s = 0; s < p->tls_info.nr_slots && s < OBSERVE_MAX_SLOTS; s++) {
+		if (read_counters(p->tls_slot_stats_fd, s, NR_SLOT_FIELDS, c))
+			return -1;
+		if (o->json) {
+			json_object_begin(w);
+			json_kv_u64(w, "slot", s);
+			counters_json(w, slot_fields, NR_SLOT_FIELDS, c, o->per_cpu);
+			json_object_end(w);
+			continue;
+		}
+		snprintf(label, sizeof(label), "%u", s);
+		print_row(label, c->sum, NR_SLOT_FIELDS);
+		if (o->per_cpu)
+			print_per_cpu(c, NR_SLOT_FIELDS);
+	}
+	if (o->json) {
+		json_array_end(w);
+		json_object_end(w);
+	}
+	return 0;
+}
+
 static int show(const struct pins *p, const struct options *o, struct json_writer *w)
 {
 	struct counters c = { .percpu = calloc((size_t)stats_ncpus() * 8, sizeof(uint64_t)) };
@@ -165,7 +218,10 @@ static int show(const struct pins *p, const struct options *o, struct json_write
 		print_header("type", type_fields, NR_TYPE_FIELDS);
 	}
 	for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++) {
-		if (!(event_types_streamed() & (1ULL << t)))
+		uint64_t shown = event_types_streamed() |
+				 (p->tls_info.nr_slots ? event_types_tls() : 0);
+
+		if (!(shown & (1ULL << t)))
 			continue;	/* an aggregate: observe-hist shows it */
 		if (read_counters(p->stats_fd, t, NR_TYPE_FIELDS, &c))
 			goto out;
@@ -211,10 +267,12 @@ static int show(const struct pins *p, const struct options *o, struct json_write
 		if (o->per_cpu)
 			print_per_cpu(&c, NR_SLOT_FIELDS);
 	}
-	if (o->json) {
+	if (o->json)
 		json_array_end(w);
+	if (p->tls_info.nr_slots && show_tls(p, o, w, &c))
+		goto out;
+	if (o->json)
 		json_object_end(w);
-	}
 	err = 0;
 out:
 	free(c.percpu);
@@ -292,6 +350,32 @@ static int dump(const struct pins *p, struct json_writer *w)
 	return 0;
 }
 
+/* TLS counters, when TLS capture is loaded (tls_info.nr_slots stays 0 if not). */
+static int open_tls(struct pins *p)
+{
+	char path[4096];
+	__u32 zero = 0;
+	int fd;
+
+	if (!pins_path(path, sizeof(path), p->dir, "observe_tls_info"))
+		return -1;
+	if (access(path, F_OK))
+		return 0;
+	fd = pins_open_map(p->dir, "observe_tls_info", PIN_READ);
+	if (fd < 0)
+		return -1;
+	if (bpf_map_lookup_elem(fd, &zero, &p->tls_info))
+		memset(&p->tls_info, 0, sizeof(p->tls_info));
+	close(fd);
+	if (!p->tls_info.nr_slots)
+		return 0;
+	p->tls_stats_fd = pins_open_map(p->dir, "observe_tls_stats", PIN_READ);
+	if (p->tls_stats_fd < 0)
+		return -1;
+	p->tls_slot_stats_fd = pins_open_map(p->dir, "observe_tls_slot_stats", PIN_READ);
+	return p->tls_slot_stats_fd < 0 ? -1 : 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o, const char **pin_dir)
 {
 	char err[PARSE_ERR_LEN];
@@ -327,7 +411,7 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 int main(int argc, char **argv)
 {
 	struct pins p = { .stats_fd = -1, .slot_stats_fd = -1, .slot_cfg_fd = -1,
-			  .readers_fd = -1 };
+			  .readers_fd = -1, .tls_stats_fd = -1, .tls_slot_stats_fd = -1 };
 	const char *pin_dir = NULL;
 	struct json_writer w;
 	struct options o;
@@ -345,6 +429,8 @@ int main(int argc, char **argv)
 	p.slot_cfg_fd = p.slot_stats_fd < 0 ? -1 : pins_open_map(p.dir, "observe_slot_cfg", PIN_READ);
 	p.readers_fd = p.slot_cfg_fd < 0 ? -1 : pins_open_map(p.dir, "observe_readers", PIN_READ);
 	if (p.readers_fd < 0)
+		goto out;
+	if (open_tls(&p))
 		goto out;
 
 	json_init(&w);
@@ -380,5 +466,9 @@ out:
 		close(p.slot_cfg_fd);
 	if (p.readers_fd >= 0)
 		close(p.readers_fd);
+	if (p.tls_stats_fd >= 0)
+		close(p.tls_stats_fd);
+	if (p.tls_slot_stats_fd >= 0)
+		close(p.tls_slot_stats_fd);
 	return err;
 }

@@ -112,9 +112,8 @@ int stream_run(struct stream *st, const struct stream_limits *limits)
 		return 1;
 	}
 	if (!limits->quiet)
-		fprintf(stderr, "%s: streaming from %s slot %u of %s (Ctrl-C to stop)\n", st->name,
-			st->slot.family == &slot_tls ? "TLS" : "event", st->slot.index,
-			limits->pin_dir);
+		fprintf(stderr, "%s: streaming from %sslot %u of %s (Ctrl-C to stop)\n", st->name,
+			st->slot.family == &slot_tls ? "TLS " : "", st->slot.index, limits->pin_dir);
 
 	while (!runloop_stopping()) {
 		uint64_t now;

@@ -19,6 +19,8 @@ import time
 GROUP = "observe-test"
 MEMBER = "observe-tester"      # in GROUP
 OUTSIDER = "observe-outsider"  # not in GROUP
+TLS_GROUP = "observe-tls-test"       # may read TLS plaintext
+TLS_MEMBER = "observe-tls-tester"    # in GROUP and TLS_GROUP
 
 
 class Failure(Exception):
@@ -68,7 +70,7 @@ class Environment:
         self.build = os.path.abspath(build)
         self.pin_dir = f"/sys/fs/bpf/observe-test-{os.getpid()}"
         self.created_users = []
-        self.created_group = False
+        self.created_groups = []
         self.started = []          # Popen objects this suite started
         self.extra_pin_dirs = []   # other test loads, unloaded at cleanup
         self.tmp = tempfile.mkdtemp(prefix="observe-test-")
@@ -78,7 +80,8 @@ class Environment:
         os.mkdir(self.bin)
         for name in ("observe-load", "observe-events", "observe-filter",
                      "observe-stats", "observe-hist", "observe-exporter",
-                     "observe-profile", "test-pin-open", "test-cpu-burner"):
+                     "observe-profile", "observe-tls", "test-pin-open", "test-cpu-burner",
+                     "test-tls-static"):
             shutil.copy2(os.path.join(self.build, name), self.bin)
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)
@@ -86,12 +89,13 @@ class Environment:
 
     # -- users -----------------------------------------------------------
     def create_users(self):
-        try:
-            grp.getgrnam(GROUP)
-        except KeyError:
-            run(["groupadd", "--system", GROUP])
-            self.created_group = True
-        for user, groups in ((MEMBER, [GROUP]), (OUTSIDER, [])):
+        for group in (GROUP, TLS_GROUP):
+            try:
+                grp.getgrnam(group)
+            except KeyError:
+                run(["groupadd", "--system", group])
+                self.created_groups.append(group)
+        for user, groups in ((MEMBER, [GROUP]), (OUTSIDER, []), (TLS_MEMBER, [GROUP, TLS_GROUP])):
             try:
                 pwd.getpwnam(user)
             except KeyError:
@@ -103,12 +107,15 @@ class Environment:
         members = grp.getgrnam(GROUP).gr_mem
         check(MEMBER in members, f"{MEMBER} should be in {GROUP}, members are {members}")
         check(OUTSIDER not in members, f"{OUTSIDER} must not be in {GROUP}")
+        tls_members = grp.getgrnam(TLS_GROUP).gr_mem
+        check(TLS_MEMBER in tls_members and MEMBER not in tls_members,
+              f"only {TLS_MEMBER} should be in {TLS_GROUP}, members are {tls_members}")
 
     def remove_users(self):
         for user in self.created_users:
             run(["userdel", user], check_rc=False)
-        if self.created_group:
-            run(["groupdel", GROUP], check_rc=False)
+        for group in self.created_groups:
+            run(["groupdel", group], check_rc=False)
 
     def as_user(self, user):
         return ["setpriv", "--reuid", user, "--regid", str(pwd.getpwnam(user).pw_gid),
@@ -118,9 +125,13 @@ class Environment:
     def tool(self, name):
         return os.path.join(self.bin, name)
 
+    def tls_args(self):
+        """TLS capture is part of the test load, with the static client probed."""
+        return ["--tls", "--tls-group", TLS_GROUP, "--tls-binary", self.tool("test-tls-static")]
+
     def load(self, *args):
         return run([self.tool("observe-load"), "--pin-dir", self.pin_dir, "--group", GROUP,
-                    *args])
+                    *self.tls_args(), *args])
 
     def unload(self):
         return run([self.tool("observe-load"), "--pin-dir", self.pin_dir, "--unload"],
@@ -134,8 +145,8 @@ class Environment:
     def stats(self, user=MEMBER):
         return json.loads(self.user_tool("observe-stats", "--json", user=user).stdout)
 
-    def reader(self, *args, user=MEMBER):
-        reader = Reader(self, list(args), user)
+    def reader(self, *args, user=MEMBER, tool="observe-events"):
+        reader = Reader(self, list(args), user, tool)
         self.started.append(reader.proc)
         return reader
 
@@ -156,20 +167,21 @@ class Environment:
 
 
 class Reader:
-    """observe-events run as a user, its output in files."""
+    """observe-events (or observe-tls) run as a user, its output in files."""
     count = 0
 
-    def __init__(self, env, args, user):
+    def __init__(self, env, args, user, tool="observe-events"):
         Reader.count += 1
         base = os.path.join(env.out, f"reader{Reader.count}")
         self.stdout_path, self.stderr_path = base + ".out", base + ".err"
         self.stdout = open(self.stdout_path, "wb")
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            env.as_user(user) + [env.tool("observe-events"), "--pin-dir", env.pin_dir,
+            env.as_user(user) + [env.tool(tool), "--pin-dir", env.pin_dir,
                                  "--poll-ms", "10", *args],
             stdout=self.stdout, stderr=self.stderr)
         self.slot = None
+        self.ready_marker = "streaming from TLS slot " if tool == "observe-tls" else "streaming from slot "
 
     def stderr_text(self):
         with open(self.stderr_path, "rb") as f:
@@ -178,12 +190,12 @@ class Reader:
     def wait_ready(self, timeout=5):
         """Waits for the status line that says the slot is claimed."""
         def ready():
-            return "streaming from slot" in self.stderr_text() or self.proc.poll() is not None
+            return self.ready_marker in self.stderr_text() or self.proc.poll() is not None
         wait_until(ready, timeout, "the reader to claim a slot")
         text = self.stderr_text()
-        check("streaming from slot" in text,
+        check(self.ready_marker in text,
               f"reader did not start (exit {self.proc.poll()}): {text.strip()}")
-        self.slot = int(text.split("streaming from slot ")[1].split()[0])
+        self.slot = int(text.split(self.ready_marker)[1].split()[0])
         return self
 
     def stop(self, sig=signal.SIGINT, timeout=5):
