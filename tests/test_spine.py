@@ -413,7 +413,7 @@ def bad_inputs_give_one_clear_line_and_nonzero_exit(env):
     for args, message in ((["--slots", "99"], "slots must be between 1 and 16"),
                           (["--ring-size", "3000"], "size must be between"),
                           (["--ring-size", "12K"], "power of 2"),
-                          (["--collectors", "gpu"], "unknown collector 'gpu' (known: process, files, net, syscalls, memory, block, cpu, profile, all)")):
+                          (["--collectors", "gpu"], "unknown collector 'gpu' (known: process, files, net, syscalls, memory, block, cpu, profile, tls, all)")):
         res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, *args], check_rc=False)
         check(res.returncode != 0 and message in res.stderr.decode(), f"observe-load {args}: {res.stderr!r}")
     res = run(env.as_user(MEMBER) + [env.tool("observe-load"), "--pin-dir", env.pin_dir], check_rc=False)
