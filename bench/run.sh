@@ -10,8 +10,8 @@
 #   (d) observe loaded + one reader (observe-events -q > /dev/null)
 #   (e) bpftrace printing comparable fields to /dev/null
 # then, with kernel.bpf_stats_enabled=1, each program's average run time.
-# Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh and
-# bench/metrics.sh. Root; about 10 minutes.
+# Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh,
+# bench/metrics.sh and bench/tls.sh. Root; about 12 minutes.
 #
 # Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
 # the processes it started.
@@ -160,3 +160,5 @@ echo
 "$BENCH_SRC/collectors.sh" "$BUILD"
 echo
 "$BENCH_SRC/metrics.sh" "$BUILD"
+echo
+"$BENCH_SRC/tls.sh" "$BUILD"

@@ -5,6 +5,9 @@
 # bench/tls.c runs a TLS client and server in one process over loopback TCP
 # with the system's libssl, in ROUNDS=3 interleaved rounds of
 #   none     nothing loaded
+#   empty    bpftrace with empty actions on the same four probes the
+#            transfer hits (SSL_write, SSL_read, entry and return): the
+#            price of the traps alone, whoever places them
 #   probed   observe-load --collectors=tls: the uprobes are there, no reader
 #   capture  the same with an observe-tls reader (--base64 -q > /dev/null)
 # and measures
@@ -18,6 +21,7 @@ set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_init tls "${1:-build}"
+bench_need_bpftrace
 [ -x "$BUILD/observe-tls" ] || bench_die "$BUILD/observe-tls is missing: run make first"
 command -v openssl >/dev/null || bench_die "openssl is missing: apt-get install openssl"
 
@@ -41,11 +45,20 @@ s = json.load(sys.stdin)["tls"]["slots"][0]
 print(s["delivered"], s["dropped"])'
 }
 
+LIBSSL=$(python3 -c 'import ctypes.util, os; print(os.path.realpath("/lib/" + os.uname().machine + "-linux-gnu/" + ctypes.util.find_library("ssl")))')
+BT_EMPTY="uprobe:$LIBSSL:SSL_write {} uretprobe:$LIBSSL:SSL_write {}
+uprobe:$LIBSSL:SSL_read {} uretprobe:$LIBSSL:SSL_read {}"
+
 # run_cfg CFG: "ns-per-call transfer-ms delivered dropped" under CFG
 run_cfg() {
 	local cfg=$1 reader="" ns ms before="0 0" after="0 0"
 	case $cfg in
 	none) ;;
+	empty)
+		bench_bg bpftrace -e "$BT_EMPTY" >/dev/null 2>"$BENCH_TMP/bt.err"
+		reader=$BG_PID
+		bench_wait_attached "$reader" 4 "$BENCH_TMP/bt.err"
+		;;
 	*)
 		bench_load --collectors tls --tls --tls-group root
 		if [ "$cfg" = capture ]; then
@@ -58,18 +71,18 @@ run_cfg() {
 	esac
 	ns=$(taskset -c 0-1 "$BB/tls" calls "$CALLS" 64 "$BENCH_TMP/cert.pem" "$BENCH_TMP/key.pem")
 	ms=$(taskset -c 0-1 "$BB/tls" transfer "$BYTES" 16384 "$BENCH_TMP/cert.pem" "$BENCH_TMP/key.pem")
-	if [ -n "$reader" ]; then
+	if [ "$cfg" = capture ]; then
 		sleep 0.5	# what the reader still has to drain
 		after=$(slot_counts)
-		bench_stop "$reader" INT
 	fi
-	[ "$cfg" = none ] || bench_unload
+	[ -z "$reader" ] || bench_stop "$reader" INT
+	[ "$cfg" = none ] || [ "$cfg" = empty ] || bench_unload
 	read -r d0 x0 <<<"$before"
 	read -r d1 x1 <<<"$after"
 	echo "$ns $ms $((d1 - d0)) $((x1 - x0))"
 }
 
-CONFIGS="none probed capture"
+CONFIGS="none empty probed capture"
 for r in $(seq "$ROUNDS"); do
 	printf '  round %s:' "$r"
 	for cfg in $CONFIGS; do
@@ -88,7 +101,8 @@ for cfg in configs:
         vals = [[float(x) for x in line.split()] for line in f if line.strip()]
     rows[cfg] = [statistics.median(v[i] for v in vals) for i in range(4)]
 base_ns, base_ms = rows["none"][0], rows["none"][1]
-labels = {"none": "nothing loaded", "probed": "probed, no reader", "capture": "capture on (a reader)"}
+labels = {"none": "nothing loaded", "empty": "bpftrace, empty probes", "probed": "probed, no reader",
+          "capture": "capture on (a reader)"}
 for cfg in configs:
     ns, ms, delivered, dropped = rows[cfg]
     line = (f"  {labels[cfg]:<22} SSL_write {ns / 1000:7.2f} us/call ({ns - base_ns:+7.0f} ns)   "
