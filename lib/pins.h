@@ -7,6 +7,8 @@
  *   observe_stats, observe_slot_stats, observe_info, observe_sequence  0640
  *   observe_slots                 0600  outer array of the rings
  *   slot<N>/ring                  0660  ring of slot N; slot<N>/ is flock()ed by its reader
+ *   observe_tls_* counters        0640  TLS capture's counters and targets (tls.h)
+ *   tls/                          0750  root:observe-tls: the TLS slots' config, readers, rings
  */
 #ifndef OBSERVE_PINS_H
 #define OBSERVE_PINS_H
