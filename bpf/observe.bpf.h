@@ -370,8 +370,8 @@ static __always_inline bool observe_slot_wants(const struct observe_slot_cfg *cf
 
 /*
  * Numbers the event and copies it into every slot of a family that has a
- * reader ('readers', read again here: one may have left) and wants it: the
- * family is its outer ring array, its configs and its counters.
+ * reader (bit N of 'readers', read by the caller just before) and wants it:
+ * the family is its outer ring array, its configs and its counters.
  */
 static __always_inline void observe_submit_to(struct observe_event_ctx *ev, __u64 size,
 					      __u64 max_size, __u64 readers, void *slots,

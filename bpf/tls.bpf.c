@@ -67,7 +67,10 @@ struct {
 	__type(value, struct observe_tls_info);
 } observe_tls_info SEC(".maps");
 
-/* A call between its entry and its return, per thread. */
+/* A call between its entry and its return, per thread. LRU: a thread that
+ * dies inside a call leaves its entry, which must not fill the table. A call
+ * made inside another on the same thread (TLS through a TLS proxy) replaces
+ * the outer one, whose return then finds nothing. */
 struct tls_call {
 	__u64 conn;
 	__u64 buf;
@@ -78,18 +81,20 @@ struct tls_call {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);	/* pid_tgid */
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
-/* What each record of one call shares, for the chunk loop. */
+/* What each record of one call shares, for the chunk loop: the record's
+ * fixed part is kept here and written into the scratch for every record, so
+ * that a task preempting this one on the CPU (uprobe programs run with
+ * migration, not preemption, disabled) cannot lend its identity to the rest. */
 struct chunk_loop {
 	__u64 buf;
-	__u64 call_len;
 	__u64 capture;		/* min(call_len, capture_max) */
-	__u64 tls_readers;
+	struct observe_tls_event fixed;	/* last: its data[] is empty */
 };
 
 static __always_inline __u64 tls_reader_mask(void)
@@ -108,10 +113,12 @@ static __always_inline struct observe_tls_stats *tls_stats(void)
 	return bpf_map_lookup_elem(&observe_tls_stats, &zero);
 }
 
-static __always_inline void tls_submit(struct observe_event_ctx *ev, __u64 size, __u64 readers)
+/* The readers are read again: one may have left, or come, during a long call. */
+static __always_inline void tls_submit(struct observe_event_ctx *ev, __u64 size)
 {
-	observe_submit_to(ev, size, sizeof(struct observe_tls_event) + OBSERVE_TLS_CHUNK, readers,
-			  &observe_tls_slots, &observe_tls_slot_cfg, &observe_tls_slot_stats);
+	observe_submit_to(ev, size, sizeof(struct observe_tls_event) + OBSERVE_TLS_CHUNK,
+			  tls_reader_mask(), &observe_tls_slots, &observe_tls_slot_cfg,
+			  &observe_tls_slot_stats);
 }
 
 /* Nobody reads TLS: the call is not even noted, its return finds nothing. */
@@ -173,11 +180,11 @@ static long emit_chunk(__u32 i, void *ctx)
 	barrier_var(n);
 	if (n > OBSERVE_TLS_CHUNK)
 		return 1;
-	e->hdr.flags = 0;
+	*e = loop->fixed;
 	e->offset = off;
 	e->chunk = i;
 	e->more = off + n < loop->capture;
-	e->missing = e->more ? 0 : loop->call_len - loop->capture;
+	e->missing = e->more ? 0 : e->call_len - loop->capture;
 	e->data_len = n;
 	if (n && bpf_probe_read_user(e->data, n, (const void *)(loop->buf + off))) {
 		/* Not in memory now (swapped out): counted, never faulted in. */
@@ -191,7 +198,7 @@ static long emit_chunk(__u32 i, void *ctx)
 	stats->captured += e->data_len;
 	stats->missing += e->missing;
 	ev.hdr = &e->hdr;
-	tls_submit(&ev, sizeof(*e) + (e->data_len & (OBSERVE_TLS_CHUNK * 2 - 1)), loop->tls_readers);
+	tls_submit(&ev, sizeof(*e) + (e->data_len & (OBSERVE_TLS_CHUNK * 2 - 1)));
 	return 0;
 }
 
@@ -206,9 +213,8 @@ static __always_inline void emit_data(const struct tls_call *call, __u64 len, __
 	__u32 zero = 0;
 	__u64 chunks;
 
-	loop.tls_readers = tls_reader_mask();
 	e = (struct observe_tls_event *)observe_event_start_for(
-		&ev, OBSERVE_EV_TLS_DATA, &f, bpf_map_lookup_elem(&scratch, &zero), loop.tls_readers);
+		&ev, OBSERVE_EV_TLS_DATA, &f, bpf_map_lookup_elem(&scratch, &zero), tls_reader_mask());
 	if (!e)
 		return;
 	observe_identity_of_current(&e->hdr);
@@ -224,8 +230,9 @@ static __always_inline void emit_data(const struct tls_call *call, __u64 len, __
 	e->call_len = len;
 	e->func = call->func;
 	e->direction = direction;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	loop.fixed = *e;
 	loop.buf = call->buf;
-	loop.call_len = len;
 	loop.capture = len < capture_max ? len : capture_max;
 	/* --tls-max=0 still says that the call happened, in one empty record. */
 	chunks = loop.capture ? (loop.capture + OBSERVE_TLS_CHUNK - 1) / OBSERVE_TLS_CHUNK : 1;
@@ -264,14 +271,13 @@ static __always_inline int handshake_return(long ret)
 	struct observe_event_ctx ev = {};
 	struct observe_tls_stats *stats;
 	struct tls_call call;
-	__u64 readers;
 	__u32 zero = 0;
 
 	if (!call_taken(&call))
 		return 0;
-	readers = tls_reader_mask();
 	e = (struct observe_tls_handshake_event *)observe_event_start_for(
-		&ev, OBSERVE_EV_TLS_HANDSHAKE, &f, bpf_map_lookup_elem(&scratch, &zero), readers);
+		&ev, OBSERVE_EV_TLS_HANDSHAKE, &f, bpf_map_lookup_elem(&scratch, &zero),
+		tls_reader_mask());
 	if (!e)
 		return 0;
 	observe_identity_of_current(&e->hdr);
@@ -285,7 +291,7 @@ static __always_inline int handshake_return(long ret)
 	e->ret = ret;
 	e->func = call.func;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	tls_submit(&ev, sizeof(*e), readers);
+	tls_submit(&ev, sizeof(*e));
 	return 0;
 }
 

@@ -109,11 +109,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			bad = parse_types(optarg, &o->filter.types, err);
-			if (!bad && (o->filter.types & event_types_tls())) {
+			/* "all" means every type this reader may stream; TLS named
+			 * on its own is another reader's. */
+			if (!bad && strstr(optarg, "tls")) {
 				snprintf(err, sizeof(err), "'%s': TLS plaintext is read with observe-tls "
 					 "(group observe-tls)", optarg);
 				bad = -1;
-			} else if (!bad && !(o->filter.types & event_types_streamed())) {
+			}
+			o->filter.types &= ~event_types_tls();
+			if (!bad && !(o->filter.types & event_types_streamed())) {
 				snprintf(err, sizeof(err), "'%s' is counted in maps, not streamed: "
 					 "observe-hist shows it", optarg);
 				bad = -1;

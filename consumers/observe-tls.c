@@ -131,6 +131,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			bad = parse_types(optarg, &o->filter.types, err);
+			if (!bad && !strcmp(optarg, "all"))
+				o->filter.types &= event_types_tls();
 			if (!bad && (o->filter.types & ~event_types_tls())) {
 				snprintf(err, sizeof(err), "observe-tls shows tls_data and tls_handshake, "
 					 "not '%s' (observe-events shows the others)", optarg);
@@ -214,20 +216,6 @@ static int format_record(struct stream *st, const void *data, size_t len)
 	return 1;
 }
 
-static void write_data(struct json_writer *w, enum tls_data_encoding encoding,
-		       const unsigned char *data, size_t len)
-{
-	if (encoding == TLS_DATA_HEX) {
-		json_key(w, "data_hex");
-		json_hex(w, data, len);
-	} else if (encoding == TLS_DATA_BASE64) {
-		json_key(w, "data_base64");
-		json_base64(w, data, len);
-	} else {
-		json_kv_str(w, "data", (const char *)data, len);
-	}
-}
-
 /* One line for the call joined so far; 'whole' is false when its last
  * records never came (the slot lost them: a gap line says so). */
 static void print_call(struct stream *st, struct conversation *c, bool whole)
@@ -252,13 +240,23 @@ static void print_call(struct stream *st, struct conversation *c, bool whole)
 	json_kv_u64(w, "missing", c->missing);
 	if (!whole)
 		json_kv_bool(w, "incomplete", true);
-	write_data(w, c->o->encoding, c->data, c->len);
+	tls_data_json(w, c->data, c->len);
 	json_object_end(w);
 	json_end_line(w);
 	c->open = false;
 }
 
-/* --follow: records of the followed connection joined into calls. */
+/* Whether e is the next record of the call being joined: the records of
+ * one call share its thread and its time, and follow each other without a
+ * hole (a record the slot lost would leave one). */
+static bool continues_call(const struct conversation *c, const struct observe_tls_event *e)
+{
+	return c->open && e->hdr.tid == c->first.hdr.tid && e->hdr.ts_ns == c->first.hdr.ts_ns &&
+	       e->offset == c->len + c->missing;
+}
+
+/* --follow: records of the followed connection joined into calls. A call
+ * whose records did not all come is printed "incomplete". */
 static int format_conversation(struct stream *st, const void *data, size_t len)
 {
 	const struct observe_tls_event *e = data;
@@ -269,7 +267,7 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 		return 0;
 	if (sizeof(*e) + e->data_len > len)
 		return -EINVAL;
-	if (c->open && (e->chunk == 0 || e->hdr.tid != c->first.hdr.tid)) {
+	if (c->open && !continues_call(c, e)) {
 		print_call(st, c, false);
 		lines++;
 	}
@@ -285,8 +283,11 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 		while (cap < c->len + e->data_len)
 			cap *= 2;
 		grown = realloc(c->data, cap);
-		if (!grown)
-			return -ENOMEM;
+		if (!grown) {
+			report_error("out of memory joining a call of %llu bytes",
+				     (unsigned long long)e->call_len);
+			exit(1);
+		}
 		c->data = grown;
 		c->cap = cap;
 	}
@@ -294,7 +295,7 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 	c->len += e->data_len;
 	c->missing += e->missing;
 	if (!e->more) {
-		print_call(st, c, true);
+		print_call(st, c, c->len + c->missing == e->call_len);
 		lines++;
 	}
 	return lines;
@@ -417,6 +418,11 @@ int main(int argc, char **argv)
 	else
 		stream_init(&st, "observe-tls", format_record, &o, o.count);
 	err = stream_run(&st, &(struct stream_limits){ o.duration_ms, o.poll_ms, o.pin_dir, o.quiet });
+	if (conv.open && !st.output_failed) {	/* stopped in the middle of a call */
+		print_call(&st, &conv, false);
+		if (stream_flush(&st))
+			err = 1;
+	}
 	slot_release(&st.slot);
 	stream_free(&st);
 	free(conv.data);

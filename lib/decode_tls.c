@@ -46,6 +46,22 @@ static void function_json(struct json_writer *w, unsigned func)
 	json_kv_cstr(w, "library", func >= OBSERVE_TLS_GNUTLS_RECORD_SEND ? "gnutls" : "openssl");
 }
 
+void tls_data_json(struct json_writer *w, const void *data, size_t len)
+{
+	switch (data_encoding) {
+	case TLS_DATA_HEX:
+		json_key(w, "data_hex");
+		json_hex(w, data, len);
+		break;
+	case TLS_DATA_BASE64:
+		json_key(w, "data_base64");
+		json_base64(w, data, len);
+		break;
+	default:
+		json_kv_str(w, "data", data, len);
+	}
+}
+
 int decode_tls_data(struct json_writer *w, const void *rec, size_t size)
 {
 	const struct observe_tls_event *e = rec;
@@ -62,18 +78,7 @@ int decode_tls_data(struct json_writer *w, const void *rec, size_t size)
 	json_kv_u64(w, "missing", e->missing);
 	json_kv_u64(w, "chunk", e->chunk);
 	json_kv_bool(w, "more", e->more);
-	switch (data_encoding) {
-	case TLS_DATA_HEX:
-		json_key(w, "data_hex");
-		json_hex(w, e->data, e->data_len);
-		break;
-	case TLS_DATA_BASE64:
-		json_key(w, "data_base64");
-		json_base64(w, e->data, e->data_len);
-		break;
-	default:
-		json_kv_str(w, "data", (const char *)e->data, e->data_len);
-	}
+	tls_data_json(w, e->data, e->data_len);
 	return 0;
 }
 

@@ -31,6 +31,8 @@ enum tls_data_encoding {
 	TLS_DATA_BASE64,
 };
 void decode_tls_set_encoding(enum tls_data_encoding encoding);
+/* "data" (or "data_hex", "data_base64"): the bytes, as set above. */
+void tls_data_json(struct json_writer *w, const void *data, size_t len);
 /* "SSL_write", ... for enum observe_tls_func; NULL if unknown. */
 const char *tls_function_name(unsigned func);
 

@@ -190,10 +190,33 @@ static bool pin_is(const char *dir, const char *name, int fd)
 	return same;
 }
 
+/* A TLS slot lives while the TLS collector is loaded with at least index + 1
+ * slots: a reload without it leaves a held slot's pins, but nobody writes. */
+static bool tls_slot_loaded(const char *dir, unsigned index)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	struct observe_tls_info info = {};
+	char path[4096];
+	__u32 zero = 0;
+	int fd;
+
+	if (!pins_path(path, sizeof(path), dir, "observe_tls_info"))
+		return false;
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0)
+		return false;
+	if (bpf_map_lookup_elem(fd, &zero, &info))
+		info.nr_slots = 0;
+	close(fd);
+	return index < info.nr_slots;
+}
+
 bool slot_still_current(const char *dir, const struct slot *slot)
 {
 	char ring[64];
 
+	if (slot->family == &slot_tls && !tls_slot_loaded(dir, slot->index))
+		return false;
 	slot_name(ring, sizeof(ring), slot->family, slot->index, OBSERVE_SLOT_RING);
 	return pin_is(dir, ring, slot->ring_fd) &&
 	       pin_is(dir, slot->family->readers, slot->readers_fd) &&

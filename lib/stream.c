@@ -49,7 +49,7 @@ void stream_free(struct stream *st)
 }
 
 /* A closed pipe ends the stream normally; any other write error is one. */
-static int flush_output(struct stream *st)
+int stream_flush(struct stream *st)
 {
 	size_t len = st->json.len;
 
@@ -79,7 +79,7 @@ static int on_record(void *ctx, const void *data, size_t len)
 		return 0;
 	}
 	st->printed += lines;
-	if (st->json.len >= FLUSH_BYTES && flush_output(st))
+	if (st->json.len >= FLUSH_BYTES && stream_flush(st))
 		return -EPIPE;
 	if (limit_reached(st))
 		return 1;	/* stop: --count reached */
@@ -120,7 +120,7 @@ int stream_run(struct stream *st, const struct stream_limits *limits)
 
 		res = ring_reader_poll(&reader, limits->poll_ms);
 		report_drops(st);
-		if (flush_output(st) || res == -EPIPE)
+		if (stream_flush(st) || res == -EPIPE)
 			break;
 		if (res == 1 && limit_reached(st))
 			break;
@@ -146,11 +146,11 @@ int stream_run(struct stream *st, const struct stream_limits *limits)
 	for (uint64_t until = runloop_now_ms() + DRAIN_MS;
 	     !err && !st->output_failed && !limit_reached(st) && runloop_now_ms() < until;) {
 		res = ring_reader_poll(&reader, 0);
-		if (res <= 0 || flush_output(st))
+		if (res <= 0 || stream_flush(st))
 			break;
 	}
 	report_drops(st);
-	flush_output(st);
+	stream_flush(st);
 	ring_reader_close(&reader);
 	if (st->output_failed && st->output_errno != EPIPE) {
 		report_error("cannot write the records: %s", strerror(st->output_errno));

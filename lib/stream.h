@@ -47,5 +47,7 @@ void stream_init(struct stream *st, const char *name, stream_format_fn format, v
 /* The loop; 0 when it ended normally (a closed pipe included), 1 on an error. */
 int stream_run(struct stream *st, const struct stream_limits *limits);
 void stream_free(struct stream *st);
+/* Writes out what st->json holds: 0, or -1 once output failed. */
+int stream_flush(struct stream *st);
 
 #endif /* OBSERVE_STREAM_H */

@@ -16,6 +16,7 @@
  */
 #include "loader.h"
 #include "collectors.h"
+#include "decoders.h"
 #include "events.h"
 #include "report.h"
 #include "slot.h"
@@ -37,7 +38,7 @@
 
 #define MAX_SHARED_MAPS 32
 /* The profiler has one link per CPU, the TLS collector two per function and target. */
-#define MAX_LINKS (64 + OBSERVE_PROFILE_MAX_CPUS + 2 * 5 * OBSERVE_TLS_MAX_TARGETS)
+#define MAX_LINKS (64 + OBSERVE_PROFILE_MAX_CPUS + 2 * OBSERVE_TLS_FUNC_COUNT * OBSERVE_TLS_MAX_TARGETS)
 #define MAX_NEW_PATHS 128
 #define MAX_STAGED (128 + MAX_LINKS)
 #define PIN_PREFIX "observe_"
@@ -341,14 +342,16 @@ static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int
 	const char *progs[2] = { f->entry_prog, f->return_prog };
 	struct bpf_link *links[2] = {};
 
-	if (!tls_has_symbol(target->path, f->symbol)) {
+	const char *symbol = tls_function_name(fn);
+
+	if (!tls_has_symbol(target->path, symbol)) {
 		target->status[fn] = OBSERVE_TLS_MISSING;
 		return 0;
 	}
 	if (s->nr_links + 2 > MAX_LINKS)
 		return report_error("too many programs"), -1;
 	for (int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = f->symbol, .retprobe = i == 1);
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = symbol, .retprobe = i == 1);
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
 
 		errno = ENOENT;
@@ -383,9 +386,9 @@ static void print_tls_target(const struct observe_tls_target *t)
 	printf("observe-load: tls: %s: %d of %d functions probed", t->path, attached, tried);
 	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
 		if (t->status[fn] == OBSERVE_TLS_MISSING)
-			printf("; %s missing", tls_functions[fn].symbol);
+			printf("; %s missing", tls_function_name(fn));
 		else if (t->status[fn] == OBSERVE_TLS_FAILED)
-			printf("; %s failed: %s", tls_functions[fn].symbol, strerror(t->err[fn]));
+			printf("; %s failed: %s", tls_function_name(fn), strerror(t->err[fn]));
 	}
 	printf("\n");
 }
@@ -652,8 +655,16 @@ static int stage_rings(struct load_state *s, struct ring_family *r)
  * reader leaves and observe-load runs again). */
 static void switch_rings(struct load_state *s, struct ring_family *r)
 {
-	struct shared_map *slots = find_map(s, r->family->outer);
+	struct shared_map *slots = find_map(s, r->family->outer), pinned = { .fd = -1 };
 	char dir[4096], path[4200];
+
+	/* A family no loaded collector writes (TLS left out this time): its
+	 * pinned outer array lets go of the rings of the slots retired below. */
+	if (!slots && map_path(s, path, sizeof(path), r->family->outer)) {
+		pinned.fd = bpf_obj_get(path);
+		if (pinned.fd >= 0)
+			slots = &pinned;
+	}
 
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		__u32 key = i;
@@ -678,6 +689,8 @@ static void switch_rings(struct load_state *s, struct ring_family *r)
 		unlink(path);
 		rmdir(dir);
 	}
+	if (pinned.fd >= 0)
+		close(pinned.fd);
 }
 
 static bool link_is_current(struct load_state *s, const char *name)
@@ -858,7 +871,8 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 	for (int i = 0; i < 2; i++)
 		switch_rings(s, &s->rings[i]);
 	remove_stale_links(s);
-	return write_info(s, f) || write_tls_info(s);
+	err = write_info(s, f);
+	return write_tls_info(s) || err;
 }
 
 static void free_state(struct load_state *s, bool keep_links)

@@ -67,8 +67,7 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		 gid_t tls_gid);
 
 /* tls_targets.c: the libraries and binaries the TLS collector probes */
-struct tls_function {
-	const char *symbol;	/* "SSL_write" */
+struct tls_function {	/* its symbol: tls_function_name() (lib/decoders.h) */
 	unsigned library;	/* enum observe_tls_library */
 	const char *entry_prog, *return_prog;	/* its programs in tls.bpf.c */
 };

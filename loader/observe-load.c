@@ -211,7 +211,13 @@ static int apply_tls_setting(struct load_config *cfg, const char *key, const cha
 			return -1;
 		cfg->nr_tls_slots = v;
 	} else if (!strcmp(key, "tls-ring-size")) {
-		return parse_ring_size(key, value, &cfg->tls_ring_size, err);
+		if (parse_ring_size(key, value, &cfg->tls_ring_size, err))
+			return -1;
+		if (cfg->tls_ring_size < 4 * (sizeof(struct observe_tls_event) + OBSERVE_TLS_CHUNK)) {
+			snprintf(err, PARSE_ERR_LEN, "tls-ring-size must hold a few full records "
+				 "(at least 128K), not %s", value);
+			return -1;
+		}
 	} else {
 		return 1;
 	}

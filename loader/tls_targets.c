@@ -7,6 +7,7 @@
  * probed once: the probes sit on the file, for every process that maps it.
  */
 #include "loader.h"
+#include "decoders.h"
 #include "report.h"
 #include "tls.h"
 
@@ -23,21 +24,21 @@
 #include <unistd.h>
 
 const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT] = {
-	[OBSERVE_TLS_SSL_WRITE] = { "SSL_write", OBSERVE_TLS_OPENSSL,
+	[OBSERVE_TLS_SSL_WRITE] = { OBSERVE_TLS_OPENSSL,
 				    "ssl_write_entry", "ssl_write_return" },
-	[OBSERVE_TLS_SSL_READ] = { "SSL_read", OBSERVE_TLS_OPENSSL,
+	[OBSERVE_TLS_SSL_READ] = { OBSERVE_TLS_OPENSSL,
 				   "ssl_read_entry", "ssl_read_return" },
-	[OBSERVE_TLS_SSL_WRITE_EX] = { "SSL_write_ex", OBSERVE_TLS_OPENSSL,
+	[OBSERVE_TLS_SSL_WRITE_EX] = { OBSERVE_TLS_OPENSSL,
 				       "ssl_write_ex_entry", "ssl_write_ex_return" },
-	[OBSERVE_TLS_SSL_READ_EX] = { "SSL_read_ex", OBSERVE_TLS_OPENSSL,
+	[OBSERVE_TLS_SSL_READ_EX] = { OBSERVE_TLS_OPENSSL,
 				      "ssl_read_ex_entry", "ssl_read_ex_return" },
-	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = { "SSL_do_handshake", OBSERVE_TLS_OPENSSL,
+	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = { OBSERVE_TLS_OPENSSL,
 					   "ssl_handshake_entry", "ssl_handshake_return" },
-	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = { "gnutls_record_send", OBSERVE_TLS_GNUTLS,
+	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = { OBSERVE_TLS_GNUTLS,
 					     "gnutls_send_entry", "gnutls_send_return" },
-	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = { "gnutls_record_recv", OBSERVE_TLS_GNUTLS,
+	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = { OBSERVE_TLS_GNUTLS,
 					     "gnutls_recv_entry", "gnutls_recv_return" },
-	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { "gnutls_handshake", OBSERVE_TLS_GNUTLS,
+	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { OBSERVE_TLS_GNUTLS,
 					   "gnutls_handshake_entry", "gnutls_handshake_return" },
 };
 
@@ -52,8 +53,9 @@ static const struct {
 
 static const char *const ldconfig_paths[] = { "/sbin/ldconfig", "/usr/sbin/ldconfig" };
 
-/* The ELF machine of a file, or -1: a library of another architecture in
- * the cache (multiarch) cannot be probed for our processes. */
+/* The ELF class and machine of a file, or -1: a library of another
+ * architecture in the cache (multiarch, x32) cannot be probed for our
+ * processes, whose size_t the programs read. */
 static int elf_machine(const char *path)
 {
 	Elf64_Ehdr eh;
@@ -66,7 +68,7 @@ static int elf_machine(const char *path)
 	close(fd);
 	if (n < (ssize_t)sizeof(eh.e_ident) + 4 || memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		return -1;
-	return eh.e_machine;
+	return eh.e_ident[EI_CLASS] << 16 | eh.e_machine;
 }
 
 /* Adds path as a target unless its file is one already; -1 when full, -2
@@ -139,9 +141,15 @@ int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t
 	for (unsigned i = 0; i < cfg->nr_tls_binaries; i++) {
 		const char *path = cfg->tls_binaries[i];
 
-		if (elf_machine(path) < 0) {
+		int machine = elf_machine(path);
+
+		if (machine < 0) {
 			report_error("--tls-binary %s: %s", path,
 				     access(path, R_OK) ? strerror(errno) : "not an ELF file");
+			return -1;
+		}
+		if (machine != elf_machine("/proc/self/exe")) {
+			report_error("--tls-binary %s: built for another architecture", path);
 			return -1;
 		}
 		/* Either library may be linked in: both are looked for. */

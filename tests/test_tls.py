@@ -315,6 +315,24 @@ def a_member_of_observe_alone_is_refused_the_plaintext_but_sees_the_counters(env
 
 
 @test
+def a_reload_without_tls_retires_the_tls_slots_and_tells_their_reader(env):
+    reader = tls_reader(env)
+    try:
+        run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--group", GROUP])
+        try:
+            reader.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+    finally:
+        env.load()
+    check_eq(1, reader.proc.returncode, f"the TLS reader's exit ({reader.stderr_text().strip()})")
+    check("start the reader again" in reader.stderr_text(), f"message: {reader.stderr_text()!r}")
+    reader.stop()
+    check_eq(0, env.stats()["tls"]["slots"][0]["dropped"], "drops of the reloaded TLS slot")
+    tls_reader(env).stop()      # the slot is claimable again
+
+
+@test
 def observe_tls_and_the_loader_refuse_bad_input(env):
     cases = [
         (["--conn", "xyz"], 2, "connection"),
@@ -328,6 +346,9 @@ def observe_tls_and_the_loader_refuse_bad_input(env):
         err = res.stderr.decode()
         check_eq(rc, res.returncode, f"exit code for {args} ({err.strip()})")
         check(needle in err, f"an error naming '{needle}' for {args}: {err!r}")
+    for tool, user in (("observe-events", MEMBER), ("observe-tls", TLS_MEMBER)):
+        res = env.user_tool(tool, "-t", "all", "-d", "0.1", "-q", user=user, check_rc=False)
+        check_eq(0, res.returncode, f"{tool} -t all ({res.stderr.decode().strip()})")
     stripped = os.path.join(env.tmp, "tls-static-stripped")
     shutil.copy2(env.tool("test-tls-static"), stripped)
     run(["strip", stripped])
