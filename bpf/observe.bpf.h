@@ -174,14 +174,21 @@ struct observe_event_ctx {
 	struct observe_event_header *hdr;	/* in per-CPU scratch */
 };
 
-/* Bit N set: slot N has a reader. 0 when nobody reads. */
-static __always_inline __u64 observe_reader_mask(void)
+/* Bit N set: slot N of the family whose observe_readers-like map this is
+ * has a reader. 0 when nobody reads. */
+static __always_inline __u64 observe_readers_in(void *readers_map)
 {
 	struct observe_readers *readers;
 	__u32 zero = 0;
 
-	readers = bpf_map_lookup_elem(&observe_readers, &zero);
+	readers = bpf_map_lookup_elem(readers_map, &zero);
 	return readers ? readers->mask : 0;
+}
+
+/* The same for the event slots. */
+static __always_inline __u64 observe_reader_mask(void)
+{
+	return observe_readers_in(&observe_readers);
 }
 
 static __always_inline const struct observe_filter *observe_global_filter(void)

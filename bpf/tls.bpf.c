@@ -99,11 +99,7 @@ struct chunk_loop {
 
 static __always_inline __u64 tls_reader_mask(void)
 {
-	struct observe_readers *readers;
-	__u32 zero = 0;
-
-	readers = bpf_map_lookup_elem(&observe_tls_readers, &zero);
-	return readers ? readers->mask : 0;
+	return observe_readers_in(&observe_tls_readers);
 }
 
 static __always_inline struct observe_tls_stats *tls_stats(void)

@@ -54,58 +54,31 @@ static const char usage[] =
 "  observe-events -c bash -n 10           the next 10 events of bash\n"
 "  observe-events -d 5 | jq .argv         argv of 5 seconds of execs\n";
 
-enum { OPT_CGROUP = 256, OPT_POLL_MS, OPT_PIN_DIR };
+enum { OPT_CGROUP = 256 };
 
 static const struct option options[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "comm", required_argument, NULL, 'c' },
-	{ "uid", required_argument, NULL, 'u' },
+	STREAM_LONG_OPTIONS,
 	{ "types", required_argument, NULL, 't' },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "failed", no_argument, NULL, 'x' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
-	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
-struct options {
-	struct slot_filter filter;
-	uint64_t count;		/* 0: no limit */
-	uint64_t duration_ms;	/* 0: no limit */
-	unsigned poll_ms;
-	const char *pin_dir;
-	bool quiet, verbose;
-};
-
-static int parse_options(int argc, char **argv, struct options *o)
+static int parse_options(int argc, char **argv, struct stream_options *o)
 {
 	char err[PARSE_ERR_LEN];
-	uint64_t v;
 	int opt;
 
-	memset(o, 0, sizeof(*o));
-	o->filter.types = EVENT_TYPES_ALL;
-	o->poll_ms = 50;
-	while ((opt = getopt_long(argc, argv, "p:c:u:t:xn:d:qvh", options, NULL)) != -1) {
-		int bad = 0;
+	stream_options_init(o, EVENT_TYPES_ALL);
+	while ((opt = getopt_long(argc, argv, STREAM_SHORT_OPTIONS "t:xh", options, NULL)) != -1) {
+		int shared = stream_parse_option(opt, optarg, o, err), bad = 0;
 
-		switch (opt) {
-		case 'p':
-			bad = parse_pid(optarg, &o->filter.pid, err);
-			o->filter.match |= OBSERVE_SLOT_MATCH_PID;
-			break;
-		case 'c':
-			bad = parse_comm(optarg, o->filter.comm, err);
-			o->filter.match |= OBSERVE_SLOT_MATCH_COMM;
-			break;
-		case 'u':
-			bad = parse_uid(optarg, &o->filter.uid, err);
-			o->filter.match |= OBSERVE_SLOT_MATCH_UID;
+		if (shared > 0)
+			continue;
+		switch (shared < 0 ? 0 : opt) {
+		case 0:
+			bad = -1;	/* a bad value of a shared option: err says which */
 			break;
 		case 't':
 			bad = parse_types(optarg, &o->filter.types, err);
@@ -130,25 +103,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->filter.match |= OBSERVE_SLOT_FAILED_ONLY;
 			break;
-		case 'n':
-			bad = parse_u64(optarg, 1, UINT64_MAX, "count", &o->count, err);
-			break;
-		case 'd':
-			bad = parse_seconds(optarg, &o->duration_ms, err);
-			break;
-		case OPT_POLL_MS:
-			bad = parse_u64(optarg, 1, 1000, "poll-ms", &v, err);
-			o->poll_ms = v;
-			break;
-		case OPT_PIN_DIR:
-			o->pin_dir = optarg;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -161,12 +115,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s' (try --help)", argv[optind]);
-		return -1;
-	}
-	o->pin_dir = pins_dir(o->pin_dir);
-	return 0;
+	return stream_options_end(argc, argv, o);
 }
 
 /* One event, one line. */
@@ -182,7 +131,7 @@ int main(int argc, char **argv)
 {
 	struct stream st = {};
 	struct observe_info info;
-	struct options o;
+	struct stream_options o;
 	int err;
 
 	if (parse_options(argc, argv, &o))
@@ -194,7 +143,7 @@ int main(int argc, char **argv)
 	if (slot_claim(o.pin_dir, &slot_events, info.nr_slots, info.ring_size, &o.filter, &st.slot))
 		return 1;
 	stream_init(&st, "observe-events", format_event, NULL, o.count);
-	err = stream_run(&st, &(struct stream_limits){ o.duration_ms, o.poll_ms, o.pin_dir, o.quiet });
+	err = stream_run(&st, &o);
 	slot_release(&st.slot);
 	stream_free(&st);
 	/* A reader whose pipe closed (| head) has done its job. */

@@ -353,20 +353,8 @@ static int dump(const struct pins *p, struct json_writer *w)
 /* TLS counters, when TLS capture is loaded (tls_info.nr_slots stays 0 if not). */
 static int open_tls(struct pins *p)
 {
-	char path[4096];
-	__u32 zero = 0;
-	int fd;
-
-	if (!pins_path(path, sizeof(path), p->dir, "observe_tls_info"))
+	if (pins_read_tls_info(p->dir, &p->tls_info))
 		return -1;
-	if (access(path, F_OK))
-		return 0;
-	fd = pins_open_map(p->dir, "observe_tls_info", PIN_READ);
-	if (fd < 0)
-		return -1;
-	if (bpf_map_lookup_elem(fd, &zero, &p->tls_info))
-		memset(&p->tls_info, 0, sizeof(p->tls_info));
-	close(fd);
 	if (!p->tls_info.nr_slots)
 		return 0;
 	p->tls_stats_fd = pins_open_map(p->dir, "observe_tls_stats", PIN_READ);

@@ -61,37 +61,25 @@ static const char usage[] =
 "  observe-tls -f 0x55d0c8a3e2a0          one connection's conversation\n"
 "  observe-tls --targets                  what the loader probed\n";
 
-enum { OPT_CONN = 256, OPT_POLL_MS, OPT_TARGETS, OPT_PIN_DIR };
+enum { OPT_CONN = 256, OPT_TARGETS };
 
 static const struct option options[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "comm", required_argument, NULL, 'c' },
-	{ "uid", required_argument, NULL, 'u' },
+	STREAM_LONG_OPTIONS,
 	{ "types", required_argument, NULL, 't' },
 	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "follow", required_argument, NULL, 'f' },
 	{ "hex", no_argument, NULL, 'x' },
 	{ "base64", no_argument, NULL, 'b' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
 	{ "targets", no_argument, NULL, OPT_TARGETS },
-	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
 struct options {
-	struct slot_filter filter;
+	struct stream_options s;	/* -p, -c, -u, -n, -d, --poll-ms, --pin-dir, -q, -v */
 	uint64_t conn;		/* 0: every connection */
-	bool follow;
+	bool follow, targets;
 	enum tls_data_encoding encoding;
-	uint64_t count, duration_ms;
-	unsigned poll_ms;
-	bool targets, quiet, verbose;
-	const char *pin_dir;
 };
 
 /* --follow: the call being joined from its records. */
@@ -107,33 +95,24 @@ struct conversation {
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	char err[PARSE_ERR_LEN];
-	uint64_t v;
 	int opt;
 
 	memset(o, 0, sizeof(*o));
-	o->filter.types = event_types_tls();
-	o->poll_ms = 50;
-	while ((opt = getopt_long(argc, argv, "p:c:u:t:f:xbn:d:qvh", options, NULL)) != -1) {
-		int bad = 0;
+	stream_options_init(&o->s, event_types_tls());
+	while ((opt = getopt_long(argc, argv, STREAM_SHORT_OPTIONS "t:f:xbh", options, NULL)) != -1) {
+		int shared = stream_parse_option(opt, optarg, &o->s, err), bad = 0;
 
-		switch (opt) {
-		case 'p':
-			bad = parse_pid(optarg, &o->filter.pid, err);
-			o->filter.match |= OBSERVE_SLOT_MATCH_PID;
-			break;
-		case 'c':
-			bad = parse_comm(optarg, o->filter.comm, err);
-			o->filter.match |= OBSERVE_SLOT_MATCH_COMM;
-			break;
-		case 'u':
-			bad = parse_uid(optarg, &o->filter.uid, err);
-			o->filter.match |= OBSERVE_SLOT_MATCH_UID;
+		if (shared > 0)
+			continue;
+		switch (shared < 0 ? 0 : opt) {
+		case 0:
+			bad = -1;	/* a bad value of a shared option: err says which */
 			break;
 		case 't':
-			bad = parse_types(optarg, &o->filter.types, err);
+			bad = parse_types(optarg, &o->s.filter.types, err);
 			if (!bad && !strcmp(optarg, "all"))
-				o->filter.types &= event_types_tls();
-			if (!bad && (o->filter.types & ~event_types_tls())) {
+				o->s.filter.types &= event_types_tls();
+			if (!bad && (o->s.filter.types & ~event_types_tls())) {
 				snprintf(err, sizeof(err), "observe-tls shows tls_data and tls_handshake, "
 					 "not '%s' (observe-events shows the others)", optarg);
 				bad = -1;
@@ -151,27 +130,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'b':
 			o->encoding = TLS_DATA_BASE64;
 			break;
-		case 'n':
-			bad = parse_u64(optarg, 1, UINT64_MAX, "count", &o->count, err);
-			break;
-		case 'd':
-			bad = parse_seconds(optarg, &o->duration_ms, err);
-			break;
-		case OPT_POLL_MS:
-			bad = parse_u64(optarg, 1, 1000, "poll-ms", &v, err);
-			o->poll_ms = v;
-			break;
 		case OPT_TARGETS:
 			o->targets = true;
-			break;
-		case OPT_PIN_DIR:
-			o->pin_dir = optarg;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'v':
-			o->verbose = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -185,14 +145,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s' (try --help)", argv[optind]);
-		return -1;
-	}
 	if (o->follow)
-		o->filter.types = 1ULL << OBSERVE_EV_TLS_DATA;
-	o->pin_dir = pins_dir(o->pin_dir);
-	return 0;
+		o->s.filter.types = 1ULL << OBSERVE_EV_TLS_DATA;
+	return stream_options_end(argc, argv, &o->s);
 }
 
 /* The connection of a TLS record, or 0 for a record too short to have one. */
@@ -321,27 +276,11 @@ static const char *attach_status(const struct observe_tls_target *t, unsigned fn
 static int read_tls_info(const char *dir, struct observe_tls_info *info)
 {
 	struct observe_info observe;
-	char path[4096];
-	__u32 zero = 0;
-	int fd, err;
 
 	if (pins_read_info(dir, &observe))	/* not loaded at all, not in the group */
 		return -1;
-	if (!pins_path(path, sizeof(path), dir, "observe_tls_info"))
+	if (pins_read_tls_info(dir, info))
 		return -1;
-	if (access(path, F_OK) && errno == ENOENT) {
-		report_error("TLS capture is not loaded at %s: run observe-load --tls", dir);
-		return -1;
-	}
-	fd = pins_open_map(dir, "observe_tls_info", PIN_READ);
-	if (fd < 0)
-		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, info);
-	close(fd);
-	if (err) {
-		report_error("cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (!info->nr_slots) {
 		report_error("TLS capture is not loaded at %s: run observe-load --tls", dir);
 		return -1;
@@ -356,9 +295,9 @@ static int print_targets(const struct options *o)
 	struct json_writer w;
 	int fd, err = 0;
 
-	if (read_tls_info(o->pin_dir, &info))
+	if (read_tls_info(o->s.pin_dir, &info))
 		return 1;
-	fd = pins_open_map(o->pin_dir, "observe_tls_targets", PIN_READ);
+	fd = pins_open_map(o->s.pin_dir, "observe_tls_targets", PIN_READ);
 	if (fd < 0)
 		return 1;
 	json_init(&w);
@@ -403,21 +342,21 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o))
 		return 2;
-	report_libbpf_setup(o.verbose);
+	report_libbpf_setup(o.s.verbose);
 	runloop_init();
 	if (o.targets)
 		return print_targets(&o);
-	if (read_tls_info(o.pin_dir, &info))
+	if (read_tls_info(o.s.pin_dir, &info))
 		return 1;
-	if (slot_claim(o.pin_dir, &slot_tls, info.nr_slots, info.ring_size, &o.filter, &st.slot))
+	if (slot_claim(o.s.pin_dir, &slot_tls, info.nr_slots, info.ring_size, &o.s.filter, &st.slot))
 		return 1;
 	decode_tls_set_encoding(o.encoding);
 	conv.o = &o;
 	if (o.follow)
-		stream_init(&st, "observe-tls", format_conversation, &conv, o.count);
+		stream_init(&st, "observe-tls", format_conversation, &conv, o.s.count);
 	else
-		stream_init(&st, "observe-tls", format_record, &o, o.count);
-	err = stream_run(&st, &(struct stream_limits){ o.duration_ms, o.poll_ms, o.pin_dir, o.quiet });
+		stream_init(&st, "observe-tls", format_record, &o, o.s.count);
+	err = stream_run(&st, &o.s);
 	if (conv.open && !st.output_failed) {	/* stopped in the middle of a call */
 		print_call(&st, &conv, false);
 		if (stream_flush(&st))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "pins.h"
 #include "report.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -134,5 +135,28 @@ int pins_read_info(const char *dir, struct observe_info *info)
 	}
 	if (info->nr_slots > OBSERVE_MAX_SLOTS)
 		info->nr_slots = OBSERVE_MAX_SLOTS;
+	return 0;
+}
+
+int pins_read_tls_info(const char *dir, struct observe_tls_info *info)
+{
+	char path[4096];
+	__u32 zero = 0;
+	int fd, err;
+
+	memset(info, 0, sizeof(*info));
+	if (!pins_path(path, sizeof(path), dir, "observe_tls_info"))
+		return -1;
+	if (access(path, F_OK) && errno == ENOENT)
+		return 0;
+	fd = pins_open_map(dir, "observe_tls_info", PIN_READ);
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, info);
+	close(fd);
+	if (err) {
+		report_error("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }

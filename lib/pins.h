@@ -37,6 +37,11 @@ int pins_open_map(const char *dir, const char *name, enum pin_access access);
 /* Reads observe_info; prints an error and returns -1 on failure. */
 int pins_read_info(const char *dir, struct observe_info *info);
 
+/* Reads observe_tls_info; an info of zeros (nr_slots 0) when TLS capture
+ * was never loaded there. Prints an error and returns -1 on failure. */
+struct observe_tls_info;
+int pins_read_tls_info(const char *dir, struct observe_tls_info *info);
+
 /* Explains a failed open of 'path' (errno 'err') in one line. */
 void pins_explain_error(const char *dir, const char *path, int err);
 

@@ -31,8 +31,8 @@ const struct slot_family slot_tls = {
 	.stats = "observe_tls_slot_stats",
 };
 
-static void slot_name(char *buf, size_t len, const struct slot_family *family, unsigned index,
-		      const char *file)
+void slot_name(char *buf, size_t len, const struct slot_family *family, unsigned index,
+	       const char *file)
 {
 	int n;
 
@@ -194,21 +194,9 @@ static bool pin_is(const char *dir, const char *name, int fd)
  * slots: a reload without it leaves a held slot's pins, but nobody writes. */
 static bool tls_slot_loaded(const char *dir, unsigned index)
 {
-	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
-	struct observe_tls_info info = {};
-	char path[4096];
-	__u32 zero = 0;
-	int fd;
+	struct observe_tls_info info;
 
-	if (!pins_path(path, sizeof(path), dir, "observe_tls_info"))
-		return false;
-	fd = bpf_obj_get_opts(path, &opts);
-	if (fd < 0)
-		return false;
-	if (bpf_map_lookup_elem(fd, &zero, &info))
-		info.nr_slots = 0;
-	close(fd);
-	return index < info.nr_slots;
+	return !pins_read_tls_info(dir, &info) && index < info.nr_slots;
 }
 
 bool slot_still_current(const char *dir, const struct slot *slot)

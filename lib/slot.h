@@ -8,6 +8,7 @@
 #define OBSERVE_SLOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "observe.h"
 
@@ -25,6 +26,10 @@ struct slot_family {
 };
 
 extern const struct slot_family slot_events, slot_tls;
+
+/* "slot3", or "tls/slot3/ring" with file: slot index's name under the pin directory. */
+void slot_name(char *buf, size_t len, const struct slot_family *family, unsigned index,
+	       const char *file);
 
 struct slot_filter {
 	uint64_t types;		/* bit (1 << type) per wanted type */

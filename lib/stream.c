@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "stream.h"
+#include "parse.h"
+#include "pins.h"
 #include "reader.h"
 #include "report.h"
 #include "runloop.h"
 #include "stats.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +27,66 @@ static bool read_dropped(struct stream *st, uint64_t *dropped)
 		return false;
 	*dropped = sum.dropped;
 	return true;
+}
+
+void stream_options_init(struct stream_options *o, uint64_t types)
+{
+	memset(o, 0, sizeof(*o));
+	o->filter.types = types;
+	o->poll_ms = 50;
+}
+
+int stream_parse_option(int opt, const char *arg, struct stream_options *o, char *err)
+{
+	uint64_t v;
+	int bad = 0;
+
+	switch (opt) {
+	case 'p':
+		bad = parse_pid(arg, &o->filter.pid, err);
+		o->filter.match |= OBSERVE_SLOT_MATCH_PID;
+		break;
+	case 'c':
+		bad = parse_comm(arg, o->filter.comm, err);
+		o->filter.match |= OBSERVE_SLOT_MATCH_COMM;
+		break;
+	case 'u':
+		bad = parse_uid(arg, &o->filter.uid, err);
+		o->filter.match |= OBSERVE_SLOT_MATCH_UID;
+		break;
+	case 'n':
+		bad = parse_u64(arg, 1, UINT64_MAX, "count", &o->count, err);
+		break;
+	case 'd':
+		bad = parse_seconds(arg, &o->duration_ms, err);
+		break;
+	case STREAM_OPT_POLL_MS:
+		bad = parse_u64(arg, 1, 1000, "poll-ms", &v, err);
+		o->poll_ms = v;
+		break;
+	case STREAM_OPT_PIN_DIR:
+		o->pin_dir = arg;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	default:
+		return 0;
+	}
+	return bad ? -1 : 1;
+}
+
+int stream_options_end(int argc, char **argv, struct stream_options *o)
+{
+	if (optind < argc) {
+		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return -1;
+	}
+	o->pin_dir = pins_dir(o->pin_dir);
+	return 0;
 }
 
 void stream_init(struct stream *st, const char *name, stream_format_fn format, void *ctx,
@@ -100,7 +163,7 @@ static void report_drops(struct stream *st)
 	st->dropped_seen = dropped;
 }
 
-int stream_run(struct stream *st, const struct stream_limits *limits)
+int stream_run(struct stream *st, const struct stream_options *limits)
 {
 	uint64_t start = runloop_now_ms(), next_check = start + UNLOAD_CHECK_MS;
 	struct ring_reader reader;

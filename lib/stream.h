@@ -34,18 +34,45 @@ struct stream {
 	int output_errno;
 };
 
-struct stream_limits {
-	uint64_t duration_ms;		/* 0: none */
+/* What every streaming reader is told on its command line (getopt_long):
+ * -p, -c, -u set the slot's filter; -n, -d, --poll-ms, --pin-dir, -q, -v. */
+struct stream_options {
+	struct slot_filter filter;
+	uint64_t count;			/* 0: no limit */
+	uint64_t duration_ms;		/* 0: no limit */
 	unsigned poll_ms;
 	const char *pin_dir;
-	bool quiet;
+	bool quiet, verbose;
 };
+
+/* Their long-only option values, above any other option's. */
+enum { STREAM_OPT_POLL_MS = 0x1000, STREAM_OPT_PIN_DIR };
+
+#define STREAM_SHORT_OPTIONS "p:c:u:n:d:qv"
+#define STREAM_LONG_OPTIONS							\
+	{ "pid", required_argument, NULL, 'p' },				\
+	{ "comm", required_argument, NULL, 'c' },				\
+	{ "uid", required_argument, NULL, 'u' },				\
+	{ "count", required_argument, NULL, 'n' },				\
+	{ "duration", required_argument, NULL, 'd' },				\
+	{ "poll-ms", required_argument, NULL, STREAM_OPT_POLL_MS },		\
+	{ "pin-dir", required_argument, NULL, STREAM_OPT_PIN_DIR },		\
+	{ "quiet", no_argument, NULL, 'q' },					\
+	{ "verbose", no_argument, NULL, 'v' }
+
+/* The defaults, before the options are read. */
+void stream_options_init(struct stream_options *o, uint64_t types);
+/* Applies option 'opt' if it is one of the shared ones: 1 when applied,
+ * 0 when it is not one of them, -1 (err set) for a bad value. */
+int stream_parse_option(int opt, const char *arg, struct stream_options *o, char *err);
+/* After getopt_long: no operand is left; the pin directory is resolved. */
+int stream_options_end(int argc, char **argv, struct stream_options *o);
 
 /* Before the loop: the writer, the clock, the slot's drops so far. */
 void stream_init(struct stream *st, const char *name, stream_format_fn format, void *ctx,
 		 uint64_t limit);
 /* The loop; 0 when it ended normally (a closed pipe included), 1 on an error. */
-int stream_run(struct stream *st, const struct stream_limits *limits);
+int stream_run(struct stream *st, const struct stream_options *o);
 void stream_free(struct stream *st);
 /* Writes out what st->json holds: 0, or -1 once output failed. */
 int stream_flush(struct stream *st);

@@ -466,24 +466,21 @@ static int attach_collector(struct load_state *s, const struct collector *c, str
 	return 0;
 }
 
-/*
- * Takes the slot as a reader would, so that no reader claims it while its
- * ring is replaced or it is retired: true if the slot is ours (or has no
- * directory yet), false if a reader holds it.
- */
 /* The directory of slot i of a family, and optionally a file in it. */
 static void slot_path(struct load_state *s, char *buf, size_t len, const struct ring_family *r,
 		      unsigned i, const char *file)
 {
 	char name[64];
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(name, sizeof(name), r->family->slot_fmt, i);
-#pragma GCC diagnostic pop
-	snprintf(buf, len, "%s/%s%s%s", s->cfg->pin_dir, name, file ? "/" : "", file ? file : "");
+	slot_name(name, sizeof(name), r->family, i, file);
+	snprintf(buf, len, "%s/%s", s->cfg->pin_dir, name);
 }
 
+/*
+ * Takes the slot as a reader would, so that no reader claims it while its
+ * ring is replaced or it is retired: true if the slot is ours (or has no
+ * directory yet), false if a reader holds it.
+ */
 static bool lock_slot(struct load_state *s, struct ring_family *r, unsigned i)
 {
 	char path[4096];
