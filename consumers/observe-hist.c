@@ -392,10 +392,8 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+	if (parse_no_operands(argc, argv))
 		return -1;
-	}
 	if (o->count && !o->interval_ms) {
 		report_error("--count goes with --interval");
 		return -1;

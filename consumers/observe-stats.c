@@ -389,10 +389,8 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+	if (parse_no_operands(argc, argv))
 		return -1;
-	}
 	return 0;
 }
 

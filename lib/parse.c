@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "parse.h"
+#include "report.h"
 #include "events.h"
 #include "net.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <mntent.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -351,5 +353,14 @@ int parse_conn(const char *s, uint64_t *conn, char *err)
 		return fail(err, "a connection is the hex \"conn\" of a record (0x55d0c8a3e2a0), "
 			    "not '%s'", s);
 	*conn = v;
+	return 0;
+}
+
+int parse_no_operands(int argc, char **argv)
+{
+	if (optind < argc) {
+		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return -1;
+	}
 	return 0;
 }

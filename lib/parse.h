@@ -45,6 +45,10 @@ void format_cidr(char *buf, size_t len, const struct observe_cidr_key *key);
 /* Where cgroup2 is mounted, or NULL. */
 const char *cgroup2_mount(void);
 
+/* After getopt_long: 0, or -1 with an error naming the first operand left
+ * (no observe program takes operands). */
+int parse_no_operands(int argc, char **argv);
+
 /* A TLS connection as observe-tls prints it: "0x55d0c8a3e2a0" (0x optional). */
 int parse_conn(const char *s, uint64_t *conn, char *err);
 

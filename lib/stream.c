@@ -8,7 +8,6 @@
 #include "stats.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,10 +80,8 @@ int stream_parse_option(int opt, const char *arg, struct stream_options *o, char
 
 int stream_options_end(int argc, char **argv, struct stream_options *o)
 {
-	if (optind < argc) {
-		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+	if (parse_no_operands(argc, argv))
 		return -1;
-	}
 	o->pin_dir = pins_dir(o->pin_dir);
 	return 0;
 }

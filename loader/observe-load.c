@@ -385,10 +385,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s' (try --help)", argv[optind]);
+	if (parse_no_operands(argc, argv))
 		return 2;
-	}
 	if (cfg.tls_wanted == 1) {
 		cfg.collectors |= tls_bit;
 		cfg.required |= tls_bit;
