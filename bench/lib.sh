@@ -101,13 +101,15 @@ bench_cleanup() {
 	exit $rc
 }
 
-# bench_build loop|all: builds loop (and with all, the empty programs and their
-# attacher) into BUILD/bench, which git ignores.
+# bench_build loop|all: builds loop and format (and with all, the empty
+# programs and their attacher) into BUILD/bench, which git ignores.
 bench_build() {
 	local arch
 	BB="$BUILD/bench"
 	mkdir -p "$BB"
 	cc -O2 -Wall -Wextra -Werror -o "$BB/loop" "$BENCH_SRC/loop.c"
+	cc -O2 -Wall -Wextra -Werror -I"$BENCH_SRC/../lib" -I"$BENCH_SRC/../bpf" -o "$BB/format" \
+		"$BENCH_SRC/format.c" "$BUILD/libobserve.a" -lbpf -lelf -lz -lresolv
 	if [ "$1" = all ]; then
 		arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 		clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -Wall -Werror \

@@ -22,19 +22,39 @@ static const struct {
 	{ O_DIRECTORY, "O_DIRECTORY" },
 };
 
-/* "O_WRONLY|O_CREAT|O_TRUNC"; unknown bits as a hex number at the end. */
+/* Appends s to buf[*n..len), cut to fit, always NUL-terminated. */
+static void append(char *buf, size_t len, size_t *n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (*n + 1 >= len)
+		return;
+	if (k > len - 1 - *n)
+		k = len - 1 - *n;
+	memcpy(buf + *n, s, k);
+	*n += k;
+	buf[*n] = 0;
+}
+
+/* "O_WRONLY|O_CREAT|O_TRUNC"; unknown bits as a hex number at the end. Runs
+ * for every open event a reader prints: appends, not snprintf. */
 void format_open_flags(char *buf, size_t len, unsigned long long flags)
 {
 	static const char *const access[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
 	unsigned long long rest = flags & ~(unsigned long long)O_ACCMODE;
-	size_t n = snprintf(buf, len, "%s", access[flags & O_ACCMODE]);
+	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]) && n < len; i++) {
+	if (!len)
+		return;
+	buf[0] = 0;
+	append(buf, len, &n, access[flags & O_ACCMODE]);
+	for (size_t i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]) && rest; i++) {
 		/* glibc defines O_LARGEFILE as 0 on 64-bit: never a match. */
 		if (!open_flags[i].bit || (rest & open_flags[i].bit) != open_flags[i].bit)
 			continue;
 		rest &= ~open_flags[i].bit;
-		n += snprintf(buf + n, len - n, "|%s", open_flags[i].name);
+		append(buf, len, &n, "|");
+		append(buf, len, &n, open_flags[i].name);
 	}
 	if (rest && n < len)
 		snprintf(buf + n, len - n, "|%#llx", rest);

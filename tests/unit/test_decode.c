@@ -410,6 +410,24 @@ TEST(format_iso8601_prints_utc_with_nanoseconds)
 	CHECK_STREQ("1969-12-31T23:59:59.999999999Z", buf);
 }
 
+TEST(format_iso8601_keeps_the_second_apart_from_the_nanoseconds)
+{
+	char buf[48], small[12];
+
+	/* The calendar part is kept from one call to the next: the same
+	 * second, another second, and back must each come out right. */
+	format_iso8601(buf, sizeof(buf), 1795427161000000005LL);
+	CHECK_STREQ("2026-11-23T09:46:01.000000005Z", buf);
+	format_iso8601(buf, sizeof(buf), 1795427161999999999LL);
+	CHECK_STREQ("2026-11-23T09:46:01.999999999Z", buf);
+	format_iso8601(buf, sizeof(buf), 1795427162000000000LL);
+	CHECK_STREQ("2026-11-23T09:46:02.000000000Z", buf);
+	format_iso8601(buf, sizeof(buf), 1795427161000000000LL);
+	CHECK_STREQ("2026-11-23T09:46:01.000000000Z", buf);
+	format_iso8601(small, sizeof(small), 1795427161000000000LL);
+	CHECK_STREQ("2026-11-23T", small);	/* cut to fit, terminated */
+}
+
 TEST(event_clock_init_maps_boottime_to_realtime)
 {
 	struct event_clock clock;
@@ -498,6 +516,8 @@ TEST(open_flags_name_composites_whole_and_unknown_bits_in_hex)
 	CHECK_STREQ("O_RDWR|O_TMPFILE", buf);
 	format_open_flags(buf, sizeof(buf), O_RDONLY | O_DIRECTORY | 0x40000000);
 	CHECK_STREQ("O_RDONLY|O_DIRECTORY|0x40000000", buf);
+	format_open_flags(buf, 12, O_WRONLY | O_CREAT | O_TRUNC);
+	CHECK_STREQ("O_WRONLY|O_", buf);		/* cut to fit, terminated */
 }
 
 TEST(decode_connect_prints_addresses_as_text_and_errno)
