@@ -24,7 +24,7 @@
 #     everything loaded + one reader > /dev/null; the median wall times.
 #
 # ROUNDS=3, SYSCALL_N=2000000, OPEN_SECS and BUILD_FILES may be set in the
-# environment (smaller for a quick look).
+# environment (smaller for a quick look); PARTS=123 says which parts run.
 #
 # Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
 # the processes it started.
@@ -140,6 +140,12 @@ sc_progs() {
 	python3 "$BENCH_PY" delta "$BENCH_TMP/snap0" "$BENCH_TMP/snap1" >"$BENCH_TMP/progs.$1"
 }
 
+part() { # part N: whether part N is to run
+	case $PARTS in *"$1"*) return 0 ;; *) return 1 ;; esac
+}
+PARTS=${PARTS:-123}
+
+if part 1; then
 echo "1. per-syscall cost (getppid x$SYSCALL_N on CPU $BENCH_CPU)"
 echo "$STATS_N" >"$BENCH_TMP/progs.n"
 for r in $(seq "$ROUNDS"); do
@@ -161,6 +167,7 @@ done
 echo
 python3 "$BENCH_PY" syscall-report "$BENCH_TMP" "$BENCH_CPU" "$SYSCALL_N"
 echo
+fi
 
 # ---- 2. one reader against file opens ---------------------------------------
 
@@ -288,13 +295,16 @@ bt_run() {
 		"$lost" "$lines" $((cpu1 - cpu0)) "$lines"
 }
 
-# drain_run NPROD SECS [OBSERVE-LOAD OPTION...]: the reader's own top speed,
-# whatever the loops can make: it is stopped (SIGSTOP) while NPROD loops fill
-# its ring for SECS, then resumed on CPU 0 alone until its CPU time stops
-# growing; events delivered / its CPU time then = events/s as JSON.
+# drain_run alone|live NPROD SECS [OBSERVE-LOAD OPTION...]: the reader's own
+# top speed, whatever the loops can make: it is stopped (SIGSTOP) while NPROD
+# loops fill its ring for SECS, then resumed on CPU 0 until its CPU time stops
+# growing; events delivered / its CPU time then = events/s as JSON. alone: the
+# loops have ended when it resumes; live: they go on for 2 x SECS more on the
+# other CPU(s) while it catches up (what it takes while producers run).
 drain_run() {
-	local nprod=$1 secs=$2 cpu0 cpu1 prev del drop t0 t1 i=0 save=$OPEN_SECS
-	shift 2
+	local mode=$1 nprod=$2 secs=$3 cpu0 cpu1 prev del drop t0 t1 i=0 save=$OPEN_SECS
+	local prod="" state
+	shift 3
 	bench_load "$@"
 	python3 "$BENCH_PY" ids-links "$PIN_DIR" >"$BENCH_TMP/ids.open"
 	bench_foreign --all "$BENCH_TMP/ids.open"
@@ -305,15 +315,24 @@ drain_run() {
 	bench_wait_reader "$reader"
 	kill -STOP "$reader"
 	stats_json "$BENCH_TMP/open0.json"
-	OPEN_SECS=$secs
-	producers "$nprod"
+	if [ "$mode" = live ]; then
+		OPEN_SECS=$((3 * secs))
+		producers "$nprod" &
+		bench_track $!
+		prod=$BG_PID
+		sleep "$secs"
+		state="resumed while the loop(s) went on for $((2 * secs)) s more"
+	else
+		OPEN_SECS=$secs
+		producers "$nprod"
+		state="resumed alone on a CPU"
+	fi
 	OPEN_SECS=$save
-	stats_json "$BENCH_TMP/open1.json"
-	read -r del drop <<<"$(slot_delta "$BENCH_TMP/open0.json" "$BENCH_TMP/open1.json" "$reader")"
 	cpu0=$(bench_cpu_ns "$reader")
 	prev=$cpu0
 	t0=$(date +%s%N)
 	kill -CONT "$reader"
+	[ -z "$prod" ] || bench_reap "$prod" || bench_die "the open loops failed"
 	# idle, it polls every 50 ms for a few microseconds
 	while [ $i -lt 200 ]; do
 		sleep 0.05
@@ -323,17 +342,29 @@ drain_run() {
 		i=$((i + 1))
 	done
 	t1=$(date +%s%N)
+	stats_json "$BENCH_TMP/open1.json"
+	read -r del drop <<<"$(slot_delta "$BENCH_TMP/open0.json" "$BENCH_TMP/open1.json" "$reader")"
 	bench_stop "$reader" || bench_die "observe-events failed"
 	bench_unload
 	awk -v n="$del" -v d="$drop" -v c=$((cpu1 - cpu0)) -v w=$((t1 - t0)) -v l="$nprod" \
-		-v r="$PROD_RATE" -v s="$secs" 'BEGIN {
-		printf "  backlog: %d loop(s) (%.0f opens/s) for %s s with the reader stopped: %d events in its ring, %d lost;\n", l, r, s, n, d
-		printf "           resumed alone on a CPU, it wrote them as JSON to /dev/null in %.0f ms of its CPU (%.0f ms wall,\n", c / 1e6, w / 1e6
+		-v s="$secs" -v state="$state" 'BEGIN {
+		printf "  backlog: %d loop(s) for %s s with the reader stopped, then %s:\n", l, s, state
+		printf "           %d events, %d lost, written as JSON to /dev/null in %.0f ms of its CPU (%.0f ms wall,\n", n, d, c / 1e6, w / 1e6
 		printf "           to 50 ms idle): %.0f events/s\n", c ? n / (c / 1e9) : 0
 	}'
 }
 
+# The formatting alone (bench/format.c): no kernel, no ring.
+format_run() {
+	local out
+	out=$("$BB/format" 3000000 2>&1 >/dev/null) || bench_die "format failed: $out"
+	read -r ns rate bytes <<<"$out"
+	printf '  the formatter alone (bench/format, open events, no ring): %s ns an event, %s events/s, %s bytes a line\n' \
+		"$ns" "$rate" "$bytes"
+}
+
 MAXPROD=$((NCPU > 1 ? 2 : 1))
+if part 2; then
 echo "2. one reader of file opens: loops of open()+close() of /dev/null named $OPEN_COMM," \
 	"$OPEN_SECS s a run;"
 echo "   observe-events -q -t open -c $OPEN_COMM > /dev/null, or | awk counting its lines;" \
@@ -378,12 +409,16 @@ versus() {
 }
 versus 1 "$obs_awk_rate" "$obs_awk_cpu" "$bt_rate" "$bt_cpu"
 [ $MAXPROD = 1 ] || versus 2 "$obs_awk2_rate" "$obs_awk2_cpu" "$bt2_rate" "$bt2_cpu"
-drain_run "$MAXPROD" 1 --ring-size=64M --slots=1
+drain_run alone "$MAXPROD" 1 --ring-size=64M --slots=1
+drain_run live 1 1 --ring-size=64M --slots=1
+format_run
 echo "  [targets: >= 1,000,000 events/s as JSON from one reader; >= 5x bpftrace]"
 echo
+fi
 
 # ---- 3. a build ------------------------------------------------------------
 
+part 3 || exit 0
 python3 "$BENCH_PY" project "$BENCH_TMP/project" "$BUILD_FILES"
 build_once() { # prints the wall seconds of one make -jNCPU from clean
 	local t0 t1
