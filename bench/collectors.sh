@@ -146,27 +146,27 @@ part() { # part N: whether part N is to run
 PARTS=${PARTS:-123}
 
 if part 1; then
-echo "1. per-syscall cost (getppid x$SYSCALL_N on CPU $BENCH_CPU)"
-echo "$STATS_N" >"$BENCH_TMP/progs.n"
-for r in $(seq "$ROUNDS"); do
-	printf '  round %s:' "$r"
-	for cfg in a b c d e; do
-		sc_start $cfg
-		printf ' %s' $cfg
-		out=$(taskset -c "$BENCH_CPU" "$BB/loop" syscall "$SYSCALL_N") ||
-			bench_die "loop syscall failed"
-		echo "${out%% *}" >>"$BENCH_TMP/sc.$cfg"
-		if [ "$r" = 1 ] && [ $cfg != a ]; then
-			printf '+stats'
-			sc_progs $cfg
-		fi
-		sc_stop $cfg
+	echo "1. per-syscall cost (getppid x$SYSCALL_N on CPU $BENCH_CPU)"
+	echo "$STATS_N" >"$BENCH_TMP/progs.n"
+	for r in $(seq "$ROUNDS"); do
+		printf '  round %s:' "$r"
+		for cfg in a b c d e; do
+			sc_start $cfg
+			printf ' %s' $cfg
+			out=$(taskset -c "$BENCH_CPU" "$BB/loop" syscall "$SYSCALL_N") ||
+				bench_die "loop syscall failed"
+			echo "${out%% *}" >>"$BENCH_TMP/sc.$cfg"
+			if [ "$r" = 1 ] && [ $cfg != a ]; then
+				printf '+stats'
+				sc_progs $cfg
+			fi
+			sc_stop $cfg
+		done
+		echo
 	done
 	echo
-done
-echo
-python3 "$BENCH_PY" syscall-report "$BENCH_TMP" "$BENCH_CPU" "$SYSCALL_N"
-echo
+	python3 "$BENCH_PY" syscall-report "$BENCH_TMP" "$BENCH_CPU" "$SYSCALL_N"
+	echo
 fi
 
 # ---- 2. one reader against file opens ---------------------------------------
@@ -365,55 +365,55 @@ format_run() {
 
 MAXPROD=$((NCPU > 1 ? 2 : 1))
 if part 2; then
-echo "2. one reader of file opens: loops of open()+close() of /dev/null named $OPEN_COMM," \
-	"$OPEN_SECS s a run;"
-echo "   observe-events -q -t open -c $OPEN_COMM > /dev/null, or | awk counting its lines;" \
-	"bpftrace | awk. 1 loop runs on CPU $BENCH_CPU"
-echo "   and the reader (and awk) on CPU $READER_CPU; with $MAXPROD loops, one per CPU," \
-	"the reader goes where the scheduler puts it"
-printf '  %-42s %5s %8s %9s %7s %9s %5s %6s %9s\n' "" "" "loops'" "delivered" "" "JSON" \
-	"" "reader" "events/"
-printf '  %-42s %5s %8s %9s %7s %9s %5s %6s %9s\n' "config" "loops" "opens/s" "events/s" \
-	"lost" "lines" "CPU" "us/ev" "CPU-s"
-producers 1
-row "nothing loaded" 1 "$PROD_RATE" "" "" "" "" 0
-if [ $MAXPROD = 2 ]; then
-	producers 2
-	row "nothing loaded" 2 "$PROD_RATE" "" "" "" "" 0
-fi
-obs_run "observe 2 MiB rings (default) > /dev/null" 1 null
-obs_run "observe 2 MiB rings (default) | awk" 1 awk
-obs_awk_rate=$ROW_RATE obs_awk_cpu=$ROW_PER_CPU
-if [ $MAXPROD = 2 ]; then
-	obs_run "observe 2 MiB rings (default) > /dev/null" 2 null
-	obs_run "observe 2 MiB rings (default) | awk" 2 awk
-	obs_awk2_rate=$ROW_RATE obs_awk2_cpu=$ROW_PER_CPU
-	obs_run "observe 16 MiB rings > /dev/null" 2 null --ring-size=16M
-fi
-bt_run "bpftrace printf (opensnoop pair) | awk" 1
-bt_rate=$ROW_RATE bt_cpu=$ROW_PER_CPU
-if [ $MAXPROD = 2 ]; then
-	bt_run "bpftrace printf (opensnoop pair) | awk" 2
-	bt2_rate=$ROW_RATE bt2_cpu=$ROW_PER_CPU
-fi
-echo "  loops' opens/s: the loops' own rate, summed. delivered events/s: observe's slot counter"
-echo "  over the loops' wall time; bpftrace's: the JSON lines it printed. lost: observe's slot"
-echo "  counter \"dropped\" (ring full); bpftrace's \"Lost N events\". CPU: the reader's (bpftrace's)"
-echo "  run time over the loops' time; us/ev and events/CPU-s: that time per delivered event."
-# versus LOOPS OBS_RATE OBS_PER_CPU BT_RATE BT_PER_CPU
-versus() {
-	awk -v l="$1" -v o="$2" -v oc="$3" -v b="$4" -v bc="$5" 'BEGIN {
-		printf "  observe | awk against bpftrace | awk, %d loop(s): %.2fx the events/s, %.2fx the events per CPU-second\n",
-			l, b ? o / b : 0, bc ? oc / bc : 0
-	}'
-}
-versus 1 "$obs_awk_rate" "$obs_awk_cpu" "$bt_rate" "$bt_cpu"
-[ $MAXPROD = 1 ] || versus 2 "$obs_awk2_rate" "$obs_awk2_cpu" "$bt2_rate" "$bt2_cpu"
-drain_run alone "$MAXPROD" 1 --ring-size=64M --slots=1
-drain_run live 1 1 --ring-size=64M --slots=1
-format_run
-echo "  [targets: >= 1,000,000 events/s as JSON from one reader; >= 5x bpftrace]"
-echo
+	echo "2. one reader of file opens: loops of open()+close() of /dev/null named $OPEN_COMM," \
+		"$OPEN_SECS s a run;"
+	echo "   observe-events -q -t open -c $OPEN_COMM > /dev/null, or | awk counting its lines;" \
+		"bpftrace | awk. 1 loop runs on CPU $BENCH_CPU"
+	echo "   and the reader (and awk) on CPU $READER_CPU; with $MAXPROD loops, one per CPU," \
+		"the reader goes where the scheduler puts it"
+	printf '  %-42s %5s %8s %9s %7s %9s %5s %6s %9s\n' "" "" "loops'" "delivered" "" "JSON" \
+		"" "reader" "events/"
+	printf '  %-42s %5s %8s %9s %7s %9s %5s %6s %9s\n' "config" "loops" "opens/s" "events/s" \
+		"lost" "lines" "CPU" "us/ev" "CPU-s"
+	producers 1
+	row "nothing loaded" 1 "$PROD_RATE" "" "" "" "" 0
+	if [ $MAXPROD = 2 ]; then
+		producers 2
+		row "nothing loaded" 2 "$PROD_RATE" "" "" "" "" 0
+	fi
+	obs_run "observe 2 MiB rings (default) > /dev/null" 1 null
+	obs_run "observe 2 MiB rings (default) | awk" 1 awk
+	obs_awk_rate=$ROW_RATE obs_awk_cpu=$ROW_PER_CPU
+	if [ $MAXPROD = 2 ]; then
+		obs_run "observe 2 MiB rings (default) > /dev/null" 2 null
+		obs_run "observe 2 MiB rings (default) | awk" 2 awk
+		obs_awk2_rate=$ROW_RATE obs_awk2_cpu=$ROW_PER_CPU
+		obs_run "observe 16 MiB rings > /dev/null" 2 null --ring-size=16M
+	fi
+	bt_run "bpftrace printf (opensnoop pair) | awk" 1
+	bt_rate=$ROW_RATE bt_cpu=$ROW_PER_CPU
+	if [ $MAXPROD = 2 ]; then
+		bt_run "bpftrace printf (opensnoop pair) | awk" 2
+		bt2_rate=$ROW_RATE bt2_cpu=$ROW_PER_CPU
+	fi
+	echo "  loops' opens/s: the loops' own rate, summed. delivered events/s: observe's slot counter"
+	echo "  over the loops' wall time; bpftrace's: the JSON lines it printed. lost: observe's slot"
+	echo "  counter \"dropped\" (ring full); bpftrace's \"Lost N events\". CPU: the reader's (bpftrace's)"
+	echo "  run time over the loops' time; us/ev and events/CPU-s: that time per delivered event."
+	# versus LOOPS OBS_RATE OBS_PER_CPU BT_RATE BT_PER_CPU
+	versus() {
+		awk -v l="$1" -v o="$2" -v oc="$3" -v b="$4" -v bc="$5" 'BEGIN {
+			printf "  observe | awk against bpftrace | awk, %d loop(s): %.2fx the events/s, %.2fx the events per CPU-second\n",
+				l, b ? o / b : 0, bc ? oc / bc : 0
+		}'
+	}
+	versus 1 "$obs_awk_rate" "$obs_awk_cpu" "$bt_rate" "$bt_cpu"
+	[ $MAXPROD = 1 ] || versus 2 "$obs_awk2_rate" "$obs_awk2_cpu" "$bt2_rate" "$bt2_cpu"
+	drain_run alone "$MAXPROD" 1 --ring-size=64M --slots=1
+	drain_run live 1 1 --ring-size=64M --slots=1
+	format_run
+	echo "  [targets: >= 1,000,000 events/s as JSON from one reader; >= 5x bpftrace]"
+	echo
 fi
 
 # ---- 3. a build ------------------------------------------------------------
