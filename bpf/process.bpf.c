@@ -239,21 +239,17 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sched_exit, struct task_struct *task)
+/* The exit of a process, its last thread leaving: 'dedup' when several
+ * threads may get here for one process. */
+static __always_inline void report_exit(struct task_struct *task, bool dedup)
 {
 	struct observe_event_ctx ev = {};
 	struct observe_exit_event *e;
 	const struct observe_filter *f;
 	__u32 pid;
 
-	/* signal->live drops to zero before this tracepoint when the last
-	 * thread leaves: that is the exit of the process. */
-	if (task->signal->live.counter != 0)
-		return 0;
-
 	e = (struct observe_exit_event *)observe_event_begin(&ev, OBSERVE_EV_EXIT);
-	if (e && first_to_report_exit(task)) {
+	if (e && (!dedup || first_to_report_exit(task))) {
 		e->exit_status = task->exit_code;
 		e->lifetime_ns = bpf_ktime_get_ns() - task->group_leader->start_time;
 		if (e->exit_status)
@@ -267,5 +263,26 @@ int BPF_PROG(sched_exit, struct task_struct *task)
 		pid = task->tgid;
 		bpf_map_delete_elem(&observe_filter_pids, &pid);
 	}
+}
+
+/* Kernels whose tracepoint passes group_dead (6.18 has it; the loader reads
+ * the tracepoint's BTF): true for exactly the one thread whose exit ended
+ * the process, so there is nothing to keep and no set to update. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *task, bool group_dead)
+{
+	if (group_dead)
+		report_exit(task, false);
+	return 0;
+}
+
+/* Older kernels: signal->live drops to zero before this tracepoint when the
+ * last thread leaves, but another thread still on its way out may read zero
+ * too; the first one into exits_reported reports. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit_live, struct task_struct *task)
+{
+	if (task->signal->live.counter == 0)
+		report_exit(task, true);
 	return 0;
 }

@@ -53,6 +53,8 @@ void probe_kernel(struct kernel_features *f);
 /* Whether the hook of a program's section ("tp/cat/name", "raw_tp/name") exists. */
 bool probe_hook(const char *section, const char **why);
 int print_probe(const struct load_config *cfg);
+/* Whether sched_process_exit passes group_dead: one exit program or the other. */
+bool exit_has_group_dead(void);
 
 /* perf_event.c: the profiler's sampling events */
 /* A cpu-clock perf event on 'cpu' sampling at 'hz', or -1 (errno set). */

@@ -131,6 +131,31 @@ bool probe_hook(const char *section, const char **why)
 	return false;
 }
 
+bool exit_has_group_dead(void)
+{
+	/* typedef void (*btf_trace_sched_process_exit)(void *, struct
+	 * task_struct *, bool group_dead) where the kernel has it. */
+	struct btf *btf = vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_param *params;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != 3)
+		return false;
+	params = btf_params(t);
+	t = btf__type_by_id(btf, btf__resolve_type(btf, params[2].type));
+	return t && btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
 static const char *yes(bool v)
 {
 	return v ? "yes" : "no";
@@ -148,7 +173,9 @@ int print_probe(const struct load_config *cfg)
 	printf("ring buffers in a map array (ring slots): %s\n", yes(f.ringbuf_in_map_array));
 	printf("tracefs: %s\n", f.tracefs ? tracefs_root() : "not mounted (observe-load mounts it)");
 	printf("process exit: read from task_struct through CO-RE "
-	       "(no tracepoint context struct, whose layout changed in 6.x)\n");
+	       "(no tracepoint context struct, whose layout changed in 6.x); %s\n",
+	       exit_has_group_dead() ? "the tracepoint's group_dead marks the last thread" :
+	       "no group_dead: signal->live and a set of processes reported");
 	for (unsigned i = 0; i < nr_collectors; i++) {
 		const struct collector *c = &collectors[i];
 		struct bpf_object *obj = NULL;
@@ -162,9 +189,13 @@ int print_probe(const struct load_config *cfg)
 		}
 		printf("collector %s%s:\n", c->name,
 		       cfg->collectors & (1ULL << c->id) ? "" : " (not selected)");
+		c->configure(skel, cfg);	/* what this kernel leaves out */
 		bpf_object__for_each_program(prog, obj) {
 			const char *sec = bpf_program__section_name(prog), *why = NULL;
-			bool ok = probe_hook(sec, &why);
+			bool ok = bpf_program__autoload(prog) ? probe_hook(sec, &why) : false;
+
+			if (!why && !ok)
+				why = "left out on this kernel";
 
 			printf("  %-36s %s%s%s\n", sec, ok ? "yes" : "no", ok ? "" : ": ", ok ? "" : why);
 			found += ok;
