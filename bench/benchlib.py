@@ -15,6 +15,7 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py slot STATS_JSON PID    "slot delivered dropped bytes" of the slot PID reads
     benchlib.py memlock DIR            memory of what observe pinned in DIR
     benchlib.py report TMPDIR CPU      the tables of bench/run.sh
+    benchlib.py floor-report TMPDIR    its floors (bench/floor.bpf.c) beside observe's fork program
     benchlib.py project DIR N          writes a C project of N files and its Makefile
     benchlib.py syscall-report TMPDIR CPU N   bench/collectors.sh's getppid table
     benchlib.py build-report TMPDIR    bench/collectors.sh's build table
@@ -336,13 +337,8 @@ def report(tmp, cpu):
         for line in f:
             cfg, mode, *vals = line.split()
             loops[(cfg, mode)] = [float(v) for v in vals]
-    stats = {}
-    for cfg, _ in CONFIGS:
-        path = os.path.join(tmp, f"stats.{cfg}.txt")
-        if os.path.exists(path):
-            with open(path) as f:
-                stats[cfg] = {l.split()[0]: (int(l.split()[2]), float(l.split()[3]))
-                              for l in f if l.strip()}
+    stats = {cfg: read_stats(os.path.join(tmp, f"stats.{cfg}.txt")) for cfg, _ in CONFIGS}
+    stats = {cfg: v for cfg, v in stats.items() if v}
 
     def med(cfg, mode):
         v = loops.get((cfg, mode))
@@ -434,6 +430,43 @@ def report(tmp, cpu):
     print("  configs: " + "; ".join(f"({c}) {label}" for c, label in CONFIGS))
 
 
+def read_stats(path):
+    """{program: (runs, average ns)} of a 'delta' output, {} if it is missing."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return {l.split()[0]: (int(l.split()[2]), float(l.split()[3])) for l in f if l.strip()}
+
+
+FLOORS = [
+    ("f_empty", "an empty program"),
+    ("f_one_read", "one array-map value read"),
+    ("f_clock", "one bpf_ktime_get_boot_ns()"),
+    ("f_ring", "80-byte ring record, no wake-up"),
+]
+
+
+def floor_report(tmp):
+    floor = read_stats(os.path.join(tmp, "stats.floor.txt"))
+    empty = floor.get("f_empty", (0, 0.0))[1]
+    print("Floors on the fork hook (bench/floor.bpf.c, all attached at once): program time,"
+          " average ns per run [runs]")
+
+    def line(label, runs, avg):
+        print(f"  {label:44} {avg:8.0f} [{runs:>5}]  {fmt_ratio(avg, empty):>7} the empty one")
+
+    for name, label in FLOORS:
+        runs, avg = floor.get(name, (0, 0.0))
+        line(f"{name}: {label}", runs, avg)
+    for cfg, label in (("c", "no reader"), ("d", "one reader")):
+        runs, avg = read_stats(os.path.join(tmp, f"stats.{cfg}.txt")).get("sched_fork", (0, 0.0))
+        if runs:
+            line(f"observe's sched_fork, {label} ({cfg})", runs, avg)
+    if empty:
+        print(f"  the targets as program time: no reader under 1.5x = {1.5 * empty:.0f} ns,"
+              f" one reader under 2.5x = {2.5 * empty:.0f} ns")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -458,6 +491,8 @@ def main():
         memlock(args[0])
     elif cmd == "report":
         report(args[0], args[1])
+    elif cmd == "floor-report":
+        floor_report(args[0])
     elif cmd == "project":
         project(args[0], int(args[1]))
     elif cmd == "syscall-report":

@@ -101,10 +101,10 @@ bench_cleanup() {
 	exit $rc
 }
 
-# bench_build loop|all: builds loop and format (and with all, the empty
-# programs and their attacher) into BUILD/bench, which git ignores.
+# bench_build loop|all: builds loop and format (and with all, the empty and
+# floor programs and their attacher) into BUILD/bench, which git ignores.
 bench_build() {
-	local arch
+	local arch obj
 	BB="$BUILD/bench"
 	mkdir -p "$BB"
 	cc -O2 -Wall -Wextra -Werror -o "$BB/loop" "$BENCH_SRC/loop.c"
@@ -112,8 +112,10 @@ bench_build() {
 		"$BENCH_SRC/format.c" "$BUILD/libobserve.a" -lbpf -lelf -lz -lresolv
 	if [ "$1" = all ]; then
 		arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-		clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -Wall -Werror \
-			-I"$BENCH_SRC/../vmlinux" -c "$BENCH_SRC/empty.bpf.c" -o "$BB/empty.bpf.o"
+		for obj in empty floor; do
+			clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -Wall -Werror \
+				-I"$BENCH_SRC/../vmlinux" -c "$BENCH_SRC/$obj.bpf.c" -o "$BB/$obj.bpf.o"
+		done
 		cc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -o "$BB/empty" \
 			"$BENCH_SRC/empty.c" -lbpf
 	fi

@@ -9,9 +9,11 @@
 #   (c) observe loaded, no reader
 #   (d) observe loaded + one reader (observe-events -q > /dev/null)
 #   (e) bpftrace printing comparable fields to /dev/null
-# then, with kernel.bpf_stats_enabled=1, each program's average run time.
+# then, with kernel.bpf_stats_enabled=1, each program's average run time;
+# and the floors of bench/floor.bpf.c on the fork hook, timed the same way.
 # Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh,
-# bench/metrics.sh and bench/tls.sh. Root; about 12 minutes.
+# bench/metrics.sh and bench/tls.sh (not with RUN_ONLY=1). Root; about 12
+# minutes, 3 with RUN_ONLY=1.
 #
 # Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
 # the processes it started.
@@ -41,10 +43,26 @@ loop() {
 	echo "${out%% *}"
 }
 
+# start_programs OBJ: attaches every program of BB/OBJ.bpf.o (bench/empty.c
+# holds them, in BG_PID) and writes their ids to ids.OBJ.
+start_programs() {
+	local i=0
+	bench_bg "$BB/empty" "$BB/$1.bpf.o" >"$BENCH_TMP/$1.out" 2>&1
+	until grep -q '^ready$' "$BENCH_TMP/$1.out"; do
+		if ! kill -0 "$BG_PID" 2>/dev/null || [ $i -ge 100 ]; then
+			cat "$BENCH_TMP/$1.out" >&2
+			bench_die "the programs of $1.bpf.o did not attach"
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	python3 "$BENCH_PY" ids-empty "$BENCH_TMP/$1.out" >"$BENCH_TMP/ids.$1"
+}
+
 # start_cfg CFG: sets up CFG and writes the ids of its programs to ids.CFG
 # (none for a). stop_cfg CFG undoes it.
 start_cfg() {
-	local cfg=$1 i=0 prog probes
+	local cfg=$1 prog probes
 	case $cfg in
 	a) ;;
 	b | e)
@@ -56,17 +74,9 @@ start_cfg() {
 		python3 "$BENCH_PY" ids-perf "$CFG_PID" >"$BENCH_TMP/ids.$cfg"
 		;;
 	b2)
-		bench_bg "$BB/empty" "$BB/empty.bpf.o" >"$BENCH_TMP/empty.out" 2>&1
+		start_programs empty
 		CFG_PID=$BG_PID
-		until grep -q '^ready$' "$BENCH_TMP/empty.out"; do
-			if ! kill -0 "$CFG_PID" 2>/dev/null || [ $i -ge 100 ]; then
-				cat "$BENCH_TMP/empty.out" >&2
-				bench_die "empty programs did not attach"
-			fi
-			sleep 0.05
-			i=$((i + 1))
-		done
-		python3 "$BENCH_PY" ids-empty "$BENCH_TMP/empty.out" >"$BENCH_TMP/ids.$cfg"
+		cp "$BENCH_TMP/ids.empty" "$BENCH_TMP/ids.$cfg"
 		;;
 	c | d)
 		bench_load
@@ -153,6 +163,22 @@ echo "  (d) the reader got $DELIVERED events and lost $DROPPED during its loops"
 	"(slot counters); bpftrace's losses are in bench/storm.sh"
 echo
 
+# The floors (bench/floor.bpf.c): the least each step of a collector costs on
+# the fork hook, all attached at once, timed by the kernel's BPF stats.
+start_programs floor
+FLOOR_PID=$BG_PID
+bench_foreign "$BENCH_TMP/ids.floor"
+bench_stats_on
+python3 "$BENCH_PY" snap "$BENCH_TMP/ids.floor" >"$BENCH_TMP/snap0"
+loop fork $STATS_FORK_N >/dev/null
+python3 "$BENCH_PY" snap "$BENCH_TMP/ids.floor" >"$BENCH_TMP/snap1"
+bench_stats_off
+bench_stop "$FLOOR_PID"
+python3 "$BENCH_PY" delta "$BENCH_TMP/snap0" "$BENCH_TMP/snap1" >"$BENCH_TMP/stats.floor.txt"
+python3 "$BENCH_PY" floor-report "$BENCH_TMP"
+echo
+
+[ -z "${RUN_ONLY:-}" ] || exit 0
 "$BENCH_SRC/storm.sh" "$BUILD"
 echo
 "$BENCH_SRC/loader.sh" "$BUILD"
