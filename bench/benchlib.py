@@ -62,8 +62,9 @@ def ids_links(pin_dir):
     links = os.path.join(pin_dir, "links")
     for name in sorted(os.listdir(links)):
         link = bpftool("link", "show", "pinned", os.path.join(links, name))
-        # Links are named <collector>-<program>; programs are named after hooks.
-        print(name.split("-", 1)[-1], link["prog_id"])
+        # Links are named <collector>-<program>; programs are named after hooks
+        # (sched_exit_live: the exit where the tracepoint has no group_dead).
+        print(name.split("-", 1)[-1].removesuffix("_live"), link["prog_id"])
 
 
 def ids_perf(pid):

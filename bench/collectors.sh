@@ -174,23 +174,34 @@ fi
 cp "$BB/loop" "$BENCH_TMP/$OPEN_COMM"
 mkfifo "$BENCH_TMP/fifo"
 
-# producers N: N open loops for OPEN_SECS, on the last CPU, then the one
-# before; sets PROD_RATE (their opens/s, summed) and PROD_SECS (wall time).
-producers() {
-	local i pids="" p t0 t1
-	t0=$(date +%s%N)
-	for i in $(seq "$1"); do
+# producers_start N: N open loops for OPEN_SECS, on the last CPU, then the one
+# before, in the background (PROD_PIDS); producers_wait reaps them and sets
+# PROD_RATE (their opens/s, summed) and PROD_SECS (wall time). producers N:
+# both.
+producers_start() {
+	local i
+	PROD_N=$1 PROD_PIDS="" PROD_T0=$(date +%s%N)
+	for i in $(seq "$PROD_N"); do
 		bench_bg taskset -c $((BENCH_CPU - i + 1)) "$BENCH_TMP/$OPEN_COMM" open 1000000000 \
 			"$OPEN_SECS" >"$BENCH_TMP/prod.$i"
-		pids="$pids $BG_PID"
+		PROD_PIDS="$PROD_PIDS $BG_PID"
 	done
-	for p in $pids; do
+}
+
+producers_wait() {
+	local i p t1
+	for p in $PROD_PIDS; do
 		bench_reap "$p" || bench_die "the open loop failed"
 	done
 	t1=$(date +%s%N)
-	PROD_SECS=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }')
-	PROD_RATE=$(for i in $(seq "$1"); do cat "$BENCH_TMP/prod.$i"; done |
+	PROD_SECS=$(awk -v ns=$((t1 - PROD_T0)) 'BEGIN { printf "%.3f", ns / 1e9 }')
+	PROD_RATE=$(for i in $(seq "$PROD_N"); do cat "$BENCH_TMP/prod.$i"; done |
 		awk '{ r += 1e9 / $1 } END { printf "%.0f", r }')
+}
+
+producers() {
+	producers_start "$1"
+	producers_wait
 }
 
 # pin_reader N: PIN, the command prefix of a reader and its counter beside N
@@ -299,8 +310,8 @@ bt_run() {
 # top speed, whatever the loops can make: it is stopped (SIGSTOP) while NPROD
 # loops fill its ring for SECS, then resumed on CPU 0 until its CPU time stops
 # growing; events delivered / its CPU time then = events/s as JSON. alone: the
-# loops have ended when it resumes; live: they go on for 2 x SECS more on the
-# other CPU(s) while it catches up (what it takes while producers run).
+# loops have ended when it resumes; live: they go on for 2 x SECS more (on
+# the other CPU where there is one) while it catches up.
 drain_run() {
 	local mode=$1 nprod=$2 secs=$3 cpu0 cpu1 prev del drop t0 t1 i=0 save=$OPEN_SECS
 	local prod="" state
@@ -317,9 +328,8 @@ drain_run() {
 	stats_json "$BENCH_TMP/open0.json"
 	if [ "$mode" = live ]; then
 		OPEN_SECS=$((3 * secs))
-		producers "$nprod" &
-		bench_track $!
-		prod=$BG_PID
+		producers_start "$nprod"
+		prod=1
 		sleep "$secs"
 		state="resumed while the loop(s) went on for $((2 * secs)) s more"
 	else
@@ -332,7 +342,7 @@ drain_run() {
 	prev=$cpu0
 	t0=$(date +%s%N)
 	kill -CONT "$reader"
-	[ -z "$prod" ] || bench_reap "$prod" || bench_die "the open loops failed"
+	[ -z "$prod" ] || producers_wait
 	# idle, it polls every 50 ms for a few microseconds
 	while [ $i -lt 200 ]; do
 		sleep 0.05
@@ -356,7 +366,7 @@ drain_run() {
 
 # The formatting alone (bench/format.c): no kernel, no ring.
 format_run() {
-	local out
+	local out ns rate bytes
 	out=$("$BB/format" 3000000 2>&1 >/dev/null) || bench_die "format failed: $out"
 	read -r ns rate bytes <<<"$out"
 	printf '  the formatter alone (bench/format, open events, no ring): %s ns an event, %s events/s, %s bytes a line\n' \

@@ -13,7 +13,7 @@
 # and the floors of bench/floor.bpf.c on the fork hook, timed the same way.
 # Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh,
 # bench/metrics.sh and bench/tls.sh (not with RUN_ONLY=1). Root; about 12
-# minutes, 3 with RUN_ONLY=1.
+# minutes, 5 with RUN_ONLY=1.
 #
 # Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
 # the processes it started.
@@ -97,7 +97,7 @@ stop_cfg() {
 	case $cfg in
 	a) ;;
 	b | e) bench_stop "$CFG_PID" || true ;;
-	b2) bench_stop "$CFG_PID" ;;
+	b2) bench_stop "$CFG_PID" || bench_die "the attacher of the empty programs failed" ;;
 	c) bench_unload ;;
 	d)
 		"$BUILD/observe-stats" --pin-dir "$PIN_DIR" --json >"$BENCH_TMP/stats1.json"
@@ -173,12 +173,12 @@ python3 "$BENCH_PY" snap "$BENCH_TMP/ids.floor" >"$BENCH_TMP/snap0"
 loop fork $STATS_FORK_N >/dev/null
 python3 "$BENCH_PY" snap "$BENCH_TMP/ids.floor" >"$BENCH_TMP/snap1"
 bench_stats_off
-bench_stop "$FLOOR_PID"
+bench_stop "$FLOOR_PID" || bench_die "the attacher of the floor programs failed"
 python3 "$BENCH_PY" delta "$BENCH_TMP/snap0" "$BENCH_TMP/snap1" >"$BENCH_TMP/stats.floor.txt"
 python3 "$BENCH_PY" floor-report "$BENCH_TMP"
 echo
 
-[ -z "${RUN_ONLY:-}" ] || exit 0
+[ "${RUN_ONLY:-0}" != 1 ] || exit 0
 "$BENCH_SRC/storm.sh" "$BUILD"
 echo
 "$BENCH_SRC/loader.sh" "$BUILD"

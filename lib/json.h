@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A streaming JSON writer into a growing buffer. All escaping happens in
- * json_string(): control bytes become \u00XX, and bytes that are not valid
- * UTF-8 become lone surrogates \udc80..\udcff (as Python's surrogateescape),
- * so that any byte string gives valid JSON and the exact bytes can be
+ * one function, quoted() in json.c (keys of plain bytes are copied as they
+ * are): control bytes become \u00XX, and bytes that are not valid UTF-8
+ * become lone surrogates \udc80..\udcff (as Python's surrogateescape), so
+ * that any byte string gives valid JSON and the exact bytes can be
  * recovered. Commas are placed by the writer.
  */
 #ifndef OBSERVE_JSON_H

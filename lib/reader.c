@@ -2,6 +2,7 @@
 #include "reader.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -31,6 +32,8 @@ int ring_reader_open(struct ring_reader *r, int ring_fd, unsigned budget,
 		return -EINVAL;
 	r->size = info.max_entries;
 	r->release_every = r->size / 16;
+	if (r->size > (SIZE_MAX - r->page) / 2)
+		return -E2BIG;
 
 	p = mmap(NULL, r->page, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
 	if (p == MAP_FAILED)
@@ -96,8 +99,10 @@ static int consume(struct ring_reader *r)
 			released = cons;
 		}
 	}
-	__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
-	r->more = count == r->budget;
+	/* Not when idle: the producer reads this line on every reserve. */
+	if (cons != released)
+		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+	r->more = !err && count == r->budget;
 	return err ? err : (int)count;
 }
 

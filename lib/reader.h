@@ -40,7 +40,8 @@ int ring_reader_open(struct ring_reader *r, int ring_fd, unsigned budget,
  * Waits up to timeout_ms for a wake-up (not at all when data is known to
  * wait), then consumes up to 'budget' records. Producers mostly do not wake
  * us, so the timeout is the reader's polling period. Returns the number of
- * records handled (0 on a signal), or a negative error.
+ * records handled (0 on a signal), a negative error, or what the callback
+ * returned when it returned non-zero (that record counts as consumed).
  */
 int ring_reader_poll(struct ring_reader *r, int timeout_ms);
 void ring_reader_close(struct ring_reader *r);

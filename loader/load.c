@@ -246,7 +246,7 @@ static int load_collector(struct load_state *s, const struct collector *c)
 		const char *sec = bpf_program__section_name(prog), *why = NULL;
 
 		if (!bpf_program__autoload(prog))
-			continue;	/* left out by configure(), which said why */
+			continue;	/* left out by configure(): a lack it reported, or an alternative */
 		if (probe_hook(sec, &why)) {
 			usable++;
 			continue;

@@ -149,7 +149,7 @@ bool exit_has_group_dead(void)
 	if (!t || !btf_is_ptr(t))
 		return false;
 	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != 3)
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 3)
 		return false;
 	params = btf_params(t);
 	t = btf__type_by_id(btf, btf__resolve_type(btf, params[2].type));
@@ -192,11 +192,15 @@ int print_probe(const struct load_config *cfg)
 		c->configure(skel, cfg);	/* what this kernel leaves out */
 		bpf_object__for_each_program(prog, obj) {
 			const char *sec = bpf_program__section_name(prog), *why = NULL;
-			bool ok = bpf_program__autoload(prog) ? probe_hook(sec, &why) : false;
+			bool ok;
 
-			if (!why && !ok)
-				why = "left out on this kernel";
-
+			if (!bpf_program__autoload(prog)) {
+				/* an alternative (sched_exit_live) or a missing helper */
+				printf("  %-36s left out on this kernel (%s)\n", sec,
+				       bpf_program__name(prog));
+				continue;
+			}
+			ok = probe_hook(sec, &why);
 			printf("  %-36s %s%s%s\n", sec, ok ? "yes" : "no", ok ? "" : ": ", ok ? "" : why);
 			found += ok;
 			total++;
