@@ -174,14 +174,20 @@ struct observe_event_ctx {
 	struct observe_event_header *hdr;	/* in per-CPU scratch */
 };
 
+/* The one entry of a family's observe_readers-like map. */
+static __always_inline const struct observe_readers *observe_readers_of(void *readers_map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(readers_map, &zero);
+}
+
 /* Bit N set: slot N of the family whose observe_readers-like map this is
  * has a reader. 0 when nobody reads. */
 static __always_inline __u64 observe_readers_in(void *readers_map)
 {
-	struct observe_readers *readers;
-	__u32 zero = 0;
+	const struct observe_readers *readers = observe_readers_of(readers_map);
 
-	readers = bpf_map_lookup_elem(readers_map, &zero);
 	return readers ? readers->mask : 0;
 }
 

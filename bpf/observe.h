@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBSERVE_ABI_VERSION 1
+#define OBSERVE_ABI_VERSION 2
 
 #define OBSERVE_COMM_LEN 16
 #define OBSERVE_MAX_SLOTS 16		/* size of the outer ring array */
@@ -105,13 +105,21 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 };
 
 /*
- * observe_readers, one entry, mmapable: bit N is set while a reader consumes
- * slot N's ring. Every event of every collector reads it first, so it is one
- * word on one cache line; readers set and clear their bit with atomic
- * or/and on the mapped page, never by rewriting the value.
+ * observe_readers, one entry, mmapable: bit N of mask is set while a reader
+ * consumes slot N's ring. Every event of every collector reads it first, so
+ * it is small and on one cache line; readers set and clear their bit with
+ * atomic or/and on the mapped page, never by rewriting the value.
+ *
+ * follow_children mirrors observe_filter (pid set in allow mode with
+ * follow_children on) for the fork hook, which must pass an allowance on to
+ * children even when nobody reads: with the copy on this line, a fork with
+ * no reader and no following reads one line, not two. Whoever writes
+ * observe_filter stores it (filters_publish_follow), with an atomic store
+ * on the mapped page too.
  */
 struct observe_readers {
 	__u64 mask;
+	__u64 follow_children;
 };
 
 /* Global filters, applied before any slot. */

@@ -203,7 +203,8 @@ static __always_inline bool first_to_report_exit(struct task_struct *task)
 }
 
 /* An allowed pid with follow_children set passes its allowance to children,
- * whether or not anyone reads at the moment. */
+ * whether or not anyone reads at the moment. Called when observe_readers says
+ * so; the filter itself decides. */
 static __always_inline void follow_child(__u32 parent_pid, __u32 child_pid)
 {
 	const struct observe_filter *f = observe_global_filter();
@@ -221,6 +222,7 @@ static __always_inline void follow_child(__u32 parent_pid, __u32 child_pid)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
 	struct observe_event_ctx ev = {};
 	struct observe_fork_event *e;
 	__u32 child_pid = child->tgid;
@@ -228,7 +230,13 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (child_pid != child_tid)
 		return 0;	/* a new thread, not a new process */
-	follow_child(parent->tgid, child_pid);
+	if (!readers)
+		return 0;
+	/* One line says both whether to follow and whether anybody reads. */
+	if (readers->follow_children)
+		follow_child(parent->tgid, child_pid);
+	if (!readers->mask)
+		return 0;
 
 	e = (struct observe_fork_event *)observe_event_begin(&ev, OBSERVE_EV_FORK);
 	if (!e)

@@ -173,17 +173,6 @@ static unsigned count_entries(int fd)
 	return n;
 }
 
-static int write_filter(const struct filters *f, const struct observe_filter *filter)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(f->filter_fd, &zero, filter, BPF_ANY)) {
-		report_error("cannot write observe_filter: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int add_to_set(const struct filters *f, const struct request *r, unsigned mode)
 {
 	union filter_key keys[MAX_VALUES];
@@ -231,7 +220,7 @@ static int add_to_set(const struct filters *f, const struct request *r, unsigned
 		*cur = mode;
 	if (r->follow)
 		filter.follow_children = 1;
-	return write_filter(f, &filter);
+	return filters_write(f, &filter);
 }
 
 static int remove_from_set(const struct filters *f, const struct request *r)
@@ -250,7 +239,7 @@ static int remove_from_set(const struct filters *f, const struct request *r)
 			missing++;
 		}
 	}
-	if (set == FILTER_CIDR && (update_cidr_state(f, &filter) || write_filter(f, &filter)))
+	if (set == FILTER_CIDR && (update_cidr_state(f, &filter) || filters_write(f, &filter)))
 		return -1;
 	if (*filter_mode_of(&filter, set) == OBSERVE_FILTER_ALLOW && !count_entries(f->set_fd[set]))
 		report_warn("the %s allow set is now empty: no event passes until you add one "
@@ -294,7 +283,7 @@ static int clear(const struct filters *f, const struct request *r)
 			*filter_mode_of(&filter, s) = OBSERVE_FILTER_OFF;
 	if (all || set == FILTER_PID)
 		filter.follow_children = 0;
-	if (write_filter(f, &filter))
+	if (filters_write(f, &filter))
 		return -1;
 	for (int s = 0; s < FILTER_SET_COUNT; s++)
 		if ((all || s == set) && f->set_fd[s] >= 0 && empty_set(f, s))
@@ -320,7 +309,7 @@ static int switch_types(const struct filters *f, const struct request *r, bool o
 	if (filters_read(f, &filter))
 		return -1;
 	filter.types_off = on ? filter.types_off & ~mask : filter.types_off | mask;
-	return write_filter(f, &filter);
+	return filters_write(f, &filter);
 }
 
 static int follow(const struct filters *f, const struct request *r)
@@ -334,7 +323,7 @@ static int follow(const struct filters *f, const struct request *r)
 	if (filters_read(f, &filter))
 		return -1;
 	filter.follow_children = !strcmp(r->args[0], "on");
-	return write_filter(f, &filter);
+	return filters_write(f, &filter);
 }
 
 static void show_set_text(const struct filters *f, const struct observe_filter *filter,

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -51,9 +52,17 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access)
 {
 	for (int i = 0; i < FILTER_SET_COUNT; i++)
 		f->set_fd[i] = -1;
+	f->readers_fd = -1;
 	f->filter_fd = pins_open_map(dir, "observe_filter", access);
 	if (f->filter_fd < 0)
 		return -1;
+	if (access == PIN_WRITE) {
+		f->readers_fd = pins_open_map(dir, "observe_readers", PIN_WRITE);
+		if (f->readers_fd < 0) {
+			filters_close(f);
+			return -1;
+		}
+	}
 	for (int i = 0; i < FILTER_SET_COUNT; i++) {
 		struct stat st;
 		char path[4096];
@@ -78,7 +87,9 @@ void filters_close(struct filters *f)
 	for (int i = 0; i < FILTER_SET_COUNT; i++)
 		if (f->set_fd[i] >= 0)
 			close(f->set_fd[i]);
-	f->filter_fd = -1;
+	if (f->readers_fd >= 0)
+		close(f->readers_fd);
+	f->filter_fd = f->readers_fd = -1;
 }
 
 int filters_read(const struct filters *f, struct observe_filter *out)
@@ -89,6 +100,35 @@ int filters_read(const struct filters *f, struct observe_filter *out)
 		report_error("cannot read observe_filter: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int filters_write(const struct filters *f, const struct observe_filter *filter)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(f->filter_fd, &zero, filter, BPF_ANY)) {
+		report_error("cannot write observe_filter: %s", strerror(errno));
+		return -1;
+	}
+	return filters_publish_follow(f->readers_fd, filter);
+}
+
+int filters_publish_follow(int readers_fd, const struct observe_filter *filter)
+{
+	bool follow = filter->pid_mode == OBSERVE_FILTER_ALLOW && filter->follow_children;
+	struct observe_readers *readers;
+	long page = sysconf(_SC_PAGESIZE);
+
+	/* Readers change their bits of the same value meanwhile: a store on
+	 * the mapped page, not a map update that would rewrite their mask. */
+	readers = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, readers_fd, 0);
+	if (readers == MAP_FAILED) {
+		report_error("cannot map observe_readers: %s", strerror(errno));
+		return -1;
+	}
+	__atomic_store_n(&readers->follow_children, follow, __ATOMIC_RELEASE);
+	munmap(readers, page);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ enum filter_set {
 struct filters {
 	int filter_fd;
 	int set_fd[FILTER_SET_COUNT];	/* -1: a set of a collector not loaded */
+	int readers_fd;			/* opened for writing only: the follow copy */
 };
 
 /* "pid", ...; and back (-1 if unknown). */
@@ -36,6 +37,11 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access);
 void filters_close(struct filters *f);
 
 int filters_read(const struct filters *f, struct observe_filter *out);
+/* Writes the filter, then its follow_children copy in observe_readers. */
+int filters_write(const struct filters *f, const struct observe_filter *filter);
+/* Stores in observe_readers (readers_fd, writable) whether 'filter' follows
+ * children, for the fork hook; -1 with the reason printed on failure. */
+int filters_publish_follow(int readers_fd, const struct observe_filter *filter);
 /* The mode field of 'set' inside the filter struct (for cidr: whether on). */
 __u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set);
 /* The collector whose maps hold 'set' ("net"), or NULL for the core sets. */

@@ -3,6 +3,7 @@
 collector, ring slots, global filters, counters, and errors. Every consumer
 runs as a non-root member of the test group unless the test says otherwise.
 Tests run in order; each leaves the filters cleared and the slots free."""
+import json
 import os
 import re
 import signal
@@ -237,6 +238,42 @@ def global_filters_change_what_every_reader_sees_at_once(env):
     in_tree = [e for e in events if e["ppid"] != allowed and e["ppid"] != outside]
     check_eq(2, len(in_tree), f"execs in the followed tree: {in_tree}")
     check(b'"mode":"allow"' in shown, f"filter shown: {shown[:300]!r}")
+
+
+def readers_dump(env):
+    """observe_readers as root sees it through bpftool."""
+    out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_readers")])
+    return json.loads(out.stdout)[0]["value"]
+
+
+@test
+def children_are_followed_while_nobody_reads(env):
+    # With no reader the fork hook reads observe_readers alone: its copy of
+    # follow_children must make it pass the allowance on all the same.
+    check_eq(0, readers_dump(env)["mask"], "readers at the start")
+    parent = subprocess.Popen(["sh", "-c", "read x; sleep 30 & echo $!; wait"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    child = None
+    try:
+        env.user_tool("observe-filter", "allow", "pid", str(parent.pid), "--follow")
+        check_eq(1, readers_dump(env)["follow_children"], "follow copy after allow --follow")
+        parent.stdin.write(b"go\n")
+        parent.stdin.flush()
+        child = int(parent.stdout.readline())
+        shown = json.loads(env.user_tool("observe-filter", "show", "--json").stdout)
+        pids = [e["pid"] if isinstance(e, dict) else e for e in shown["pid"]["entries"]]
+        check(child in pids, f"forked child {child} in the allowed pids {pids}")
+        env.user_tool("observe-filter", "follow", "off")
+        check_eq(0, readers_dump(env)["follow_children"], "follow copy after follow off")
+        env.user_tool("observe-filter", "follow", "on")
+        check_eq(1, readers_dump(env)["follow_children"], "follow copy after follow on")
+    finally:
+        env.user_tool("observe-filter", "clear")
+        if child:
+            os.kill(child, signal.SIGKILL)
+        parent.kill()
+        parent.wait()
+    check_eq(0, readers_dump(env)["follow_children"], "follow copy after clear")
 
 
 @test
