@@ -110,16 +110,16 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
  * it is small and on one cache line; readers set and clear their bit with
  * atomic or/and on the mapped page, never by rewriting the value.
  *
- * follow_children mirrors observe_filter (pid set in allow mode with
- * follow_children on) for the fork hook, which must pass an allowance on to
- * children even when nobody reads: with the copy on this line, a fork with
- * no reader and no following reads one line, not two. Whoever writes
- * observe_filter stores it (filters_publish_follow), with an atomic store
- * on the mapped page too.
+ * The other two fields copy what observe_filter says about the pid set, for
+ * the fork and exit hooks, which keep that set even when nobody reads: with
+ * the copy on this line, an event with no reader reads one line, not two.
+ * Whoever writes observe_filter stores them (filters_publish_pid_set), with
+ * atomic stores on the mapped page too.
  */
 struct observe_readers {
 	__u64 mask;
-	__u64 follow_children;
+	__u32 pid_set_on;	/* pid_mode is not off: an exit removes its pid */
+	__u32 follow_children;	/* pid_mode allow with follow_children */
 };
 
 /* Global filters, applied before any slot. */

@@ -232,7 +232,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;	/* a new thread, not a new process */
 	if (!readers)
 		return 0;
-	/* One line says both whether to follow and whether anybody reads. */
+	/* One line says whether to follow and whether anybody reads. */
 	if (readers->follow_children)
 		follow_child(parent->tgid, child_pid);
 	if (!readers->mask)
@@ -251,12 +251,15 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
  * threads may get here for one process. */
 static __always_inline void report_exit(struct task_struct *task, bool dedup)
 {
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
 	struct observe_event_ctx ev = {};
 	struct observe_exit_event *e;
-	const struct observe_filter *f;
 	__u32 pid;
 
-	e = (struct observe_exit_event *)observe_event_begin(&ev, OBSERVE_EV_EXIT);
+	if (!readers)
+		return;
+	e = readers->mask ? (struct observe_exit_event *)observe_event_begin(&ev, OBSERVE_EV_EXIT)
+			  : NULL;
 	if (e && (!dedup || first_to_report_exit(task))) {
 		e->exit_status = task->exit_code;
 		e->lifetime_ns = bpf_ktime_get_ns() - task->group_leader->start_time;
@@ -266,8 +269,7 @@ static __always_inline void report_exit(struct task_struct *task, bool dedup)
 	}
 
 	/* A pid in the set must not outlive its process: the number is reused. */
-	f = observe_global_filter();
-	if (f && f->pid_mode) {
+	if (readers->pid_set_on) {
 		pid = task->tgid;
 		bpf_map_delete_elem(&observe_filter_pids, &pid);
 	}

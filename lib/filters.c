@@ -111,10 +111,10 @@ int filters_write(const struct filters *f, const struct observe_filter *filter)
 		report_error("cannot write observe_filter: %s", strerror(errno));
 		return -1;
 	}
-	return filters_publish_follow(f->readers_fd, filter);
+	return filters_publish_pid_set(f->readers_fd, filter);
 }
 
-int filters_publish_follow(int readers_fd, const struct observe_filter *filter)
+int filters_publish_pid_set(int readers_fd, const struct observe_filter *filter)
 {
 	bool follow = filter->pid_mode == OBSERVE_FILTER_ALLOW && filter->follow_children;
 	struct observe_readers *readers;
@@ -127,6 +127,8 @@ int filters_publish_follow(int readers_fd, const struct observe_filter *filter)
 		report_error("cannot map observe_readers: %s", strerror(errno));
 		return -1;
 	}
+	__atomic_store_n(&readers->pid_set_on, filter->pid_mode != OBSERVE_FILTER_OFF,
+			 __ATOMIC_RELEASE);
 	__atomic_store_n(&readers->follow_children, follow, __ATOMIC_RELEASE);
 	munmap(readers, page);
 	return 0;

@@ -788,9 +788,9 @@ static void reset_modes_of_new_sets(struct load_state *s)
 }
 
 /* observe_readers may be new (first load, new layout) while observe_filter
- * is kept: its copy of follow_children must say what the filter says before
- * the fork hook runs. */
-static int publish_follow(struct load_state *s)
+ * is kept: its copy of the pid set's state must say what the filter says
+ * before the fork and exit hooks run. */
+static int publish_pid_set(struct load_state *s)
 {
 	struct shared_map *filter = find_map(s, "observe_filter");
 	struct shared_map *readers = find_map(s, "observe_readers");
@@ -800,7 +800,7 @@ static int publish_follow(struct load_state *s)
 	if (!filter || !readers)
 		return 0;	/* no collector of process events loaded */
 	bpf_map_lookup_elem(filter->fd, &zero, &f);
-	return filters_publish_follow(readers->fd, &f);
+	return filters_publish_pid_set(readers->fd, &f);
 }
 
 /* The profiler's lock directory, and its frequency for the readers; whether
@@ -874,7 +874,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 		err = -1;
 	for (int i = 0; !err && i < 2; i++)
 		err = stage_rings(s, &s->rings[i]);
-	if (err || prepare_profiler(s) || publish_follow(s) || stage_links(s)) {
+	if (err || prepare_profiler(s) || publish_pid_set(s) || stage_links(s)) {
 		unstage(s);
 		for (int i = s->nr_new_paths - 1; i >= 0; i--)
 			rmdir(s->new_paths[i]);	/* only directories this run made */

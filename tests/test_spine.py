@@ -246,6 +246,11 @@ def readers_dump(env):
     return json.loads(out.stdout)[0]["value"]
 
 
+def allowed_pids(env):
+    shown = json.loads(env.user_tool("observe-filter", "show", "--json").stdout)
+    return [e["pid"] if isinstance(e, dict) else e for e in shown["pid"]["entries"]]
+
+
 @test
 def children_are_followed_while_nobody_reads(env):
     # With no reader the fork hook reads observe_readers alone: its copy of
@@ -256,24 +261,28 @@ def children_are_followed_while_nobody_reads(env):
     child = None
     try:
         env.user_tool("observe-filter", "allow", "pid", str(parent.pid), "--follow")
-        check_eq(1, readers_dump(env)["follow_children"], "follow copy after allow --follow")
+        copy = readers_dump(env)
+        check_eq((1, 1), (copy["pid_set_on"], copy["follow_children"]), "pid set copy after allow --follow")
         parent.stdin.write(b"go\n")
         parent.stdin.flush()
         child = int(parent.stdout.readline())
-        shown = json.loads(env.user_tool("observe-filter", "show", "--json").stdout)
-        pids = [e["pid"] if isinstance(e, dict) else e for e in shown["pid"]["entries"]]
-        check(child in pids, f"forked child {child} in the allowed pids {pids}")
+        check(child in allowed_pids(env), f"forked child {child} in the allowed pids")
         env.user_tool("observe-filter", "follow", "off")
         check_eq(0, readers_dump(env)["follow_children"], "follow copy after follow off")
         env.user_tool("observe-filter", "follow", "on")
         check_eq(1, readers_dump(env)["follow_children"], "follow copy after follow on")
+        # and its exit takes the pid out of the set, also with no reader
+        os.kill(child, signal.SIGKILL)
+        wait_until(lambda: child not in allowed_pids(env), 5, "the killed child's pid leaves the set")
+        child = None
     finally:
         env.user_tool("observe-filter", "clear")
         if child:
             os.kill(child, signal.SIGKILL)
         parent.kill()
         parent.wait()
-    check_eq(0, readers_dump(env)["follow_children"], "follow copy after clear")
+    copy = readers_dump(env)
+    check_eq((0, 0), (copy["pid_set_on"], copy["follow_children"]), "pid set copy after clear")
 
 
 @test
