@@ -60,8 +60,7 @@ fail:
 	return err;
 }
 
-/* Consumes up to the budget; returns the records handled or an error. */
-static int consume(struct ring_reader *r)
+int ring_reader_consume(struct ring_reader *r)
 {
 	unsigned long cons = *r->consumer, released = cons, prod;
 	unsigned count = 0;
@@ -112,7 +111,7 @@ int ring_reader_poll(struct ring_reader *r, int timeout_ms)
 
 	if (!r->more && epoll_wait(r->epoll_fd, &ev, 1, timeout_ms) < 0)
 		return errno == EINTR ? 0 : -errno;
-	return consume(r);
+	return ring_reader_consume(r);
 }
 
 void ring_reader_close(struct ring_reader *r)

@@ -44,6 +44,8 @@ int ring_reader_open(struct ring_reader *r, int ring_fd, unsigned budget,
  * returned when it returned non-zero (that record counts as consumed).
  */
 int ring_reader_poll(struct ring_reader *r, int timeout_ms);
+/* The same without waiting: up to 'budget' records of what is there now. */
+int ring_reader_consume(struct ring_reader *r);
 void ring_reader_close(struct ring_reader *r);
 
 #endif /* OBSERVE_READER_H */

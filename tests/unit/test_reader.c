@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * lib/reader: the ring protocol, on a ring laid out in memory as the kernel
+ * lays out a BPF ring buffer (a consumer page, a producer page, the data
+ * mapped twice in a row), with records written as a producer writes them.
+ */
+#include "check.h"
+#include "reader.h"
+
+#include <linux/bpf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RING_SIZE 4096u
+#define MAX_SEEN 256
+
+struct fake_ring {
+	struct ring_reader r;
+	unsigned long producer_pos;	/* where the next record goes */
+	int seen[MAX_SEEN];		/* first data word of each record handled */
+	int nseen;
+	int stop_at;			/* the callback returns 7 at this record */
+	unsigned long consumer_seen[MAX_SEEN];	/* *consumer when each record came */
+};
+
+static int record(void *ctx, const void *data, size_t len)
+{
+	struct fake_ring *f = ctx;
+	int first;
+
+	(void)len;
+	if (f->nseen == MAX_SEEN)
+		return -1;
+	memcpy(&first, data, sizeof(first));
+	f->consumer_seen[f->nseen] = *f->r.consumer;
+	f->seen[f->nseen++] = first;
+	return first == f->stop_at ? 7 : 0;
+}
+
+/* Maps the data twice in a row from one memfd, as the kernel does. */
+static bool fake_open(struct fake_ring *f, unsigned budget)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = memfd_create("ring", 0);
+	uint8_t *area;
+
+	memset(f, 0, sizeof(*f));
+	f->stop_at = -1;
+	if (fd < 0 || ftruncate(fd, 2 * page + RING_SIZE))
+		return false;
+	area = mmap(NULL, 2 * page + 2 * RING_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED ||
+	    mmap(area, 2 * page + RING_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0) == MAP_FAILED ||
+	    mmap(area + 2 * page + RING_SIZE, RING_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 2 * page) == MAP_FAILED)
+		return false;
+	close(fd);
+	f->r.epoll_fd = -1;
+	f->r.consumer = (unsigned long *)area;
+	f->r.producer = (const unsigned long *)(area + page);
+	f->r.data = area + 2 * page;
+	f->r.size = RING_SIZE;
+	f->r.page = page;
+	f->r.release_every = RING_SIZE / 16;
+	f->r.fn = record;
+	f->r.ctx = f;
+	f->r.budget = budget;
+	return true;
+}
+
+static void fake_close(struct fake_ring *f)
+{
+	munmap(f->r.consumer, 2 * f->r.page + 2 * RING_SIZE);
+}
+
+/* Writes a record of 'len' bytes starting with the word 'first', with the
+ * header bits given (busy, discard), and publishes it. Returns its header. */
+static uint32_t *produce(struct fake_ring *f, uint32_t len, int first, uint32_t bits)
+{
+	uint8_t *data = (uint8_t *)f->r.data;
+	uint32_t *hdr = (uint32_t *)(data + (f->producer_pos & (RING_SIZE - 1)));
+
+	hdr[0] = len | bits;
+	hdr[1] = 0;
+	/* past the end of the first mapping, if it wraps, into the second */
+	memcpy((uint8_t *)hdr + BPF_RINGBUF_HDR_SZ, &first, sizeof(first));
+	f->producer_pos += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7u;
+	*(unsigned long *)f->r.producer = f->producer_pos;
+	return hdr;
+}
+
+TEST(reader_hands_over_records_in_order_and_skips_discarded_ones)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	produce(&f, 20, 1, 0);
+	produce(&f, 13, 2, BPF_RINGBUF_DISCARD_BIT);
+	produce(&f, 4, 3, 0);
+	CHECK_EQ_I64(2, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(2, f.nseen);
+	CHECK_EQ_I64(1, f.seen[0]);
+	CHECK_EQ_I64(3, f.seen[1]);
+	CHECK_EQ_U64(f.producer_pos, *f.r.consumer);
+	CHECK_FALSE(f.r.more);
+	/* caught up: nothing more, and no store (the page is read-only now) */
+	mprotect(f.r.consumer, f.r.page, PROT_READ);
+	CHECK_EQ_I64(0, ring_reader_consume(&f.r));
+	mprotect(f.r.consumer, f.r.page, PROT_READ | PROT_WRITE);
+	fake_close(&f);
+}
+
+TEST(reader_stops_at_a_record_still_being_written)
+{
+	struct fake_ring f;
+	uint32_t *busy;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	produce(&f, 8, 1, 0);
+	busy = produce(&f, 8, 2, BPF_RINGBUF_BUSY_BIT);
+	produce(&f, 8, 3, 0);
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_EQ_U64(16, *f.r.consumer);	/* up to the busy one */
+	*busy &= ~BPF_RINGBUF_BUSY_BIT;		/* its producer commits it */
+	CHECK_EQ_I64(2, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(3, f.seen[2]);
+	fake_close(&f);
+}
+
+TEST(reader_reads_a_record_across_the_end_as_one_piece)
+{
+	struct fake_ring f;
+	int n;
+
+	if (!CHECK_TRUE(fake_open(&f, 1000)))
+		return;
+	/* 24-byte slots: the 171st starts 8 bytes before the end */
+	for (int i = 0; i < 170; i++)
+		produce(&f, 16, i, 0);
+	CHECK_EQ_I64(170, ring_reader_consume(&f.r));
+	produce(&f, 16, 1000, 0);	/* header at 4080, data wraps to 0 */
+	produce(&f, 16, 1001, 0);
+	n = ring_reader_consume(&f.r);
+	CHECK_EQ_I64(2, n);
+	CHECK_EQ_I64(1000, f.seen[170]);
+	CHECK_EQ_I64(1001, f.seen[171]);
+	CHECK_EQ_U64(172 * 24, *f.r.consumer);
+	fake_close(&f);
+}
+
+TEST(reader_keeps_to_its_budget_and_releases_as_it_goes)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 40)))
+		return;
+	for (int i = 0; i < 60; i++)
+		produce(&f, 16, i, 0);	/* 24 bytes each; 256 between releases */
+	CHECK_EQ_I64(40, ring_reader_consume(&f.r));
+	CHECK_TRUE(f.r.more);
+	CHECK_EQ_U64(40 * 24, *f.r.consumer);
+	/* the producer saw space come free before the call ended: at 11
+	 * records (264 bytes) the first release */
+	CHECK_EQ_U64(0, f.consumer_seen[10]);
+	CHECK_EQ_U64(11 * 24, f.consumer_seen[11]);
+	CHECK_EQ_I64(20, ring_reader_consume(&f.r));
+	CHECK_FALSE(f.r.more);
+	CHECK_EQ_I64(59, f.seen[59]);
+	fake_close(&f);
+}
+
+TEST(reader_returns_what_the_callback_returns_and_counts_that_record_read)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	f.stop_at = 2;
+	for (int i = 1; i <= 3; i++)
+		produce(&f, 8, i, 0);
+	CHECK_EQ_I64(7, ring_reader_consume(&f.r));
+	CHECK_EQ_U64(2 * 16, *f.r.consumer);
+	CHECK_FALSE(f.r.more);
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(3, f.seen[2]);
+	fake_close(&f);
+}
+
+TEST(reader_refuses_a_length_larger_than_the_ring)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	produce(&f, 8, 1, 0);
+	produce(&f, RING_SIZE, 2, 0);
+	CHECK_EQ_I64(-EBADMSG, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(1, f.nseen);
+	CHECK_EQ_U64(16, *f.r.consumer);	/* the good one is released */
+	fake_close(&f);
+}
