@@ -16,6 +16,8 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py memlock DIR            memory of what observe pinned in DIR
     benchlib.py report TMPDIR CPU      the tables of bench/run.sh
     benchlib.py floor-report TMPDIR    its floors (bench/floor.bpf.c) beside observe's fork program
+    benchlib.py dispatch-report TMPDIR what an empty program adds end to end, and the
+                                       issue's ratios of extra cost with it
     benchlib.py project DIR N          writes a C project of N files and its Makefile
     benchlib.py syscall-report TMPDIR CPU N   bench/collectors.sh's getppid table
     benchlib.py build-report TMPDIR    bench/collectors.sh's build table
@@ -468,6 +470,47 @@ def floor_report(tmp):
               f" one reader under 2.5x = {2.5 * empty:.0f} ns")
 
 
+def dispatch_report(tmp):
+    """The issue's ratios, end to end. An event's extra cost is what its
+    programs add to it: the dispatch and run of an empty program on each hook
+    (E, timed from user space) plus the program time beyond an empty one's
+    (the kernel's BPF stats, whose own clock reads cancel in the difference).
+    So ratio = 1 + (program time - empty program time) / E per event."""
+    none = read_vals(os.path.join(tmp, "dispatch.none"))
+    empty = read_vals(os.path.join(tmp, "dispatch.empty"))
+    (m_none, s_none), (m_empty, s_empty) = median_spread(none), median_spread(empty)
+    e = m_empty - m_none
+    prog = read_stats(os.path.join(tmp, "stats.dispatch.txt")).get("d_empty", (0, 0.0))[1]
+    print(f"What an empty program adds end to end (bench/dispatch.bpf.c on task_rename,"
+          f" prctl loop, median of {len(none)} interleaved rounds)")
+    print(f"  without: {m_none:.0f} ns/call (spread {s_none:.1f}%), with: {m_empty:.0f} ns/call"
+          f" (spread {s_empty:.1f}%): E = {e:+.0f} ns per program run;"
+          f" the BPF stats see {prog:.0f} ns of it")
+    if e <= 0:
+        print("  E is not above the noise: no end-to-end ratios")
+        return
+    stats = {c: read_stats(os.path.join(tmp, f"stats.{c}.txt")) for c in ("b2", "c", "d")}
+    if all(stats.values()):
+        print("  The issue's ratio of extra cost per event, with E on every hook observe uses")
+        print(f"  {'':28} {'exec':>8} {'fork':>8}   target")
+        for cfg, label, target in (("c", "no reader", 1.5), ("d", "one reader", 2.5)):
+            row = f"  ({cfg}) {label:23}"
+            for hooks, events in ((EXEC_HOOKS, 3), (FORK_HOOKS, 2)):
+                ran = [h for h in hooks if h in stats["b2"]]
+                beyond = sum(stats[cfg].get(h, (0, 0.0))[1] - stats["b2"][h][1] for h in ran)
+                row += f" {1 + beyond / (e * len(ran)):7.2f}x"
+            print(row + f"   < {target}x")
+        print(f"  (ratio = 1 + (program time beyond the empty programs of (b2)) / (E x programs);"
+              f" E on task_rename, a hot hook: the fork hook's own is likely larger,"
+              f" which would lower these)")
+    floor = read_stats(os.path.join(tmp, "stats.floor.txt"))
+    if "f_empty" in floor:
+        base = floor["f_empty"][1]
+        print("  The floors the same way: " + ", ".join(
+            f"{name} {1 + (floor[name][1] - base) / e:.2f}x" for name, _ in FLOORS[1:]
+            if name in floor))
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -494,6 +537,8 @@ def main():
         report(args[0], args[1])
     elif cmd == "floor-report":
         floor_report(args[0])
+    elif cmd == "dispatch-report":
+        dispatch_report(args[0])
     elif cmd == "project":
         project(args[0], int(args[1]))
     elif cmd == "syscall-report":

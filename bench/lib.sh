@@ -101,8 +101,9 @@ bench_cleanup() {
 	exit $rc
 }
 
-# bench_build loop|all: builds loop and format (and with all, the empty and
-# floor programs and their attacher) into BUILD/bench, which git ignores.
+# bench_build loop|all: builds loop and format (and with all, the empty,
+# floor and dispatch programs and their attacher) into BUILD/bench, which git
+# ignores.
 bench_build() {
 	local arch obj
 	BB="$BUILD/bench"
@@ -112,7 +113,7 @@ bench_build() {
 		"$BENCH_SRC/format.c" "$BUILD/libobserve.a" -lbpf -lelf -lz -lresolv
 	if [ "$1" = all ]; then
 		arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-		for obj in empty floor; do
+		for obj in empty floor dispatch; do
 			clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -Wall -Werror \
 				-I"$BENCH_SRC/../vmlinux" -c "$BENCH_SRC/$obj.bpf.c" -o "$BB/$obj.bpf.o"
 		done

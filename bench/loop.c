@@ -9,6 +9,9 @@
  *      syscall: syscall(SYS_getppid)                       (no event: the cost that
  *               observe's syscall tracepoints add to every other syscall)
  *      open:    open("/dev/null", O_RDONLY|O_CLOEXEC); close()      (event: open)
+ *      rename:  prctl(PR_SET_NAME) (no event of observe's: it fires the
+ *               task_rename tracepoint, where bench/dispatch.bpf.c times what
+ *               an empty program adds end to end)
  *      spin:    100000 rounds of arithmetic, no syscall (CPU-bound: what a
  *               sampling profiler's interrupts cost a busy program)
  *
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -86,6 +90,12 @@ static void one_syscall(void)
 	syscall(SYS_getppid);
 }
 
+static void one_rename(void)
+{
+	if (prctl(PR_SET_NAME, "loop", 0, 0, 0))
+		die("prctl PR_SET_NAME", errno);
+}
+
 static volatile unsigned long spin_sink;
 
 static void one_spin(void)
@@ -113,7 +123,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "Usage: %s fork|exec|syscall|open|spin N [SECS]\n", progname);
+		fprintf(stderr, "Usage: %s fork|exec|syscall|open|rename|spin N [SECS]\n", progname);
 		return 2;
 	}
 	if (!strcmp(argv[1], "fork"))
@@ -124,10 +134,12 @@ int main(int argc, char **argv)
 		one = one_syscall;
 	else if (!strcmp(argv[1], "open"))
 		one = one_open;
+	else if (!strcmp(argv[1], "rename"))
+		one = one_rename;
 	else if (!strcmp(argv[1], "spin"))
 		one = one_spin;
 	else {
-		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall, open, spin)\n", progname,
+		fprintf(stderr, "%s: unknown mode '%s' (fork, exec, syscall, open, rename, spin)\n", progname,
 			argv[1]);
 		return 2;
 	}

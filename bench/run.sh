@@ -10,7 +10,9 @@
 #   (d) observe loaded + one reader (observe-events -q > /dev/null)
 #   (e) bpftrace printing comparable fields to /dev/null
 # then, with kernel.bpf_stats_enabled=1, each program's average run time;
-# and the floors of bench/floor.bpf.c on the fork hook, timed the same way.
+# and the floors of bench/floor.bpf.c on the fork hook, timed the same way;
+# then what an empty program adds end to end (bench/dispatch.bpf.c), to give
+# the ratios of extra cost per event.
 # Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh,
 # bench/metrics.sh and bench/tls.sh (not with RUN_ONLY=1). Root; about 12
 # minutes, 5 with RUN_ONLY=1.
@@ -29,6 +31,8 @@ SYSCALL_N=2000000
 REPEAT=3
 STATS_EXEC_N=1000
 STATS_FORK_N=2000
+DISPATCH_N=500000
+DISPATCH_ROUNDS=9
 
 bench_build all
 : >"$BENCH_TMP/loops.txt"
@@ -176,6 +180,27 @@ bench_stats_off
 bench_stop "$FLOOR_PID" || bench_die "the attacher of the floor programs failed"
 python3 "$BENCH_PY" delta "$BENCH_TMP/snap0" "$BENCH_TMP/snap1" >"$BENCH_TMP/stats.floor.txt"
 python3 "$BENCH_PY" floor-report "$BENCH_TMP"
+echo
+
+# What an empty program adds end to end (bench/dispatch.bpf.c): the issue's
+# targets are ratios of such extra costs, and the BPF stats above leave the
+# dispatch out. Interleaved rounds of a prctl loop without and with it.
+for r in $(seq "$DISPATCH_ROUNDS"); do
+	loop rename $DISPATCH_N >>"$BENCH_TMP/dispatch.none"
+	start_programs dispatch
+	loop rename $DISPATCH_N >>"$BENCH_TMP/dispatch.empty"
+	if [ "$r" = 1 ]; then
+		bench_stats_on
+		python3 "$BENCH_PY" snap "$BENCH_TMP/ids.dispatch" >"$BENCH_TMP/snap0"
+		loop rename $DISPATCH_N >/dev/null
+		python3 "$BENCH_PY" snap "$BENCH_TMP/ids.dispatch" >"$BENCH_TMP/snap1"
+		bench_stats_off
+		python3 "$BENCH_PY" delta "$BENCH_TMP/snap0" "$BENCH_TMP/snap1" \
+			>"$BENCH_TMP/stats.dispatch.txt"
+	fi
+	bench_stop "$BG_PID" || bench_die "the attacher of the dispatch program failed"
+done
+python3 "$BENCH_PY" dispatch-report "$BENCH_TMP"
 echo
 
 [ "${RUN_ONLY:-0}" != 1 ] || exit 0

@@ -15,7 +15,9 @@
 #      uretprobe traps dominate a small call; the peer's SSL_read is probed too)
 #   2. 100 MiB in 16 KiB SSL_write calls: the transfer's time and MB/s.
 # Medians of the rounds, their ratio to none, and what the reader's TLS slot
-# delivered and dropped. Pins only under /sys/fs/bpf/observe-bench-<pid>,
+# delivered and dropped. Then the floor any uprobe design pays: one empty
+# bpftrace uprobe on a function that does nothing (bench/tls.c trap), set
+# against the least number of probed calls the transfer makes. Pins only under /sys/fs/bpf/observe-bench-<pid>,
 # removed at exit; ends only the processes it started.
 set -eu
 # shellcheck source=bench/lib.sh
@@ -110,4 +112,31 @@ for cfg in configs:
     if cfg == "capture":
         line += f"   records delivered {delivered:.0f}, dropped {dropped:.0f}"
     print(line)
+PY
+
+# The floor: what one uprobe hit costs here, whoever places it, and what the
+# transfer's probed calls cost at that price: each 16 KiB SSL_write is one
+# TLS record, read by at least one SSL_read.
+TRAP_N=${TRAP_N:-20000}
+for r in $(seq "$ROUNDS"); do
+	"$BB/tls" trap "$TRAP_N" >>"$BENCH_TMP/trap.none"
+	bench_bg bpftrace -e "uprobe:$BB/tls:trap_target {}" >/dev/null 2>"$BENCH_TMP/bt-trap.err"
+	bench_wait_attached "$BG_PID" 1 "$BENCH_TMP/bt-trap.err"
+	"$BB/tls" trap "$TRAP_N" >>"$BENCH_TMP/trap.probed"
+	bench_stop "$BG_PID" || true
+done
+python3 - "$BENCH_TMP" "$BYTES" <<'PY'
+import statistics, sys
+tmp, nbytes = sys.argv[1], int(sys.argv[2])
+med = lambda name: statistics.median(float(v) for v in open(f"{tmp}/{name}").read().split())
+trap = med("trap.probed") - med("trap.none")
+calls = 2 * nbytes // 16384
+with open(f"{tmp}/tls.none") as f:
+    base_ms = statistics.median(float(line.split()[1]) for line in f if line.strip())
+least = calls * trap / 1e6
+print(f"The uprobe floor: one empty uprobe hit costs {trap / 1000:.2f} us here (bpftrace on a"
+      f" function that does nothing, median of the rounds). The 100 MiB transfer makes at least"
+      f" {calls} probed calls ({calls // 2} SSL_write + at least as many SSL_read): at least"
+      f" {least:.0f} ms on a {base_ms:.0f} ms transfer, {least / base_ms * 100:+.0f} % before any"
+      f" capture [target: under 3 %]")
 PY
