@@ -5,8 +5,6 @@
  *   tls calls N SIZE CERT KEY      N SSL_write calls of SIZE bytes: ns per call
  *   tls transfer BYTES SIZE CERT KEY  BYTES in SSL_write calls of SIZE bytes:
  *                                  ms from the first write to the last byte read
- *   tls trap N                     N calls of trap_target(), a function that
- *                                  does nothing, for a uprobe: ns per call
  * The server thread reads with SSL_read into a 16 KiB buffer. Prints one
  * number.
  */
@@ -43,23 +41,6 @@ static double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-/* What a uprobe costs by itself: bench/tls.sh probes this. */
-__attribute__((noinline)) void trap_target(void)
-{
-	__asm__ volatile("" ::: "memory");
-}
-
-static int trap_calls(const char *n_text)
-{
-	unsigned long long n = strtoull(n_text, NULL, 0);
-	double t0 = now_ns();
-
-	for (unsigned long long i = 0; i < n; i++)
-		trap_target();
-	printf("%.0f\n", n ? (now_ns() - t0) / n : 0);
-	return 0;
 }
 
 /* Reads everything the client sends, then answers one byte. */
@@ -102,11 +83,8 @@ int main(int argc, char **argv)
 	SSL *ssl;
 	int fd, one = 1;
 
-	if (argc == 3 && !strcmp(argv[1], "trap"))
-		return trap_calls(argv[2]);
 	if (argc != 6 || (strcmp(argv[1], "calls") && strcmp(argv[1], "transfer"))) {
-		fprintf(stderr, "usage: tls calls N SIZE CERT KEY | tls transfer BYTES SIZE CERT KEY"
-			" | tls trap N\n");
+		fprintf(stderr, "usage: tls calls N SIZE CERT KEY | tls transfer BYTES SIZE CERT KEY\n");
 		return 2;
 	}
 	count = strtoull(argv[2], NULL, 0);

@@ -15,9 +15,9 @@
 #      uretprobe traps dominate a small call; the peer's SSL_read is probed too)
 #   2. 100 MiB in 16 KiB SSL_write calls: the transfer's time and MB/s.
 # Medians of the rounds, their ratio to none, and what the reader's TLS slot
-# delivered and dropped. Then the floor any uprobe design pays: one empty
-# bpftrace uprobe on a function that does nothing (bench/tls.c trap), set
-# against the least number of probed calls the transfer makes. Pins only under /sys/fs/bpf/observe-bench-<pid>,
+# delivered and dropped. Then the floor any uprobe design pays on the
+# transfer: empty entry probes alone (no return probe) on SSL_write and
+# SSL_read. Pins only under /sys/fs/bpf/observe-bench-<pid>,
 # removed at exit; ends only the processes it started.
 set -eu
 # shellcheck source=bench/lib.sh
@@ -114,29 +114,25 @@ for cfg in configs:
     print(line)
 PY
 
-# The floor: what one uprobe hit costs here, whoever places it, and what the
-# transfer's probed calls cost at that price: each 16 KiB SSL_write is one
-# TLS record, read by at least one SSL_read.
-TRAP_N=${TRAP_N:-20000}
+# The floor of any uprobe design: one trap per probed call, no return probe
+# (bpftrace, empty entry probes on SSL_write and SSL_read), in rounds of their
+# own beside nothing loaded.
+BT_ENTRY="uprobe:$LIBSSL:SSL_write {} uprobe:$LIBSSL:SSL_read {}"
 for r in $(seq "$ROUNDS"); do
-	"$BB/tls" trap "$TRAP_N" >>"$BENCH_TMP/trap.none"
-	bench_bg bpftrace -e "uprobe:$BB/tls:trap_target {}" >/dev/null 2>"$BENCH_TMP/bt-trap.err"
-	bench_wait_attached "$BG_PID" 1 "$BENCH_TMP/bt-trap.err"
-	"$BB/tls" trap "$TRAP_N" >>"$BENCH_TMP/trap.probed"
+	taskset -c 0-1 "$BB/tls" transfer "$BYTES" 16384 "$BENCH_TMP/cert.pem" "$BENCH_TMP/key.pem" \
+		>>"$BENCH_TMP/floor.none"
+	bench_bg bpftrace -e "$BT_ENTRY" >/dev/null 2>"$BENCH_TMP/bt-entry.err"
+	bench_wait_attached "$BG_PID" 2 "$BENCH_TMP/bt-entry.err"
+	taskset -c 0-1 "$BB/tls" transfer "$BYTES" 16384 "$BENCH_TMP/cert.pem" "$BENCH_TMP/key.pem" \
+		>>"$BENCH_TMP/floor.entry"
 	bench_stop "$BG_PID" || true
 done
-python3 - "$BENCH_TMP" "$BYTES" <<'PY'
+python3 - "$BENCH_TMP" <<'PY'
 import statistics, sys
-tmp, nbytes = sys.argv[1], int(sys.argv[2])
-med = lambda name: statistics.median(float(v) for v in open(f"{tmp}/{name}").read().split())
-trap = med("trap.probed") - med("trap.none")
-calls = 2 * nbytes // 16384
-with open(f"{tmp}/tls.none") as f:
-    base_ms = statistics.median(float(line.split()[1]) for line in f if line.strip())
-least = calls * trap / 1e6
-print(f"The uprobe floor: one empty uprobe hit costs {trap / 1000:.2f} us here (bpftrace on a"
-      f" function that does nothing, median of the rounds). The 100 MiB transfer makes at least"
-      f" {calls} probed calls ({calls // 2} SSL_write + at least as many SSL_read): at least"
-      f" {least:.0f} ms on a {base_ms:.0f} ms transfer, {least / base_ms * 100:+.0f} % before any"
-      f" capture [target: under 3 %]")
+tmp = sys.argv[1]
+none, entry = (statistics.median(float(v) for v in open(f"{tmp}/floor.{c}").read().split())
+               for c in ("none", "entry"))
+print(f"The floor of any uprobe design, one trap per probed call (bpftrace, empty entry probes"
+      f" on SSL_write and SSL_read, no return probes): 100 MiB in {entry:.1f} ms against"
+      f" {none:.1f} ms with nothing loaded, {(entry / none - 1) * 100:+.1f} % [target: under 3 %]")
 PY
