@@ -798,7 +798,7 @@ static int publish_pid_set(struct load_state *s)
 	__u32 zero = 0;
 
 	if (!filter || !readers)
-		return 0;	/* no collector of process events loaded */
+		return 0;	/* not among the maps of this load */
 	bpf_map_lookup_elem(filter->fd, &zero, &f);
 	return filters_publish_pid_set(readers->fd, &f);
 }
