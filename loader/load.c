@@ -548,23 +548,16 @@ static int track_new_path(struct load_state *s, const char *path)
 
 static int set_owner(const char *path, gid_t gid, mode_t mode)
 {
-	if (chown(path, 0, gid) || chmod(path, mode)) {
-		report_error("cannot set owner and mode of %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return pin_set_owner(path, gid, mode);
 }
 
 static int make_dir(struct load_state *s, const char *path, gid_t gid)
 {
-	if (mkdir(path, 0750) == 0) {
-		if (track_new_path(s, path))
-			return -1;
-	} else if (errno != EEXIST) {
-		report_error("cannot create %s: %s", path, strerror(errno));
+	bool created;
+
+	if (pin_make_dir(path, gid, &created))
 		return -1;
-	}
-	return set_owner(path, gid, 0750);
+	return created ? track_new_path(s, path) : 0;
 }
 
 /* Pins fd under a temporary name beside path; renamed over path at the end. */

@@ -29,6 +29,7 @@ struct load_config {
 	unsigned nr_tls_binaries;
 	uint64_t collectors;	/* bit per enum observe_collector */
 	uint64_t required;	/* named by the user: fail rather than leave out */
+	unsigned lock_wait;	/* seconds to wait for another observe-load */
 	bool verbose;
 };
 
@@ -36,10 +37,16 @@ struct load_config {
 int check_capabilities(void);
 int ensure_bpffs(const char *pin_dir);
 int ensure_tracefs(void);
+/* path opened for reading if it is a regular file; else -1 with errno
+ * (EISDIR, or EINVAL for a FIFO, a device, ...), and never waits. */
+int open_regular_file(const char *path);
+/* Why open_regular_file() failed with err, in words. */
+const char *open_regular_error(int err);
 int resolve_group(const char *name, bool create, gid_t *gid);
-/* Waits until no other observe-load works below the pin directory's parent;
- * the lock holds until this process exits. */
-int lock_out_other_loaders(const char *pin_dir);
+/* Waits at most wait_s seconds until no other observe-load works on this pin
+ * directory, then says which process holds it; the lock holds until this
+ * process exits. */
+int lock_out_other_loaders(const char *pin_dir, unsigned wait_s);
 
 /* probe.c: what the kernel supports */
 struct kernel_features {
@@ -90,5 +97,21 @@ struct pin_place {
 /* Where the map called 'name' is pinned, and who may do what with it. */
 struct pin_place pin_place(const char *name);
 int unload_pins(const char *pin_dir);
+/* path opened with O_CLOEXEC and flags; fails with ELOOP when any component
+ * of it is a symbolic link. */
+int open_no_symlinks(const char *path, int flags);
+/* The pin directory's parent, opened: a directory on bpffs that only root may
+ * change, reached through no symbolic link; -1 (reported) otherwise. */
+int open_pin_parent(const char *pin_dir);
+/* The same checks, and the pin directory, when it exists, is a directory on
+ * bpffs and not a link: 0, or -1 (reported). */
+int check_pin_dir(const char *pin_dir);
+/* Creates the directory path if missing (*created says so) and makes it
+ * root:gid 0750 through its fd, after checking it is a directory on bpffs
+ * and no link. */
+int pin_make_dir(const char *path, gid_t gid, bool *created);
+/* The pin path, checked to be a pinned object reached through no link,
+ * becomes root:gid with mode. */
+int pin_set_owner(const char *path, gid_t gid, mode_t mode);
 
 #endif /* OBSERVE_LOADER_H */

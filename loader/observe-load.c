@@ -24,6 +24,7 @@
 #define DEFAULT_CONFIG "/etc/observe/observe.conf"
 #define DEFAULT_GROUP "observe"
 #define DEFAULT_TLS_GROUP "observe-tls"
+#define DEFAULT_LOCK_WAIT 30	/* seconds: a load takes a few */
 
 static const char usage[] =
 "Usage: observe-load [OPTION...]\n"
@@ -51,6 +52,8 @@ static const char usage[] =
 "      --tls-slots=N      TLS ring slots (1-16, default 2)\n"
 "      --tls-ring-size=SIZE  bytes per TLS ring, a power of 2 (default 8M)\n"
 "  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
+"      --lock-wait=SECS   wait at most this long for another observe-load working\n"
+"                         on the same pin directory (0-3600, default 30)\n"
 "      --unload           detach and remove everything pinned in the pin directory\n"
 "      --probe            print what this kernel supports and what would load; load nothing\n"
 "  -v, --verbose          show libbpf's messages\n"
@@ -59,8 +62,8 @@ static const char usage[] =
 "Settings file: one 'key = value' a line, keys as the long options\n"
 "(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup,\n"
 "profile-hz, tls, tls-binary (one line each), tls-max, tls-group, tls-slots,\n"
-"tls-ring-size);\n"
-"'#' starts a comment.\n"
+"tls-ring-size, lock-wait);\n"
+"'#' starts a comment; a line holds at most 1023 bytes.\n"
 "\n"
 "Examples:\n"
 "  observe-load                          load with the defaults\n"
@@ -71,7 +74,7 @@ static const char usage[] =
 
 enum {
 	OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ, OPT_TLS, OPT_TLS_BINARY,
-	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE,
+	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE, OPT_LOCK_WAIT,
 };
 
 static const struct option options[] = {
@@ -90,6 +93,7 @@ static const struct option options[] = {
 	{ "tls-ring-size", required_argument, NULL, OPT_TLS_RING_SIZE },
 	{ "collectors", required_argument, NULL, 'C' },
 	{ "config", required_argument, NULL, 'c' },
+	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -171,10 +175,19 @@ static int parse_ring_size(const char *key, const char *value, uint64_t *out, ch
 
 static int add_tls_binary(struct load_config *cfg, const char *path, char *err)
 {
+	int fd;
+
 	if (path[0] != '/') {
 		snprintf(err, PARSE_ERR_LEN, "tls-binary must be an absolute path: '%s'", path);
 		return -1;
 	}
+	/* Checked before the lock is taken: a FIFO would block its reader. */
+	fd = open_regular_file(path);
+	if (fd < 0) {
+		snprintf(err, PARSE_ERR_LEN, "tls-binary %s: %s", path, open_regular_error(errno));
+		return -1;
+	}
+	close(fd);
 	if (cfg->nr_tls_binaries == OBSERVE_TLS_MAX_BINARIES) {
 		snprintf(err, PARSE_ERR_LEN, "at most %d tls-binary", OBSERVE_TLS_MAX_BINARIES);
 		return -1;
@@ -231,11 +244,18 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 	int res;
 
 	if (!strcmp(key, "pin-dir")) {
+		char *dir;
+		size_t n;
+
 		if (value[0] != '/') {
 			snprintf(err, PARSE_ERR_LEN, "pin directory must be an absolute path: '%s'", value);
 			return -1;
 		}
-		cfg->pin_dir = keep(value);
+		dir = keep(value);
+		n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			dir[--n] = 0;
+		cfg->pin_dir = dir;
 	} else if (!strcmp(key, "group")) {
 		if (!*value) {
 			snprintf(err, PARSE_ERR_LEN, "group must not be empty");
@@ -260,6 +280,10 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 		cfg->profile_hz = v;
 	} else if (!strcmp(key, "collectors")) {
 		return parse_collectors(value, cfg, err);
+	} else if (!strcmp(key, "lock-wait")) {
+		if (parse_u64(value, 0, 3600, "lock-wait", &v, err))
+			return -1;
+		cfg->lock_wait = v;
 	} else if ((res = apply_tls_setting(cfg, key, value, err)) <= 0) {
 		return res;
 	} else {
@@ -281,40 +305,57 @@ static char *trim(char *s)
 	return s;
 }
 
+static int config_error(FILE *f, const char *path, int lineno, const char *what)
+{
+	if (lineno)
+		report_error("%s:%d: %s", path, lineno, what);
+	else
+		report_error("cannot read %s: %s", path, what);
+	fclose(f);
+	return -1;
+}
+
 static int read_config(struct load_config *cfg, const char *path, bool must_exist)
 {
-	char line[1024], err[PARSE_ERR_LEN];
-	FILE *f = fopen(path, "r");
-	int lineno = 0;
+	char line[1023 + 2], err[PARSE_ERR_LEN];	/* the newline and the NUL */
+	int lineno = 0, fd = open_regular_file(path);
+	FILE *f;
 
-	if (!f) {
+	if (fd < 0) {
 		if (!must_exist && errno == ENOENT)
 			return 0;
+		report_error("cannot read %s: %s", path, open_regular_error(errno));
+		return -1;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
 		report_error("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *eq, *hash = strchr(line, '#');
+		char *s = line, *eq, *hash;
+		size_t len = strlen(line);
 
 		lineno++;
+		/* The rest of a long line would read as a line of its own. */
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f))
+			return config_error(f, path, lineno, "line longer than 1023 bytes");
+		hash = strchr(line, '#');
 		if (hash)
 			*hash = 0;
 		s = trim(s);
 		if (!*s)
 			continue;
 		eq = strchr(s, '=');
-		if (!eq) {
-			report_error("%s:%d: expected 'key = value'", path, lineno);
-			fclose(f);
-			return -1;
-		}
+		if (!eq)
+			return config_error(f, path, lineno, "expected 'key = value'");
 		*eq = 0;
-		if (apply_setting(cfg, trim(s), trim(eq + 1), err)) {
-			report_error("%s:%d: %s", path, lineno, err);
-			fclose(f);
-			return -1;
-		}
+		if (apply_setting(cfg, trim(s), trim(eq + 1), err))
+			return config_error(f, path, lineno, err);
 	}
+	if (ferror(f))
+		return config_error(f, path, 0, strerror(errno));
 	fclose(f);
 	return 0;
 }
@@ -334,6 +375,7 @@ int main(int argc, char **argv)
 		.nr_tls_slots = OBSERVE_TLS_DEFAULT_SLOTS,
 		.tls_ring_size = OBSERVE_TLS_DEFAULT_RING_SIZE,
 		.tls_max = OBSERVE_TLS_DEFAULT_CAPTURE,
+		.lock_wait = DEFAULT_LOCK_WAIT,
 	};
 	const uint64_t tls_bit = 1ULL << OBSERVE_COLLECTOR_TLS;
 	const char *config_path = NULL;
@@ -371,6 +413,7 @@ int main(int argc, char **argv)
 		case OPT_TLS_GROUP: key = "tls-group"; break;
 		case OPT_TLS_SLOTS: key = "tls-slots"; break;
 		case OPT_TLS_RING_SIZE: key = "tls-ring-size"; break;
+		case OPT_LOCK_WAIT: key = "lock-wait"; break;
 		case 'c': break;
 		case OPT_UNLOAD: unload = true; break;
 		case OPT_PROBE: probe = true; break;
@@ -406,9 +449,9 @@ int main(int argc, char **argv)
 	if (check_capabilities())
 		return 1;
 	if (unload)
-		return lock_out_other_loaders(cfg.pin_dir) ? 1 : unload_pins(cfg.pin_dir);
+		return lock_out_other_loaders(cfg.pin_dir, cfg.lock_wait) ? 1 : unload_pins(cfg.pin_dir);
 
-	if (ensure_bpffs(cfg.pin_dir) || lock_out_other_loaders(cfg.pin_dir))
+	if (ensure_bpffs(cfg.pin_dir) || lock_out_other_loaders(cfg.pin_dir, cfg.lock_wait))
 		return 1;
 	ensure_tracefs();
 	probe_kernel(&f);

@@ -59,7 +59,7 @@ static const char *const ldconfig_paths[] = { "/sbin/ldconfig", "/usr/sbin/ldcon
 static int elf_machine(const char *path)
 {
 	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular_file(path);
 	ssize_t n;
 
 	if (fd < 0)
@@ -144,8 +144,12 @@ int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t
 		int machine = elf_machine(path);
 
 		if (machine < 0) {
+			int fd = open_regular_file(path);
+
 			report_error("--tls-binary %s: %s", path,
-				     access(path, R_OK) ? strerror(errno) : "not an ELF file");
+				     fd < 0 ? open_regular_error(errno) : "not an ELF file");
+			if (fd >= 0)
+				close(fd);
 			return -1;
 		}
 		if (machine != elf_machine("/proc/self/exe")) {
@@ -173,7 +177,7 @@ bool tls_has_symbol(const char *path, const char *name)
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return true;	/* let the attach say */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular_file(path);
 	if (fd < 0)
 		return true;
 	elf = elf_begin(fd, ELF_C_READ, NULL);

@@ -129,9 +129,12 @@ class Environment:
         """TLS capture is part of the test load, with the static client probed."""
         return ["--tls", "--tls-group", TLS_GROUP, "--tls-binary", self.tool("test-tls-static")]
 
+    def load_cmd(self, *args):
+        return [self.tool("observe-load"), "--pin-dir", self.pin_dir, "--group", GROUP,
+                *self.tls_args(), *args]
+
     def load(self, *args):
-        return run([self.tool("observe-load"), "--pin-dir", self.pin_dir, "--group", GROUP,
-                    *self.tls_args(), *args])
+        return run(self.load_cmd(*args))
 
     def unload(self):
         return run([self.tool("observe-load"), "--pin-dir", self.pin_dir, "--unload"],

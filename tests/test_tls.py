@@ -356,7 +356,7 @@ def observe_tls_and_the_loader_refuse_bad_input(env):
     loads = [
         (["--tls-binary", "relative/path"], 2, "absolute path"),
         (["--tls-binary", "/etc/hostname"], 1, "not an ELF file"),
-        (["--tls-binary", "/nonexistent/server"], 1, "No such file"),
+        (["--tls-binary", "/nonexistent/server"], 2, "No such file"),
         (["--tls-binary", stripped], 1, "stripped"),
         (["--tls-max", "lots"], 2, "size must be a number"),
         (["--tls=maybe"], 2, "yes or no"),

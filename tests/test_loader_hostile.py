@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""The loader against what a hostile user or a bad input can do to it: a pin
+directory that leads elsewhere, a lock held by someone else, settings files
+and --tls-binary paths that are not regular files. Each test checks that the
+loader refuses in one line, in time, and that nothing outside its own pin
+directory changed."""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+from harness import GROUP, OUTSIDER, check, check_eq, run, test_list
+
+TESTS, test = test_list()
+
+LOCK_DIR = "/run/observe-load"
+
+
+def load_cmd(env, pin_dir, *args):
+    return [env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "-C", "process", *args]
+
+
+def owner_and_mode(path):
+    st = os.lstat(path)
+    return (st.st_uid, st.st_gid, oct(stat.S_IMODE(st.st_mode)))
+
+
+@test
+def symlinked_pin_directory_is_refused_and_its_target_unchanged(env):
+    scratch = tempfile.mkdtemp(prefix="observe-hostile-")
+    secret = os.path.join(scratch, "secret")
+    shared = os.path.join(scratch, "shared")
+    with open(secret, "w") as f:
+        f.write("root only\n")
+    os.chmod(secret, 0o600)
+    os.mkdir(shared)
+    os.chmod(shared, 0o1777)
+    link = f"{env.pin_dir}-link"
+    below_map = os.path.join(env.pin_dir, "observe_info", "observe")
+    try:
+        cases = [(link, secret, link), (link, shared, link), (link, shared, os.path.join(link, "observe")),
+                 (None, os.path.join(env.pin_dir, "observe_info"), below_map)]
+        for link_path, target, pin_dir in cases:
+            before = owner_and_mode(target)
+            if link_path:
+                os.symlink(target, link_path)
+            try:
+                for extra in ([], ["--unload"]):
+                    res = run(load_cmd(env, pin_dir, *extra), check_rc=False, timeout=60)
+                    err = res.stderr.decode(errors="replace").strip()
+                    check_eq(1, res.returncode, f"exit of observe-load {' '.join(extra)} --pin-dir {pin_dir} "
+                             f"({err})")
+                    check("symbolic link" in err or "not a directory" in err,
+                          f"the error should say why {pin_dir} is refused: {err!r}")
+                    check_eq(1, len(err.splitlines()), f"lines of the error: {err!r}")
+                    check_eq(before, owner_and_mode(target), f"owner and mode of {target}")
+                if os.path.isdir(target):
+                    check_eq([], os.listdir(target), f"entries created in {target}")
+            finally:
+                if link_path:
+                    os.unlink(link_path)
+    finally:
+        if os.path.lexists(link):
+            os.unlink(link)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def lock_file(pin_dir):
+    """The loaders' lock of a pin directory (loader/system.c, lock_name)."""
+    return os.path.join(LOCK_DIR, urllib.parse.quote(pin_dir, safe="") + ".lock")
+
+
+@test
+def held_lock_fails_the_loader_with_the_holders_pid_within_its_deadline(env):
+    # An outsider's flock on /sys/fs/bpf and the pin directory's parent used
+    # to block every observe-load forever; now it is nobody's lock.
+    parent = os.path.dirname(env.pin_dir)
+    outsider = subprocess.Popen(env.as_user(OUTSIDER) + ["flock", "--exclusive", parent, "sleep", "60"])
+    env.started.append(outsider)
+    holder = None
+    try:
+        time.sleep(0.3)
+        check(outsider.poll() is None, f"the outsider's flock on {parent} should hold (exit {outsider.poll()})")
+        t0 = time.monotonic()
+        res = run(env.load_cmd("--lock-wait", "5"), check_rc=False, timeout=120)
+        check_eq(0, res.returncode, f"a reload while an outsider flocks {parent} "
+                 f"({res.stderr.decode(errors='replace').strip()})")
+        # Root's lock, held by a process that is not a loader: the loader
+        # waits its deadline, then names it.
+        path = lock_file(env.pin_dir)
+        check(os.path.exists(path), f"the lock file {path} should exist after a load")
+        check_eq((0, oct(0o600)), (os.stat(path).st_uid, oct(stat.S_IMODE(os.stat(path).st_mode))),
+                 f"owner and mode of {path}")
+        check_eq(oct(0o700), oct(stat.S_IMODE(os.stat(LOCK_DIR).st_mode)), f"mode of {LOCK_DIR}")
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import fcntl, sys, time\n"
+             "f = open(sys.argv[1], 'a'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+             "print('held', flush=True); time.sleep(60)", path], stdout=subprocess.PIPE)
+        env.started.append(holder)
+        check_eq(b"held\n", holder.stdout.readline(), "the holder's word that it holds the lock")
+        for extra in ([], ["--unload"]):
+            t0 = time.monotonic()
+            res = run(env.load_cmd("--lock-wait", "2", *extra), check_rc=False, timeout=30)
+            took = time.monotonic() - t0
+            err = res.stderr.decode(errors="replace")
+            check_eq(1, res.returncode, f"exit of observe-load {' '.join(extra)} against a held lock ({err.strip()})")
+            check(f"pid {holder.pid}" in err, f"the error should name the holder, pid {holder.pid}: {err!r}")
+            check(2 <= took < 6, f"observe-load {' '.join(extra)} gave up after {took:.1f}s; its deadline is 2s")
+        check(os.path.isdir(env.pin_dir), "the test load is still there")
+    finally:
+        for proc in (holder, outsider):
+            if proc and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@test
+def settings_files_and_tls_binaries_must_be_regular_files(env):
+    scratch = tempfile.mkdtemp(prefix="observe-hostile-")
+    try:
+        fifo = os.path.join(scratch, "fifo")
+        os.mkfifo(fifo)
+        long_line = os.path.join(scratch, "long.conf")
+        with open(long_line, "w") as f:
+            f.write("# " + "x" * 1100 + "slots = 16\n")
+        fits = os.path.join(scratch, "fits.conf")
+        with open(fits, "w") as f:
+            f.write("#" + "x" * 1022 + "\nslots = 2\n")
+        cases = [
+            (["--config", long_line], "long.conf:1: line longer than 1023 bytes"),
+            (["--config", scratch], "is a directory"),
+            (["--config", "/dev/zero"], "not a regular file"),
+            (["--config", fifo], "not a regular file"),
+            (["--tls-binary", fifo], "not a regular file"),
+        ]
+        for args, says in cases:
+            t0 = time.monotonic()
+            res = run(load_cmd(env, env.pin_dir, *args), check_rc=False, timeout=20)
+            err = res.stderr.decode(errors="replace").strip()
+            check(res.returncode != 0, f"observe-load {' '.join(args)} should fail")
+            check(says in err, f"observe-load {' '.join(args)} should say {says!r}: {err!r}")
+            check(time.monotonic() - t0 < 5, f"observe-load {' '.join(args)} took {time.monotonic() - t0:.1f}s")
+        # A line of exactly 1023 bytes is one line; the next is read.
+        res = run([env.tool("observe-load"), "--config", fits, "--probe"], check_rc=False, timeout=20)
+        check_eq(0, res.returncode, f"--probe with a 1023-byte line ({res.stderr.decode(errors='replace').strip()})")
+        # The loader never took the lock: a load goes through at once.
+        t0 = time.monotonic()
+        run(env.load_cmd("--lock-wait", "0"), timeout=120)
+        check(time.monotonic() - t0 < 60, "the reload after the refused inputs")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
