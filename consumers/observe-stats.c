@@ -418,6 +418,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (open_tls(&p))
 		goto out;
+	pins_warn_frozen(p.dir);
 
 	json_init(&w);
 	for (;;) {

@@ -3,6 +3,7 @@
 #include "events.h"
 #include "net.h"
 #include "parse.h"
+#include "pins.h"
 #include "report.h"
 
 #include <errno.h>
@@ -108,7 +109,7 @@ int filters_write(const struct filters *f, const struct observe_filter *filter)
 	__u32 zero = 0;
 
 	if (bpf_map_update_elem(f->filter_fd, &zero, filter, BPF_ANY)) {
-		report_error("cannot write observe_filter: %s", strerror(errno));
+		pins_explain_write_error(f->filter_fd, "observe_filter", errno);
 		return -1;
 	}
 	return filters_publish_pid_set(f->readers_fd, filter);
@@ -124,7 +125,10 @@ int filters_publish_pid_set(int readers_fd, const struct observe_filter *filter)
 	 * the mapped page, not a map update that would rewrite their mask. */
 	readers = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, readers_fd, 0);
 	if (readers == MAP_FAILED) {
-		report_error("cannot map observe_readers: %s", strerror(errno));
+		if (errno == EPERM && pins_map_frozen(readers_fd))
+			pins_report_frozen("observe_readers");
+		else
+			report_error("cannot map observe_readers: %s", strerror(errno));
 		return -1;
 	}
 	__atomic_store_n(&readers->pid_set_on, filter->pid_mode != OBSERVE_FILTER_OFF,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "pins.h"
 #include "report.h"
+#include "slot.h"
 #include "tls.h"
 
 #include <errno.h>
@@ -97,6 +98,84 @@ void pins_explain_error(const char *dir, const char *path, int err)
 	report_error("cannot open %s: %s", path, strerror(err));
 }
 
+bool pins_map_frozen(int fd)
+{
+	char path[64], line[128];
+	bool frozen = false;
+	FILE *f;
+
+	/* bpf_map_info has no such field: the kernel says it in fdinfo (5.2). */
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "frozen:", 7))
+			frozen = atoi(line + 7) != 0;
+	fclose(f);
+	return frozen;
+}
+
+#define FROZEN_FMT "%s was frozen by a group member (BPF_MAP_FREEZE): nobody can change it " \
+	"now; running observe-load again (as root) replaces it"
+
+void pins_report_frozen(const char *name)
+{
+	report_error(FROZEN_FMT, name);
+}
+
+void pins_explain_write_error(int fd, const char *name, int err)
+{
+	if (err == EPERM && pins_map_frozen(fd))
+		pins_report_frozen(name);
+	else
+		report_error("cannot write %s: %s", name, strerror(err));
+}
+
+/* The maps the group may open for writing, hence freeze. */
+static const char *const group_writable[] = {
+	"observe_filter", "observe_filter_pids", "observe_filter_comms", "observe_filter_uids",
+	"observe_filter_cgroups", "observe_filter_ports", "observe_filter_cidrs",
+	"observe_slot_cfg", "observe_readers", "observe_profile_ctl", "observe_profile_counts",
+	"observe_profile_stacks", OBSERVE_TLS_SUBDIR "/observe_tls_slot_cfg",
+	OBSERVE_TLS_SUBDIR "/observe_tls_readers",
+};
+
+static int warn_if_frozen(const char *dir, const char *name)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	char path[4096];
+	bool frozen;
+	int fd;
+
+	if (!pins_path(path, sizeof(path), dir, name))
+		return 0;
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0)
+		return 0;
+	frozen = pins_map_frozen(fd);
+	close(fd);
+	if (frozen)
+		report_warn(FROZEN_FMT, name);
+	return frozen;
+}
+
+int pins_warn_frozen(const char *dir)
+{
+	const struct slot_family *families[] = { &slot_events, &slot_tls };
+	char name[64];
+	int frozen = 0;
+
+	for (size_t i = 0; i < sizeof(group_writable) / sizeof(group_writable[0]); i++)
+		frozen += warn_if_frozen(dir, group_writable[i]);
+	for (size_t f = 0; f < 2; f++)
+		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
+			slot_name(name, sizeof(name), families[f], i, OBSERVE_SLOT_RING);
+			frozen += warn_if_frozen(dir, name);
+		}
+	return frozen;
+}
+
 int pins_open_map(const char *dir, const char *name, enum pin_access access)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = access == PIN_READ ? BPF_F_RDONLY : 0);
@@ -108,6 +187,11 @@ int pins_open_map(const char *dir, const char *name, enum pin_access access)
 	fd = bpf_obj_get_opts(path, &opts);
 	if (fd < 0) {
 		pins_explain_error(dir, path, errno);
+		return -1;
+	}
+	if (access == PIN_WRITE && pins_map_frozen(fd)) {
+		pins_report_frozen(path);
+		close(fd);
 		return -1;
 	}
 	return fd;

@@ -34,6 +34,18 @@ bool pins_path(char *buf, size_t len, const char *dir, const char *name);
  */
 int pins_open_map(const char *dir, const char *name, enum pin_access access);
 
+/* Whether the map open as fd was frozen (BPF_MAP_FREEZE): the group may
+ * open its writable maps for writing, so any member can freeze one, and
+ * then no one can write it from user space until observe-load replaces it.
+ * pins_open_map() refuses a frozen map for PIN_WRITE, saying so. */
+bool pins_map_frozen(int fd);
+void pins_report_frozen(const char *name);
+/* Explains a failed write (errno err) of the map 'name' open as fd: frozen,
+ * or why. */
+void pins_explain_write_error(int fd, const char *name, int err);
+/* Warns of each map and ring of the group's that is frozen; how many. */
+int pins_warn_frozen(const char *dir);
+
 /* Reads observe_info; prints an error and returns -1 on failure. */
 int pins_read_info(const char *dir, struct observe_info *info);
 

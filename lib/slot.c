@@ -89,12 +89,16 @@ int slot_reset_ring(int ring_fd)
 	return 0;
 }
 
-static int write_cfg(int cfg_fd, unsigned index, const struct observe_slot_cfg *cfg)
+static int write_cfg(const struct slot *slot, int cfg_fd, unsigned index,
+		     const struct observe_slot_cfg *cfg)
 {
 	__u32 key = index;
 
 	if (bpf_map_update_elem(cfg_fd, &key, cfg, BPF_ANY)) {
-		report_error("cannot write slot %u's configuration: %s", index, strerror(errno));
+		if (errno == EPERM && pins_map_frozen(cfg_fd))
+			pins_report_frozen(slot->family->cfg);
+		else
+			report_error("cannot write slot %u's configuration: %s", index, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -250,7 +254,10 @@ int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_sl
 			     slot->readers_fd, 0);
 	if (slot->readers == MAP_FAILED) {
 		slot->readers = NULL;
-		report_error("cannot map %s/%s: %s", dir, family->readers, strerror(errno));
+		if (errno == EPERM && pins_map_frozen(slot->readers_fd))
+			pins_report_frozen(family->readers);
+		else
+			report_error("cannot map %s/%s: %s", dir, family->readers, strerror(errno));
 		goto fail;
 	}
 	slot->stats_fd = pins_open_map(dir, family->stats, PIN_READ);
@@ -303,7 +310,7 @@ int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_sl
 		cfg.wakeup_bytes = (bpf_obj_get_info_by_fd(slot->ring_fd, &ring, &len) ?
 				    ring_size : ring.max_entries) / 4;
 	}
-	if (write_cfg(slot->cfg_fd, i, &cfg))
+	if (write_cfg(slot, slot->cfg_fd, i, &cfg))
 		goto fail;
 	set_active(slot->readers, i, true);
 	sweep_stale(dir, family, i, slot->readers);

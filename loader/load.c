@@ -19,6 +19,7 @@
 #include "decoders.h"
 #include "events.h"
 #include "filters.h"
+#include "pins.h"
 #include "report.h"
 #include "slot.h"
 #include "profile.h"
@@ -53,6 +54,8 @@ struct shared_map {		/* one map pinned under its own name */
 	int fd;
 	bool pinned;		/* found pinned and reused */
 	bool replace;		/* pinned with another layout: replace the pin */
+	int frozen_fd;		/* the pinned one, frozen: its entries go into the new one */
+	bool copied;		/* a new instance holding the old one's entries */
 };
 
 struct attached {
@@ -162,6 +165,7 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 		sm = &s->maps[s->nr_maps++];
 		snprintf(sm->name, sizeof(sm->name), "%s", name);
 		sm->fd = -1;
+		sm->frozen_fd = -1;
 		if (!map_path(s, path, sizeof(path), name))
 			return report_error("pin path too long"), -1;
 		fd = bpf_obj_get(path);
@@ -171,6 +175,15 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 			report_warn("%s has a new layout in this version: replacing it (its values "
 				    "start again from zero)", path);
 			close(fd);
+			sm->replace = true;
+			continue;
+		}
+		/* A member may freeze what the group may write: no one could
+		 * change it again. A new instance takes its place and entries. */
+		if (pins_map_frozen(fd)) {
+			report_warn("%s was frozen by a group member: replacing it (its entries are "
+				    "kept)", path);
+			sm->frozen_fd = fd;
 			sm->replace = true;
 			continue;
 		}
@@ -194,6 +207,15 @@ static void remember_created_maps(struct load_state *s, struct bpf_object *obj)
 
 		if (sm && sm->fd < 0)
 			sm->fd = dup(bpf_map__fd(map));
+		if (sm && sm->fd >= 0 && sm->frozen_fd >= 0) {
+			if (copy_map_entries(sm->frozen_fd, sm->fd) < 0)
+				report_warn("%s: the entries of the frozen map could not be kept: %s",
+					    sm->name, strerror(errno));
+			else
+				sm->copied = true;
+			close(sm->frozen_fd);
+			sm->frozen_fd = -1;
+		}
 	}
 }
 
@@ -514,9 +536,14 @@ static int prepare_rings(struct load_state *s, struct ring_family *r)
 		}
 		slot_path(s, path, sizeof(path), r, i, OBSERVE_SLOT_RING);
 		fd = bpf_obj_get(path);
+		/* A frozen ring cannot be mapped writable: no reader could
+		 * consume it. It is replaced like a ring of another size. */
+		if (fd >= 0 && pins_map_frozen(fd))
+			report_warn("%s: slot %u's ring was frozen by a group member: replacing it",
+				    r->family->what, i);
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 		    info.type == BPF_MAP_TYPE_RINGBUF &&
-		    (info.max_entries == r->ring_size || !lock_slot(s, r, i))) {
+		    ((info.max_entries == r->ring_size && !pins_map_frozen(fd)) || !lock_slot(s, r, i))) {
 			if (info.max_entries != r->ring_size)
 				report_warn("%s: slot %u is in use: its ring keeps %u bytes until it is "
 					    "free and observe-load runs again", r->family->what, i,
@@ -765,13 +792,13 @@ static void reset_modes_of_new_sets(struct load_state *s)
 	bool changed = false;
 	__u32 zero = 0;
 
-	if (!filter || !filter->pinned || bpf_map_lookup_elem(filter->fd, &zero, &f))
+	if (!filter || (!filter->pinned && !filter->copied) || bpf_map_lookup_elem(filter->fd, &zero, &f))
 		return;		/* a new observe_filter starts with everything off */
-	if (ports && !ports->pinned && f.port_mode) {
+	if (ports && !ports->pinned && !ports->copied && f.port_mode) {
 		f.port_mode = OBSERVE_FILTER_OFF;
 		changed = true;
 	}
-	if (cidrs && !cidrs->pinned && f.cidr_on) {
+	if (cidrs && !cidrs->pinned && !cidrs->copied && f.cidr_on) {
 		f.cidr_on = 0;
 		f.cidr_default = OBSERVE_FILTER_ALLOW;
 		changed = true;
@@ -891,9 +918,12 @@ static void free_state(struct load_state *s, bool keep_links)
 	}
 	for (int i = s->nr_loaded - 1; i >= 0; i--)
 		s->loaded[i].c->destroy(s->loaded[i].skel);
-	for (int i = 0; i < s->nr_maps; i++)
+	for (int i = 0; i < s->nr_maps; i++) {
 		if (s->maps[i].fd >= 0)
 			close(s->maps[i].fd);
+		if (s->maps[i].frozen_fd >= 0)
+			close(s->maps[i].frozen_fd);
+	}
 	for (int r = 0; r < 2; r++)
 		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 			if (s->rings[r].ring_fd[i] >= 0)

@@ -88,6 +88,10 @@ int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t
 /* Whether the ELF file defines the function 'name'. */
 bool tls_has_symbol(const char *path, const char *name);
 
+/* map_copy.c: keeping a replaced map's entries */
+/* Copies every entry of the map 'from' into 'to'; how many, or -1 (errno). */
+int copy_map_entries(int from, int to);
+
 /* pinning.c: layout, owners, modes and removal */
 struct pin_place {
 	const char *subdir;	/* NULL: the pin directory itself */
