@@ -65,7 +65,8 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .SECONDARY:
 .PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 install clean
 
-TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static
+TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static \
+                $(BUILD)/test-ring-tamper
 
 all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS)
 

@@ -141,7 +141,8 @@ int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 	return err;
 }
 
-void decode_gap_json(struct json_writer *w, unsigned slot, uint64_t lost)
+/* Begins a record of the reader's own: the time now, its type and slot. */
+static void reader_record_begin(struct json_writer *w, const char *type, unsigned slot)
 {
 	struct timespec now;
 	char when[48];
@@ -150,8 +151,23 @@ void decode_gap_json(struct json_writer *w, unsigned slot, uint64_t lost)
 	format_iso8601(when, sizeof(when), now.tv_sec * 1000000000LL + now.tv_nsec);
 	json_object_begin(w);
 	json_kv_cstr(w, "time", when);
-	json_kv_cstr(w, "type", "gap");
+	json_kv_cstr(w, "type", type);
 	json_kv_u64(w, "slot", slot);
+}
+
+void decode_gap_json(struct json_writer *w, unsigned slot, uint64_t lost)
+{
+	reader_record_begin(w, "gap", slot);
 	json_kv_u64(w, "lost", lost);
+	json_object_end(w);
+}
+
+void decode_tamper_json(struct json_writer *w, unsigned slot, const char *what,
+			uint64_t times, uint64_t skipped_bytes)
+{
+	reader_record_begin(w, "tamper", slot);
+	json_kv_cstr(w, "what", what);
+	json_kv_u64(w, "times", times);
+	json_kv_u64(w, "skipped_bytes", skipped_bytes);
 	json_object_end(w);
 }

@@ -28,6 +28,11 @@ int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 /* The record a reader prints when its slot lost events. */
 void decode_gap_json(struct json_writer *w, unsigned slot, uint64_t lost);
 
+/* The record a reader prints when someone tampered with its ring: what was
+ * done, how often since the last such record, how many bytes it skipped. */
+void decode_tamper_json(struct json_writer *w, unsigned slot, const char *what,
+			uint64_t times, uint64_t skipped_bytes);
+
 /* "ENOENT" for 2; "E<n>" when the number has no name. */
 const char *errno_name(int err, char *buf, size_t len);
 

@@ -15,6 +15,7 @@
 #define FLUSH_BYTES (256 * 1024)
 #define DRAIN_MS 500			/* at most this long to empty the ring on exit */
 #define UNLOAD_CHECK_MS 1000
+#define TAMPER_REPORT_MS 1000		/* a meddler keeps at it: one line a second */
 
 /* The slot's drop counter, summed over the CPUs; false if it cannot be read. */
 static bool read_dropped(struct stream *st, uint64_t *dropped)
@@ -98,6 +99,8 @@ void stream_init(struct stream *st, const char *name, stream_format_fn format, v
 	st->limit = limit;
 	st->output_failed = false;
 	st->output_errno = 0;
+	memset(&st->tamper_seen, 0, sizeof(st->tamper_seen));
+	st->tamper_printed_ms = 0;
 	read_dropped(st, &st->dropped_seen);
 }
 
@@ -160,6 +163,22 @@ static void report_drops(struct stream *st)
 	st->dropped_seen = dropped;
 }
 
+/* Prints a tamper record when the reader found its ring meddled with. */
+static void report_tamper(struct stream *st, const struct ring_reader *reader, bool now)
+{
+	const struct ring_tamper *t = &reader->tamper, *seen = &st->tamper_seen;
+	uint64_t ms = runloop_now_ms();
+
+	if (t->times == seen->times ||
+	    (!now && st->tamper_printed_ms && ms - st->tamper_printed_ms < TAMPER_REPORT_MS))
+		return;
+	decode_tamper_json(&st->json, st->slot.index, t->last, t->times - seen->times,
+			   t->skipped_bytes - seen->skipped_bytes);
+	json_end_line(&st->json);
+	st->tamper_seen = *t;
+	st->tamper_printed_ms = ms;
+}
+
 int stream_run(struct stream *st, const struct stream_options *limits)
 {
 	uint64_t start = runloop_now_ms(), next_check = start + UNLOAD_CHECK_MS;
@@ -180,6 +199,7 @@ int stream_run(struct stream *st, const struct stream_options *limits)
 
 		res = ring_reader_poll(&reader, limits->poll_ms);
 		report_drops(st);
+		report_tamper(st, &reader, false);
 		if (stream_flush(st) || res == -EPIPE)
 			break;
 		if (res == 1 && limit_reached(st))
@@ -210,6 +230,7 @@ int stream_run(struct stream *st, const struct stream_options *limits)
 			break;
 	}
 	report_drops(st);
+	report_tamper(st, &reader, true);
 	stream_flush(st);
 	ring_reader_close(&reader);
 	if (st->output_failed && st->output_errno != EPIPE) {

@@ -2,7 +2,8 @@
 /*
  * A claimed slot streamed as JSON lines to stdout: the loop that
  * observe-events and observe-tls share. It polls with bounded work, flushes
- * in large writes, prints a gap record whenever the slot drops records,
+ * in large writes, prints a gap record whenever the slot drops records and a
+ * tamper record (at most one a second) when someone meddles with its ring,
  * stops on a signal, --count, --duration, a closed pipe, or when observe is
  * unloaded, and drains what the ring holds before it returns.
  */
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include "decode.h"
 #include "json.h"
+#include "reader.h"
 #include "slot.h"
 
 struct stream;
@@ -30,6 +32,8 @@ struct stream {
 	stream_format_fn format;
 	void *ctx;			/* the caller's, for format */
 	uint64_t printed, limit, malformed, dropped_seen;
+	struct ring_tamper tamper_seen;	/* as of the last tamper record */
+	uint64_t tamper_printed_ms;
 	bool output_failed;
 	int output_errno;
 };

@@ -9,6 +9,7 @@
 
 #include <linux/bpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ struct fake_ring {
 	int nseen;
 	int stop_at;			/* the callback returns 7 at this record */
 	unsigned long consumer_seen[MAX_SEEN];	/* *consumer when each record came */
+	const uint8_t *last_data;	/* where the last record was handed over */
 };
 
 static int record(void *ctx, const void *data, size_t len)
@@ -74,6 +76,15 @@ static bool fake_open(struct fake_ring *f, unsigned budget)
 static void fake_close(struct fake_ring *f)
 {
 	munmap(f->r.consumer, 2 * f->r.page + 2 * RING_SIZE);
+	free(f->r.copy);
+}
+
+static int record_address(void *ctx, const void *data, size_t len)
+{
+	struct fake_ring *f = ctx;
+
+	f->last_data = data;
+	return record(ctx, data, len);
 }
 
 /* Writes a record of 'len' bytes starting with the word 'first', with the
@@ -191,7 +202,30 @@ TEST(reader_returns_what_the_callback_returns_and_counts_that_record_read)
 	fake_close(&f);
 }
 
-TEST(reader_refuses_a_length_larger_than_the_ring)
+TEST(reader_skips_to_the_producer_past_a_header_longer_than_what_was_produced)
+{
+	struct fake_ring f;
+	uint32_t *hdr;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	produce(&f, 8, 1, 0);
+	hdr = produce(&f, 8, 2, 0);
+	produce(&f, 8, 3, 0);
+	*hdr = 1000;		/* says 1000 bytes where 32 were produced */
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(1, f.nseen);
+	CHECK_EQ_U64(f.producer_pos, *f.r.consumer);
+	CHECK_EQ_U64(1, f.r.tamper.times);
+	CHECK_EQ_U64(32, f.r.tamper.skipped_bytes);
+	/* and reads on from there */
+	produce(&f, 8, 4, 0);
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(4, f.seen[1]);
+	fake_close(&f);
+}
+
+TEST(reader_skips_to_the_producer_when_it_ran_more_than_a_ring_ahead)
 {
 	struct fake_ring f;
 
@@ -199,8 +233,106 @@ TEST(reader_refuses_a_length_larger_than_the_ring)
 		return;
 	produce(&f, 8, 1, 0);
 	produce(&f, RING_SIZE, 2, 0);
-	CHECK_EQ_I64(-EBADMSG, ring_reader_consume(&f.r));
-	CHECK_EQ_I64(1, f.nseen);
-	CHECK_EQ_U64(16, *f.r.consumer);	/* the good one is released */
+	CHECK_EQ_I64(0, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(0, f.nseen);
+	CHECK_EQ_U64(f.producer_pos, *f.r.consumer);
+	CHECK_EQ_U64(1, f.r.tamper.times);
+	CHECK_EQ_U64(16 + RING_SIZE + 8, f.r.tamper.skipped_bytes);
+	fake_close(&f);
+}
+
+TEST(reader_ignores_a_position_moved_back_and_puts_its_own_back)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	for (int i = 1; i <= 3; i++)
+		produce(&f, 8, i, 0);
+	CHECK_EQ_I64(3, ring_reader_consume(&f.r));
+	*f.r.consumer = 0;	/* a member rewinds it: old records would replay */
+	produce(&f, 8, 4, 0);
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(4, f.nseen);
+	CHECK_EQ_I64(4, f.seen[3]);
+	CHECK_EQ_U64(f.producer_pos, *f.r.consumer);
+	CHECK_EQ_U64(1, f.r.tamper.times);
+	CHECK_TRUE(f.r.moved);
+	CHECK_EQ_I64(0, ring_reader_consume(&f.r));
+	CHECK_FALSE(f.r.moved);
+	CHECK_EQ_U64(1, f.r.tamper.times);
+	fake_close(&f);
+}
+
+/* The attack the issue found: a discarded header, as long as the ring less
+ * its header, planted in a record's data and the position moved onto it,
+ * had the old reader go round the ring inside one call for ever. */
+TEST(reader_never_reads_a_planted_header_the_position_was_moved_to)
+{
+	struct fake_ring f;
+	uint32_t planted[2] = { (RING_SIZE - 8) | BPF_RINGBUF_DISCARD_BIT, 0 };
+	uint8_t *rec;
+
+	if (!CHECK_TRUE(fake_open(&f, 100)))
+		return;
+	rec = (uint8_t *)produce(&f, 24, 1, 0);
+	memcpy(rec + 16, planted, sizeof(planted));	/* 8-aligned, in the data */
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	*f.r.consumer = 16;
+	produce(&f, 8, 2, 0);
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(2, f.seen[1]);
+	CHECK_EQ_U64(f.producer_pos, *f.r.consumer);
+	CHECK_EQ_U64(1, f.r.tamper.times);
+	fake_close(&f);
+}
+
+TEST(reader_counts_discarded_records_against_its_budget)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 10)))
+		return;
+	for (int i = 0; i < 25; i++)
+		produce(&f, 8, i, BPF_RINGBUF_DISCARD_BIT);
+	CHECK_EQ_I64(0, ring_reader_consume(&f.r));
+	CHECK_TRUE(f.r.more);
+	CHECK_EQ_U64(10 * 16, *f.r.consumer);
+	CHECK_EQ_I64(0, ring_reader_consume(&f.r));
+	CHECK_EQ_I64(0, ring_reader_consume(&f.r));
+	CHECK_FALSE(f.r.more);
+	CHECK_EQ_U64(25 * 16, *f.r.consumer);
+	CHECK_EQ_U64(0, f.r.tamper.times);
+	fake_close(&f);
+}
+
+TEST(reader_starts_only_at_a_valid_position)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 10)))
+		return;
+	for (int i = 0; i < 4; i++)
+		produce(&f, 8, i, 0);
+	CHECK_TRUE(ring_reader_start_at(&f.r, 16));
+	CHECK_EQ_U64(16, *f.r.consumer);
+	CHECK_FALSE(ring_reader_start_at(&f.r, 20));	/* not 8-aligned */
+	CHECK_EQ_U64(64, *f.r.consumer);
+	CHECK_FALSE(ring_reader_start_at(&f.r, 72));	/* past the producer */
+	CHECK_EQ_U64(64, f.r.pos);
+	fake_close(&f);
+}
+
+TEST(reader_hands_over_a_private_copy_of_each_record)
+{
+	struct fake_ring f;
+
+	if (!CHECK_TRUE(fake_open(&f, 10)))
+		return;
+	f.r.fn = record_address;
+	produce(&f, 8, 1, 0);
+	CHECK_EQ_I64(1, ring_reader_consume(&f.r));
+	CHECK_TRUE(f.last_data && (f.last_data < (const uint8_t *)f.r.consumer ||
+				   f.last_data >= f.r.data + 2 * RING_SIZE));
 	fake_close(&f);
 }
