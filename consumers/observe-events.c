@@ -46,6 +46,7 @@ static const char usage[] =
 "path, flags, flag_names, mode (when creating), ret (the fd, or error). Bytes that are\n"
 "not UTF-8 appear as \\udc80-\\udcff escapes (Python: surrogateescape).\n"
 "A line {\"type\":\"gap\",\"lost\":N} reports N events this reader lost.\n"
+"A line {\"type\":\"tamper\",...} says that someone meddled with its ring.\n"
 "\n"
 "Examples:\n"
 "  observe-events                         every event\n"
