@@ -27,7 +27,7 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
            -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
-LDLIBS  += -lbpf -lelf -lz -lcap -lresolv
+LDLIBS  += -lbpf -lelf -lz -lcap -lresolv -ljson-c
 
 BPF_CFLAGS_ANY_ARCH := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ivmlinux -Ibpf
 BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
