@@ -317,6 +317,8 @@ static size_t feed_head(struct http1_reader *r, const char *data, size_t len,
 		used++;
 	if (used == len)
 		return used;
+	if (!r->len && cb->begin)
+		cb->begin(ctx);
 	before = r->len;
 	take = len - used;
 	if (take > HTTP1_HEAD_MAX + 4 - before)

@@ -46,6 +46,8 @@ enum http1_framing {
 
 /* The reader's calls to its owner, for one message at a time. */
 struct http1_callbacks {
+	/* The first byte of a message came (its head is not whole yet). */
+	void (*begin)(void *ctx);
 	/* The head was read: returns its body's framing, and sets *length for
 	 * HTTP1_LENGTH (http1_framing() decides it for most owners). */
 	enum http1_framing (*head)(void *ctx, const struct http1_head *h, uint64_t *length);

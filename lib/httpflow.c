@@ -86,6 +86,8 @@ struct httpflow {
 	struct conn *buckets[CONN_BUCKETS];
 	struct conn lru;		/* list head: lru.lru_next is the most recent */
 	uint64_t now_ns;		/* of the bytes being fed */
+	bool closing;			/* ends come from a connection's end, not from bytes */
+	const struct httpflow_data *now;	/* the bytes being fed */
 	struct httpflow_stats stats;
 };
 
@@ -403,17 +405,44 @@ static void sent_end(void *ctx)
 	emit_ended(c);
 }
 
+/* The reader lost its place in a request. If it had not read the head, a
+ * request nobody will know is in the queue: its response must not be paired
+ * with the next one, so it stands in for it. */
 static void sent_lost(void *ctx, const char *why)
 {
 	struct conn *c = ctx;
+	struct httpflow_exchange *x = c->sending;
 
-	if (c->sending)
-		mark(c->sending, why);
+	if (!x && (x = exchange_new(c->tracker))) {
+		x->req.first_ns = x->req.last_ns = c->start_ns[HTTPFLOW_SENT];
+		enqueue(c, x);
+	}
+	if (x)
+		mark(x, why);
 	c->sending = NULL;
 	emit_ended(c);
 }
 
+/* Who moved a message's first bytes, and when. */
+static void begin(struct conn *c, enum httpflow_direction dir)
+{
+	const struct httpflow_data *d = c->tracker->now;
+
+	if (!d)
+		return;
+	c->start_ns[dir] = d->ts_ns;
+	c->start_pid[dir] = d->pid;
+	c->start_tid[dir] = d->tid;
+	memcpy(c->start_comm[dir], d->comm, sizeof(d->comm));
+}
+
+static void sent_begin(void *ctx)
+{
+	begin(ctx, HTTPFLOW_SENT);
+}
+
 static const struct http1_callbacks request_callbacks = {
+	.begin = sent_begin,
 	.head = request_head,
 	.body = sent_body,
 	.body_missing = sent_missing,
@@ -494,25 +523,40 @@ static void received_end(void *ctx)
 
 	if (c->receiving) {
 		c->receiving->resp.ended = true;
-		c->receiving->resp.last_ns = c->tracker->now_ns;
+		if (!c->tracker->closing)
+			c->receiving->resp.last_ns = c->tracker->now_ns;
 	}
 	emit_ended(c);
 }
 
-/* A response the reader lost its place in is given up: nothing better will come. */
+/* A response the reader lost its place in is given up: nothing better will
+ * come. Responses come in the order of the requests: one lost before its
+ * head was read is the answer to the oldest request waiting. */
 static void received_lost(void *ctx, const char *why)
 {
 	struct conn *c = ctx;
 	struct httpflow_exchange *x = c->receiving;
 
+	if (!x && (x = waiting(c))) {
+		x->has_resp = true;
+		x->resp.first_ns = c->start_ns[HTTPFLOW_RECEIVED];
+		c->receiving = x;
+	}
 	if (!x)
 		return;
+	x->resp.last_ns = c->tracker->now_ns;
 	mark(x, why);
 	x->resp.ended = true;	/* as far as it will go */
 	emit_ended(c);
 }
 
+static void received_begin(void *ctx)
+{
+	begin(ctx, HTTPFLOW_RECEIVED);
+}
+
 static const struct http1_callbacks response_callbacks = {
+	.begin = received_begin,
 	.head = response_head,
 	.body = received_body,
 	.body_missing = received_missing,
@@ -547,7 +591,9 @@ static void conn_free(struct httpflow *t, struct conn *c, const char *why)
 {
 	struct conn **p = &t->buckets[bucket_of(c->key)];
 
+	t->closing = true;
 	http1_close(&c->reader[HTTPFLOW_RECEIVED], &response_callbacks, c);
+	t->closing = false;
 	emit_all(c, why);
 	while (*p != c)
 		p = &(*p)->hash_next;
@@ -636,15 +682,19 @@ void httpflow_flush(struct httpflow *t)
 	forget_all(t, true);
 }
 
-/* Bytes were seen missing in direction dir of c. */
+/* Bytes were seen missing in direction dir of c: between messages, they
+ * are the start of one (http1_skip says the reader is lost). */
 static void skip(struct conn *c, enum httpflow_direction dir, uint64_t len)
 {
 	struct http1_reader *r = &c->reader[dir];
 
-	if (len && !http1_idle(r))
-		http1_skip(r, len, callbacks[dir], c);
-	else if (len)
-		r->state = HTTP1_LOST;	/* a message's start may be what is missing */
+	if (!len || r->state == HTTP1_LOST)
+		return;
+	if (http1_idle(r)) {
+		c->start_ns[dir] = c->tracker->now_ns;
+		c->start_pid[dir] = c->start_tid[dir] = 0;
+	}
+	http1_skip(r, len, callbacks[dir], c);
 }
 
 int httpflow_feed(struct httpflow *t, const struct httpflow_data *d)
@@ -667,13 +717,9 @@ int httpflow_feed(struct httpflow *t, const struct httpflow_data *d)
 	if (dir == HTTPFLOW_SENT && d->call_start && c->reader[HTTPFLOW_RECEIVED].state == HTTP1_BODY_CLOSE &&
 	    http1_looks_like_start(d->data, d->len, false))
 		http1_close(&c->reader[HTTPFLOW_RECEIVED], &response_callbacks, c);
-	if (d->len && http1_idle(r)) {
-		c->start_ns[dir] = d->ts_ns;
-		c->start_pid[dir] = d->pid;
-		c->start_tid[dir] = d->tid;
-		memcpy(c->start_comm[dir], d->comm, sizeof(d->comm));
-	}
+	t->now = d;
 	http1_feed(r, d->data, d->len, callbacks[dir], c);
+	t->now = NULL;
 	skip(c, dir, d->missing_after);
 	return 0;
 }
@@ -837,7 +883,8 @@ static void body_json(struct json_writer *w, const struct message *m, size_t bod
 {
 	size_t shown = m->body.len < body_max ? m->body.len : body_max;
 
-	json_kv_u64(w, "body_len", capbuf_total(&m->body));
+	/* what the body held: seen or not (once decoded, the missing part's size is unknown) */
+	json_kv_u64(w, "body_len", capbuf_total(&m->body) + (m->coding == CODING_IDENTITY ? m->missing : 0));
 	if (m->coding != CODING_IDENTITY)
 		json_kv_u64(w, "wire_len", m->wire_len);
 	json_kv_str(w, "body", m->body.data ? m->body.data : "", shown);

@@ -20,6 +20,14 @@ void jsonread_free(struct jsonread *p)
 		json_tokener_free((struct json_tokener *)p);
 }
 
+static bool only_space(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return false;
+	return true;
+}
+
 struct jsonread_value *jsonread_parse(struct jsonread *p, const char *data, size_t len)
 {
 	struct json_tokener *tok = (struct json_tokener *)p;
@@ -29,7 +37,7 @@ struct jsonread_value *jsonread_parse(struct jsonread *p, const char *data, size
 		return NULL;
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, data, (int)len);
-	if (o && json_tokener_get_parse_end(tok) != len) {
+	if (o && !only_space(data + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok))) {
 		json_object_put(o);	/* bytes after the value: not one JSON document */
 		o = NULL;
 	}

@@ -318,10 +318,12 @@ static bool responses_event(struct llm_stream *s, jval *o, uint64_t ts_ns)
 		    member_is(o, "type", "response.failed"))
 			s->done = true;
 	} else if (member_is(o, "type", "response.output_text.delta")) {
-		output(s, &s->text, member_string(o, "delta", &len), len, ts_ns);
+		if ((text = member_string(o, "delta", &len)))
+			output(s, &s->text, text, len, ts_ns);
 	} else if (member_is(o, "type", "response.reasoning_summary_text.delta") ||
 		   member_is(o, "type", "response.reasoning_text.delta")) {
-		output(s, &s->thinking, member_string(o, "delta", &len), len, ts_ns);
+		if ((text = member_string(o, "delta", &len)))
+			output(s, &s->thinking, text, len, ts_ns);
 	} else if (member_is(o, "type", "response.output_item.added") &&
 		   member_is(member(o, "item"), "type", "function_call")) {
 		struct llm_tool_call *t = new_tool(s, index);
