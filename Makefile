@@ -6,6 +6,8 @@
 #   make vmtest     run the tests on another kernel under qemu (KERNEL=linux-image-...-amd64,
 #                   default Debian 12's 6.1)
 #   make bpf-arm64  build the BPF objects for arm64 as well
+#   make install    install under DESTDIR/PREFIX (default /usr/local); make uninstall
+#   make deb        build the Debian package into build/deb/ (dpkg-buildpackage)
 #   make V=1        show full commands
 
 BUILD   ?= build
@@ -13,6 +15,13 @@ CLANG   ?= clang
 BPFTOOL ?= bpftool
 CC      ?= cc
 PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+VERSION := $(shell scripts/version.sh)
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
@@ -37,8 +46,8 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool;
-# TLS clients and servers of both libraries.
-TEST_DEPS := prometheus openssl curl gnutls-bin
+# TLS clients and servers of both libraries; the package's build and checks.
+TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd
 
 COLLECTORS := process files net syscalls memory block cpu profile tls
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
@@ -55,6 +64,9 @@ LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter observe-profile observe-tls
 BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
 
+# The unit files and the init script, with the installed paths in them.
+GENERATED := $(BUILD)/observe.service $(BUILD)/observe-exporter.service $(BUILD)/observe.init
+
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/unit-tests
 
@@ -63,12 +75,13 @@ LIB_HEADERS := $(wildcard lib/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 install clean
+
+.PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 programs install uninstall deb clean
 
 TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static \
                 $(BUILD)/test-ring-tamper
 
-all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS)
+all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(GENERATED)
 
 $(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers $(BUILD)/arm64:
 	$(Q)mkdir -p $@
@@ -90,7 +103,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 $(BUILD)/lib/%.o: lib/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Syscall names come from this machine's headers, never a hand-written table.
 $(BUILD)/syscall_names_table.h: scripts/gen-syscall-names.sh | $(BUILD)
@@ -99,31 +112,42 @@ $(BUILD)/syscall_names_table.h: scripts/gen-syscall-names.sh | $(BUILD)
 
 $(BUILD)/lib/syscall_names.o: $(BUILD)/syscall_names_table.h
 
+# Values that files are built with, each kept in a stamp that changes only
+# when the value does. Made while the Makefile is read: .SECONDARY would
+# not remake a missing stamp.
+remember = $(shell mkdir -p $(BUILD) && { echo '$(2)' | cmp -s - $(BUILD)/$(1) || echo '$(2)' > $(BUILD)/$(1); })
+$(call remember,version.stamp,$(VERSION))
+$(call remember,paths.stamp,$(SBINDIR) $(BINDIR) $(SYSCONFDIR))
+
+# The version is compiled into one object.
+$(BUILD)/lib/version.o: $(BUILD)/version.stamp
+$(BUILD)/lib/version.o: CPPFLAGS += -DOBSERVE_VERSION='"$(VERSION)"'
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/loader/%.o: loader/%.c $(SKELETONS) $(LIB_HEADERS) $(BPF_HEADERS) $(wildcard loader/*.h) | $(BUILD)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iloader -c $< -o $@
 
 $(BUILD)/observe-load: $(LOADER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/consumers/%.o: consumers/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/consumers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/observe-exporter: LDLIBS += -lmicrohttpd -lpthread
 
 $(BUILD)/observe-%: $(BUILD)/consumers/observe-%.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -o $@
 
 # Frame pointers in every function, the leaf included (clang keeps them;
 # gcc leaves them out of leaves): the profiler's test needs the whole chain.
@@ -171,15 +195,68 @@ bench: deps all
 vmlinux:
 	scripts/gen-vmlinux.sh $(ARCH)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/observe \
-		$(DESTDIR)/etc/init.d $(DESTDIR)/lib/systemd/system
-	install -m 0755 $(BUILD)/observe-load $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 $(patsubst %,$(BUILD)/%,$(CONSUMERS)) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 scripts/observe.init $(DESTDIR)/etc/init.d/observe
-	install -m 0644 scripts/observe.service $(DESTDIR)/lib/systemd/system/observe.service
-	test -e $(DESTDIR)/etc/observe/observe.conf || \
-		install -m 0644 scripts/observe.conf $(DESTDIR)/etc/observe/observe.conf
+# Files with the installed paths in them, made from scripts/*.in.
+# make install PREFIX=... remakes them (the paths' stamp changes).
+$(GENERATED): $(BUILD)/paths.stamp
+$(BUILD)/%: scripts/%.in | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
+
+# Man pages from each binary's --help and --version (help2man), with the
+# SEE ALSO and FILES sections of man/*.h2m.
+MAN_PAGES := $(BUILD)/man/observe-load.8 $(patsubst %,$(BUILD)/man/%.1,$(CONSUMERS))
+$(BUILD)/man:
+	$(Q)mkdir -p $@
+WHATIS_observe-load     := load observe's BPF collectors and pin them for a group
+WHATIS_observe-events   := stream observe's events as JSON lines or text
+WHATIS_observe-filter   := show or change observe's kernel-side filters
+WHATIS_observe-stats    := show observe's event counters and ring slots
+WHATIS_observe-hist     := show observe's syscall, page-fault and latency tables
+WHATIS_observe-exporter := serve observe's counters and histograms to Prometheus
+WHATIS_observe-profile  := sample CPU stacks and draw flame graphs
+WHATIS_observe-tls      := stream the TLS plaintext that programs send and receive
+$(BUILD)/man/%.1 $(BUILD)/man/%.8: $(BUILD)/% man/observe.h2m | $(BUILD)/man
+	$(call msg,MAN,$@)
+	$(Q)help2man --no-info --no-discard-stderr --section $(subst .,,$(suffix $@)) \
+		--name "$(WHATIS_$*)" --include man/observe.h2m --output $@ $<
+
+# What the package and make install ship.
+programs: $(BINS) $(GENERATED) $(MAN_PAGES)
+
+install: programs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/observe \
+		$(DESTDIR)$(SYSCONFDIR)/init.d $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/observe-load $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(patsubst %,$(BUILD)/%,$(CONSUMERS)) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/observe.init $(DESTDIR)$(SYSCONFDIR)/init.d/observe
+	install -m 0644 $(BUILD)/observe.service $(BUILD)/observe-exporter.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 scripts/observe.sysusers $(DESTDIR)$(SYSUSERSDIR)/observe.conf
+	install -m 0644 $(BUILD)/man/observe-load.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(patsubst %,$(BUILD)/man/%.1,$(CONSUMERS)) $(DESTDIR)$(MANDIR)/man1/
+	test -e $(DESTDIR)$(SYSCONFDIR)/observe/observe.conf || \
+		install -m 0644 scripts/observe.conf $(DESTDIR)$(SYSCONFDIR)/observe/observe.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/default/observe || \
+		install -m 0644 scripts/observe.default $(DESTDIR)$(SYSCONFDIR)/default/observe
+
+# Settings files are kept, as dpkg keeps conffiles on remove.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/observe-load $(patsubst %,$(DESTDIR)$(BINDIR)/%,$(CONSUMERS)) \
+		$(DESTDIR)$(SYSCONFDIR)/init.d/observe $(DESTDIR)$(UNITDIR)/observe.service \
+		$(DESTDIR)$(UNITDIR)/observe-exporter.service $(DESTDIR)$(SYSUSERSDIR)/observe.conf \
+		$(DESTDIR)$(MANDIR)/man8/observe-load.8 $(patsubst %,$(DESTDIR)$(MANDIR)/man1/%.1,$(CONSUMERS))
+
+# The package is built from a copy of the tree under build/deb, so that
+# dpkg-buildpackage's clean step and its output in the parent directory
+# stay inside build/.
+DEB_SRC := $(BUILD)/deb/observe-$(firstword $(subst +, ,$(VERSION)))
+deb:
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./$(BUILD) --exclude=./.git --exclude='./build*' . | tar -x -C $(DEB_SRC)
+	$(Q)echo '$(VERSION)' > $(DEB_SRC)/debian/observe-version
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	$(Q)ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

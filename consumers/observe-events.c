@@ -13,6 +13,7 @@
 #include "runloop.h"
 #include "slot.h"
 #include "stream.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +40,7 @@ static const char usage[] =
 "  -q, --quiet            no status line on stderr\n"
 "  -v, --verbose          show libbpf's messages\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "Each line has time (UTC, ns), type, seq, pid, tid, ppid, uid, gid, comm,\n"
 "cgroup_id, and per type: exec: filename, argv, argc, ret (error); fork:\n"
@@ -130,6 +132,7 @@ static int format_event(struct stream *st, const void *data, size_t len)
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct stream st = {};
 	struct observe_info info;
 	struct stream_options o;

@@ -19,6 +19,7 @@
 #include "stats.h"
 #include "syscall_names.h"
 #include "topn.h"
+#include "version.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,6 +48,7 @@ static const char usage[] =
 "                         one \"other\" series (default 20)\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "Examples:\n"
 "  observe-exporter\n"
@@ -655,6 +657,7 @@ static int parse_options(int argc, char **argv, struct exporter *e, const char *
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct exporter e = { .top = 20 };
 	const char *listen = DEFAULT_LISTEN, *pin_dir = NULL;
 	struct sockaddr_storage addr;

@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "pins.h"
 #include "report.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +45,7 @@ static const char usage[] =
 "      --json                 'show' as JSON\n"
 "      --pin-dir=DIR          where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help                 show this help\n"
+"      --version              show the version\n"
 "\n"
 "Examples:\n"
 "  observe-filter allow pid 1234 --follow     one process tree only\n"
@@ -385,6 +387,7 @@ static int show(const struct filters *f, const struct request *r)
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct request r = { .command = "show" };
 	struct filters f;
 	bool writes;

@@ -18,6 +18,7 @@
 #include "stats.h"
 #include "syscall_names.h"
 #include "syscalls.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +45,7 @@ static const char usage[] =
 "  -j, --json             JSON instead of tables and bars\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "Counting is switched off and on with 'observe-filter disable syscalls' (or\n"
 "faults, block, runq).\n"
@@ -447,6 +449,7 @@ static bool print_one(const struct options *o, const struct snapshot_maps *m, st
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct snapshot *cur = NULL, *prev = NULL, *delta = NULL;
 	const char *pin_dir = NULL, *dir;
 	struct observe_info info;

@@ -19,6 +19,7 @@
 #include "runloop.h"
 #include "stats.h"
 #include "symbolize.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +45,7 @@ static const char usage[] =
 "      --title=TEXT       the flame graph's title\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "User frames are named from the symbol tables of the files a process maps,\n"
 "read from /proc/PID/maps while it runs: a process of another user (without\n"
@@ -404,6 +406,7 @@ static void read_new_processes(const struct options *o, const struct maps *m,
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct maps m = { -1, -1, -1, -1, -1 };
 	struct counts start = {}, end = {}, scratch = {};
 	struct observe_profile_stats st0 = {}, st1 = {};

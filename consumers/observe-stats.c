@@ -15,6 +15,7 @@
 #include "slot.h"
 #include "stats.h"
 #include "tls.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +37,7 @@ static const char usage[] =
 "      --dump             every pinned map with its field names (as JSON)\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "Counters per type: seen (the event happened), filtered (global filters),\n"
 "produced (offered to the readers), truncated, incomplete. Per slot:\n"
@@ -396,6 +398,7 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct pins p = { .stats_fd = -1, .slot_stats_fd = -1, .slot_cfg_fd = -1,
 			  .readers_fd = -1, .tls_stats_fd = -1, .tls_slot_stats_fd = -1 };
 	const char *pin_dir = NULL;

@@ -15,6 +15,7 @@
 #include "slot.h"
 #include "stream.h"
 #include "tls.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -46,6 +47,7 @@ static const char usage[] =
 "  -q, --quiet            no status line on stderr\n"
 "  -v, --verbose          show libbpf's messages\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "A tls_data line has the header fields (time, seq, pid, tid, comm, ...) and conn,\n"
 "function, library, direction (sent or received), latency_ns, call_len, offset,\n"
@@ -334,6 +336,7 @@ static int print_targets(const struct options *o)
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct observe_tls_info info = {};
 	struct conversation conv = {};
 	struct stream st = {};

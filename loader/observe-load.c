@@ -13,6 +13,7 @@
 #include "pins.h"
 #include "process.h"
 #include "report.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -58,6 +59,7 @@ static const char usage[] =
 "      --probe            print what this kernel supports and what would load; load nothing\n"
 "  -v, --verbose          show libbpf's messages\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "Settings file: one 'key = value' a line, keys as the long options\n"
 "(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup,\n"
@@ -362,6 +364,7 @@ static int read_config(struct load_config *cfg, const char *path, bool must_exis
 
 int main(int argc, char **argv)
 {
+	exit_if_version_asked(argc, argv);
 	struct load_config cfg = {
 		.pin_dir = NULL,
 		.group = DEFAULT_GROUP,

@@ -468,12 +468,14 @@ def bad_inputs_give_one_clear_line_and_nonzero_exit(env):
 
 
 @test
-def init_script_loads_reports_status_and_unloads(env):
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "observe.init")
+def init_script_loads_reports_status_and_unloads_its_own_pin_dir(env):
+    """start, status and stop all take the pin directory from OBSERVE_LOAD_OPTS."""
+    script = os.path.join(env.build, "observe.init")
     pin_dir = env.pin_dir + "-init"
     env.extra_pin_dirs.append(pin_dir)
-    environ = dict(os.environ, OBSERVE_LOAD=env.tool("observe-load"), OBSERVE_PIN_DIR=pin_dir,
-                   OBSERVE_LOAD_OPTS=f"--group {GROUP}")
+    environ = {k: v for k, v in os.environ.items() if k != "OBSERVE_PIN_DIR"}
+    environ.update(OBSERVE_LOAD=env.tool("observe-load"),
+                   OBSERVE_LOAD_OPTS=f"--group {GROUP} --pin-dir {pin_dir}")
 
     def service(action):
         return run(["sh", script, action], check_rc=False, env=environ)
