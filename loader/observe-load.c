@@ -79,6 +79,8 @@ enum {
 	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE, OPT_LOCK_WAIT,
 };
 
+#define LOADER_SHORT_OPTIONS "d:g:s:r:a:C:c:vh"
+
 static const struct option options[] = {
 	{ "pin-dir", required_argument, NULL, 'd' },
 	{ "group", required_argument, NULL, 'g' },
@@ -388,17 +390,21 @@ int main(int argc, char **argv)
 	gid_t gid, tls_gid = 0;
 	int opt;
 
-	/* The config file is read first so that options override it. */
-	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--config=", 9))
-			config_path = argv[i] + 9;
-		else if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc)
-			config_path = argv[i + 1];
-	}
+	/*
+	 * The config file is read first so that options override it. getopt
+	 * itself finds it, so that every spelling works (-c FILE, -cFILE,
+	 * -vcFILE, --config=FILE, --conf=FILE); errors wait for the second pass.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, LOADER_SHORT_OPTIONS, options, NULL)) != -1)
+		if (opt == 'c')
+			config_path = optarg;
+	opterr = 1;
+	optind = 0;
 	if (read_config(&cfg, config_path ? config_path : DEFAULT_CONFIG, config_path != NULL))
 		return 1;
 
-	while ((opt = getopt_long(argc, argv, "d:g:s:r:a:C:c:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, LOADER_SHORT_OPTIONS, options, NULL)) != -1) {
 		const char *key = NULL;
 
 		switch (opt) {

@@ -382,6 +382,12 @@ def config_file_sets_options_and_a_bad_line_is_refused(env):
     res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--config", conf], check_rc=False)
     check(res.returncode == 1 and f"{conf}:2: slots must be a number".encode() in res.stderr,
           f"bad config: {res.returncode} {res.stderr!r}")
+    # Every spelling getopt allows reads the file (each one refuses its bad line).
+    for spelling in (["-c", conf], ["-c" + conf], ["-vc", conf], ["-vc" + conf], ["--config=" + conf],
+                     ["--conf=" + conf], ["--conf", conf]):
+        res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, *spelling], check_rc=False)
+        check(res.returncode == 1 and f"{conf}:2: slots must be a number".encode() in res.stderr,
+              f"observe-load {' '.join(spelling)} did not read the file: {res.returncode} {res.stderr!r}")
     res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--config", conf + ".missing"],
               check_rc=False)
     check(res.returncode == 1 and b"cannot read" in res.stderr, f"missing config: {res.stderr!r}")
