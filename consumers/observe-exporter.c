@@ -205,6 +205,8 @@ static void write_info(struct exporter *e, const struct observe_info *info)
 
 	snprintf(abi, sizeof(abi), "%u", info->abi_version);
 	snprintf(release, sizeof(release), "%s", info->kernel_release);
+	prom_family(w, "observe_build_info", "gauge", "The exporter's own version (observe-exporter --version).");
+	prom_u64(w, "observe_build_info", 1, "version", observe_version, NULL);
 	prom_family(w, "observe_info", "gauge", "What observe-load set up: kernel release and ABI.");
 	prom_u64(w, "observe_info", 1, "kernel_release", release, "abi_version", abi, NULL);
 	prom_family(w, "observe_collector_loaded", "gauge",
@@ -420,10 +422,10 @@ static void write_block(struct exporter *e, const struct snapshot *s)
 			const struct observe_block_stats *b = &s->block.rows[i].block;
 
 			if (f == 0)
-				prom_hist(&e->out, families[f][0], &b->latency_ns, NS, "disk", disks[i], NULL);
+				prom_hist(&e->out, families[f][0], &b->latency_ns, NS, "device", disks[i], NULL);
 			else
 				prom_u64(&e->out, families[f][0], f == 1 ? b->bytes : b->errors,
-					 "disk", disks[i], NULL);
+					 "device", disks[i], NULL);
 		}
 	}
 	free(disks);
