@@ -34,6 +34,7 @@ static const char usage[] =
 "      --cgroup=PATH      only this cgroup v2 (path, or relative to the cgroup2 mount)\n"
 "  -x, --failed           only failures (failed execs, non-zero exits)\n"
 "  -n, --count=N          stop after N events\n"
+STREAM_OUTPUT_HELP
 "  -d, --duration=SECS    stop after SECS seconds\n"
 "      --poll-ms=MS       how often to look for events (1-1000, default 50)\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"

@@ -40,6 +40,7 @@ static const char usage[] =
 "  -x, --hex              data as hex (\"data_hex\") instead of a JSON string\n"
 "  -b, --base64           data as base64 (\"data_base64\")\n"
 "  -n, --count=N          stop after N lines\n"
+STREAM_OUTPUT_HELP
 "  -d, --duration=SECS    stop after SECS seconds\n"
 "      --poll-ms=MS       how often to look for records (1-1000, default 50)\n"
 "      --targets          show each probed library or binary and its functions, and exit\n"

@@ -60,6 +60,14 @@ int stream_parse_option(int opt, const char *arg, struct stream_options *o, char
 	case 'd':
 		bad = parse_seconds(arg, &o->duration_ms, err);
 		break;
+	case 'o':
+		if (!strcmp(arg, "text") || !strcmp(arg, "json")) {
+			o->text = !strcmp(arg, "text");
+		} else {
+			snprintf(err, PARSE_ERR_LEN, "output must be json or text, not '%s'", arg);
+			bad = 1;
+		}
+		break;
 	case STREAM_OPT_POLL_MS:
 		bad = parse_u64(arg, 1, 1000, "poll-ms", &v, err);
 		o->poll_ms = v;
@@ -115,11 +123,16 @@ void stream_free(struct stream *st)
 int stream_flush(struct stream *st)
 {
 	size_t len = st->json.len;
+	bool failed;
 
 	if (!len || st->output_failed)
 		return st->output_failed ? -1 : 0;
 	json_reset(&st->json);	/* never written twice, even in part */
-	if (fwrite(st->json.buf, 1, len, stdout) != len || fflush(stdout)) {
+	if (st->text)
+		failed = textview_write(&st->view, st->json.buf, len, stdout) != 0;
+	else
+		failed = fwrite(st->json.buf, 1, len, stdout) != len;
+	if (failed || fflush(stdout)) {
 		st->output_failed = true;
 		st->output_errno = errno;
 		return -1;
@@ -185,6 +198,8 @@ int stream_run(struct stream *st, const struct stream_options *limits)
 	struct ring_reader reader;
 	int res, err = 0;
 
+	st->text = limits->text;
+	textview_init(&st->view, stdout);
 	res = ring_reader_open(&reader, st->slot.ring_fd, RECORDS_PER_POLL, on_record, st);
 	if (res) {
 		report_error("cannot read the ring of slot %u: %s", st->slot.index, strerror(-res));

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "reader.h"
 #include "slot.h"
+#include "textview.h"
 
 struct stream;
 
@@ -36,10 +37,12 @@ struct stream {
 	uint64_t tamper_printed_ms;
 	bool output_failed;
 	int output_errno;
+	bool text;			/* -o text: the human view of each line */
+	struct textview view;
 };
 
 /* What every streaming reader is told on its command line (getopt_long):
- * -p, -c, -u set the slot's filter; -n, -d, --poll-ms, --pin-dir, -q, -v. */
+ * -p, -c, -u set the slot's filter; -n, -d, -o, --poll-ms, --pin-dir, -q, -v. */
 struct stream_options {
 	struct slot_filter filter;
 	uint64_t count;			/* 0: no limit */
@@ -47,18 +50,20 @@ struct stream_options {
 	unsigned poll_ms;
 	const char *pin_dir;
 	bool quiet, verbose;
+	bool text;			/* -o text instead of -o json */
 };
 
 /* Their long-only option values, above any other option's. */
 enum { STREAM_OPT_POLL_MS = 0x1000, STREAM_OPT_PIN_DIR };
 
-#define STREAM_SHORT_OPTIONS "p:c:u:n:d:qv"
+#define STREAM_SHORT_OPTIONS "p:c:u:n:d:o:qv"
 #define STREAM_LONG_OPTIONS							\
 	{ "pid", required_argument, NULL, 'p' },				\
 	{ "comm", required_argument, NULL, 'c' },				\
 	{ "uid", required_argument, NULL, 'u' },				\
 	{ "count", required_argument, NULL, 'n' },				\
 	{ "duration", required_argument, NULL, 'd' },				\
+	{ "output", required_argument, NULL, 'o' },				\
 	{ "poll-ms", required_argument, NULL, STREAM_OPT_POLL_MS },		\
 	{ "pin-dir", required_argument, NULL, STREAM_OPT_PIN_DIR },		\
 	{ "quiet", no_argument, NULL, 'q' },					\
@@ -71,6 +76,11 @@ void stream_options_init(struct stream_options *o, uint64_t types);
 int stream_parse_option(int opt, const char *arg, struct stream_options *o, char *err);
 /* After getopt_long: no operand is left; the pin directory is resolved. */
 int stream_options_end(int argc, char **argv, struct stream_options *o);
+
+/* The help text of the options above, for each reader's --help. */
+#define STREAM_OUTPUT_HELP \
+"  -o, --output=FORMAT    json (default: one JSON object a line) or text (one\n" \
+"                         line a record: time, pid, comm, event, detail)\n"
 
 /* Before the loop: the writer, the clock, the slot's drops so far. */
 void stream_init(struct stream *st, const char *name, stream_format_fn format, void *ctx,
