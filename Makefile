@@ -48,6 +48,10 @@ VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool;
 # TLS clients and servers of both libraries; the package's build and checks.
 TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd
+# The claude CLI the tests run against a local mock of its API, from npm at
+# this version (scripts/fetch-agents.sh, kept in $(BUILD)/agents); the newest
+# version is only reported on (scripts/check-newest-claude.sh).
+CLAUDE_VERSION := 2.1.332
 
 COLLECTORS := process files net syscalls memory block cpu profile tls
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
@@ -76,7 +80,7 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-.PHONY: all run test deps vmtest-deps test-deps bench vmlinux vmtest bpf-arm64 programs install uninstall deb clean
+.PHONY: all run test deps vmtest-deps test-deps agents bench vmlinux vmtest bpf-arm64 programs install uninstall deb clean
 
 TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static \
                 $(BUILD)/test-ring-tamper
@@ -131,6 +135,10 @@ $(BUILD)/loader/%.o: loader/%.c $(SKELETONS) $(LIB_HEADERS) $(BPF_HEADERS) $(wil
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iloader -c $< -o $@
 
+# Capstone finds BoringSSL's functions without their
+# symbols (loader/tls_boringssl.c).
+$(BUILD)/observe-load: LDLIBS += -lcapstone
+
 $(BUILD)/observe-load: $(LOADER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -173,8 +181,9 @@ run: deps all
 # Every test: unit tests, then the real kernel as a non-root group member;
 # then that the arm64 objects build, and the whole suite again on $(KERNEL)
 # under qemu. One summary line counts all of it.
-test: deps vmtest-deps test-deps all
+test: deps vmtest-deps test-deps agents all
 	python3 tests/run.py --build $(BUILD) --arm64 --vm "$(KERNEL)"
+	-scripts/check-newest-claude.sh $(BUILD) $(CLAUDE_VERSION)
 
 # The suite on $(KERNEL) alone.
 vmtest: deps vmtest-deps test-deps all
@@ -188,6 +197,9 @@ vmtest-deps:
 
 test-deps:
 	$(Q)scripts/install-deps.sh $(TEST_DEPS)
+
+agents:
+	$(Q)scripts/fetch-agents.sh $(BUILD)/agents $(CLAUDE_VERSION)
 
 bench: deps all
 	bench/run.sh $(BUILD)

@@ -39,6 +39,7 @@ enum observe_tls_func {
 enum observe_tls_library {
 	OBSERVE_TLS_OPENSSL = 0,
 	OBSERVE_TLS_GNUTLS = 1,
+	OBSERVE_TLS_BORINGSSL = 3,	/* OpenSSL's SSL_* API, linked in without symbols */
 };
 
 enum observe_tls_direction {
@@ -101,6 +102,17 @@ enum observe_tls_attach {
 	OBSERVE_TLS_FAILED = 3,		/* the kernel refused: err says why */
 };
 
+/* How a target's functions were found, or why none was probed (note). */
+enum observe_tls_found_by {
+	OBSERVE_TLS_BY_SYMBOL = 0,
+	OBSERVE_TLS_BY_SIGNATURE = 1,	/* BoringSSL's own code, without symbols */
+	OBSERVE_TLS_NOTHING_FOUND = 2,	/* nothing trustworthy: nothing probed */
+	OBSERVE_TLS_NO_FILE = 3,	/* a --tls-binary pattern that matches no file now */
+	OBSERVE_TLS_NOT_PROBED = 4,	/* a file the pattern matched that cannot be (note) */
+};
+
+#define OBSERVE_TLS_NOTE_MAX 160
+
 /* observe_tls_targets, array: one entry per library or binary the loader
  * probed (path[0] == 0: unused). Written by the loader; readable by observe. */
 struct observe_tls_target {
@@ -111,6 +123,10 @@ struct observe_tls_target {
 	__u32 from_user;	/* 1: given with --tls-binary; 0: found in the loader's cache */
 	__u8 status[OBSERVE_TLS_FUNC_COUNT];	/* enum observe_tls_attach, per function */
 	__s32 err[OBSERVE_TLS_FUNC_COUNT];	/* errno of a failed attach */
+	__u32 found_by;		/* enum observe_tls_found_by */
+	__u32 pad;
+	__u64 addr[OBSERVE_TLS_FUNC_COUNT];	/* by signature: each function's address */
+	char note[OBSERVE_TLS_NOTE_MAX];	/* why nothing was probed, or what was found */
 };
 
 /* observe_tls_info, one entry: the loader's settings for the TLS slots. */

@@ -266,7 +266,7 @@ static const char *attach_status(const struct observe_tls_target *t, unsigned fn
 	case OBSERVE_TLS_ATTACHED:
 		return "attached";
 	case OBSERVE_TLS_MISSING:
-		return "symbol missing";
+		return t->found_by == OBSERVE_TLS_BY_SIGNATURE ? "not found" : "symbol missing";
 	case OBSERVE_TLS_FAILED:
 		snprintf(buf, len, "failed: %s", strerror(t->err[fn]));
 		return buf;
@@ -291,6 +291,55 @@ static int read_tls_info(const char *dir, struct observe_tls_info *info)
 	return 0;
 }
 
+static const char *const found_by_names[] = {
+	[OBSERVE_TLS_BY_SYMBOL] = "symbol",
+	[OBSERVE_TLS_BY_SIGNATURE] = "signature",
+	[OBSERVE_TLS_NOTHING_FOUND] = "nothing found",
+	[OBSERVE_TLS_NO_FILE] = "no file",
+	[OBSERVE_TLS_NOT_PROBED] = "not probed",
+};
+
+/* One target: how its functions were found and what became of each, or why
+ * nothing was probed ("attached": false). */
+static void target_json(struct json_writer *w, const struct observe_tls_target *t)
+{
+	bool attached = false;
+	char buf[128];
+
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++)
+		attached |= t->status[fn] == OBSERVE_TLS_ATTACHED;
+	json_object_begin(w);
+	json_kv_str(w, "path", t->path, strnlen(t->path, sizeof(t->path)));
+	json_kv_cstr(w, "library", tls_library_name(t->library));
+	json_kv_cstr(w, "source", t->from_user ? "tls-binary" : "system");
+	json_kv_bool(w, "attached", attached);
+	json_kv_cstr(w, "found_by", t->found_by < sizeof(found_by_names) / sizeof(found_by_names[0]) ?
+		     found_by_names[t->found_by] : "?");
+	if (t->note[0])
+		json_kv_str(w, "note", t->note, strnlen(t->note, sizeof(t->note)));
+	json_key(w, "functions");
+	json_object_begin(w);
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+		const char *status = attach_status(t, fn, buf, sizeof(buf));
+
+		if (status)
+			json_kv_cstr(w, tls_function_name(fn), status);
+	}
+	json_object_end(w);
+	if (t->found_by == OBSERVE_TLS_BY_SIGNATURE) {
+		json_key(w, "addresses");
+		json_object_begin(w);
+		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+			if (!t->addr[fn])
+				continue;
+			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)t->addr[fn]);
+			json_kv_cstr(w, tls_function_name(fn), buf);
+		}
+		json_object_end(w);
+	}
+	json_object_end(w);
+}
+
 /* --targets: one JSON line per library or binary the loader probed. */
 static int print_targets(const struct options *o)
 {
@@ -306,24 +355,10 @@ static int print_targets(const struct options *o)
 	json_init(&w);
 	for (__u32 i = 0; i < info.nr_targets && i < OBSERVE_TLS_MAX_TARGETS; i++) {
 		struct observe_tls_target t;
-		char buf[128];
 
 		if (bpf_map_lookup_elem(fd, &i, &t) || !t.path[0])
 			continue;
-		json_object_begin(&w);
-		json_kv_str(&w, "path", t.path, strnlen(t.path, sizeof(t.path)));
-		json_kv_cstr(&w, "library", t.library == OBSERVE_TLS_GNUTLS ? "gnutls" : "openssl");
-		json_kv_cstr(&w, "source", t.from_user ? "tls-binary" : "system");
-		json_key(&w, "functions");
-		json_object_begin(&w);
-		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
-			const char *status = attach_status(&t, fn, buf, sizeof(buf));
-
-			if (status)
-				json_kv_cstr(&w, tls_function_name(fn), status);
-		}
-		json_object_end(&w);
-		json_object_end(&w);
+		target_json(&w, &t);
 		json_end_line(&w);
 	}
 	if (fwrite(w.buf, 1, w.len, stdout) != w.len || fflush(stdout)) {

@@ -19,6 +19,18 @@ static const char *const function_names[OBSERVE_TLS_FUNC_COUNT] = {
 	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = "gnutls_handshake",
 };
 
+static const char *const library_names[] = {
+	[OBSERVE_TLS_OPENSSL] = "openssl",
+	[OBSERVE_TLS_GNUTLS] = "gnutls",
+	[OBSERVE_TLS_BORINGSSL] = "boringssl",
+};
+
+const char *tls_library_name(unsigned library)
+{
+	return library < sizeof(library_names) / sizeof(library_names[0]) &&
+	       library_names[library] ? library_names[library] : "?";
+}
+
 void decode_tls_set_encoding(enum tls_data_encoding encoding)
 {
 	data_encoding = encoding;

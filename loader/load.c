@@ -356,21 +356,18 @@ static bool is_uprobe(const struct bpf_program *prog)
 	return !strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe");
 }
 
-/* One function of one TLS target: its entry and return probes, by symbol.
- * A missing symbol or a refused probe is the target's status, not a failure. */
-static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int t, unsigned fn)
+/* One function of one TLS target: its entry and return probes, by symbol
+ * (offset 0) or at the offset a signature gave. A refused probe is the
+ * target's status, not a failure. */
+static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int t, unsigned fn,
+			       uint64_t offset)
 {
 	struct observe_tls_target *target = &s->tls_targets[t];
 	const struct tls_function *f = &tls_functions[fn];
 	const char *progs[2] = { f->entry_prog, f->return_prog };
+	const char *symbol = offset ? NULL : tls_function_name(fn);
 	struct bpf_link *links[2] = {};
 
-	const char *symbol = tls_function_name(fn);
-
-	if (!tls_has_symbol(target->path, symbol)) {
-		target->status[fn] = OBSERVE_TLS_MISSING;
-		return 0;
-	}
 	if (s->nr_links + 2 > MAX_LINKS)
 		return report_error("too many programs"), -1;
 	for (int i = 0; i < 2; i++) {
@@ -379,7 +376,8 @@ static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int
 
 		errno = ENOENT;
 		if (prog && bpf_program__autoload(prog))
-			links[i] = bpf_program__attach_uprobe_opts(prog, -1, target->path, 0, &opts);
+			links[i] = bpf_program__attach_uprobe_opts(prog, -1, target->path, offset,
+								   &opts);
 		if (!links[i]) {
 			target->status[fn] = errno == ENOENT ? OBSERVE_TLS_MISSING : OBSERVE_TLS_FAILED;
 			target->err[fn] = errno;
@@ -397,29 +395,11 @@ static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int
 	return 0;
 }
 
-/* "5 of 5 functions", or what is missing and what failed. */
-static void print_tls_target(const struct observe_tls_target *t)
-{
-	int attached = 0, tried = 0;
-
-	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
-		tried += t->status[fn] != OBSERVE_TLS_NOT_TRIED;
-		attached += t->status[fn] == OBSERVE_TLS_ATTACHED;
-	}
-	printf("observe-load: tls: %s: %d of %d functions probed", t->path, attached, tried);
-	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
-		if (t->status[fn] == OBSERVE_TLS_MISSING)
-			printf("; %s missing", tls_function_name(fn));
-		else if (t->status[fn] == OBSERVE_TLS_FAILED)
-			printf("; %s failed: %s", tls_function_name(fn), strerror(t->err[fn]));
-	}
-	printf("\n");
-}
-
 /*
- * Probes every TLS target by symbol: a system library for the functions of
- * its kind, a --tls-binary for both kinds. A --tls-binary with nothing to
- * probe is an error (a stripped binary has no symbols to find).
+ * Probes every TLS target: a system library for the functions of its kind
+ * by symbol, a --tls-binary for both kinds by symbol, or by signature when it
+ * has no symbol at all (tls_locate). A --tls-binary where nothing trustworthy
+ * is found is probed nowhere and says so; the others load.
  */
 static int attach_tls(struct load_state *s, struct bpf_object *obj)
 {
@@ -431,29 +411,26 @@ static int attach_tls(struct load_state *s, struct bpf_object *obj)
 	for (int t = 0; t < n; t++) {
 		struct observe_tls_target *target = &s->tls_targets[t];
 		bool any = false, openssl = false;
+		struct tls_location loc;
 
+		tls_locate(target, &loc);
 		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
-			if (!target->from_user && tls_functions[fn].library != target->library)
+			if (!loc.wanted[fn])
 				continue;
-			if (attach_tls_function(s, obj, t, fn))
+			if (attach_tls_function(s, obj, t, fn, loc.offset[fn]))
 				return -1;
 			if (target->status[fn] == OBSERVE_TLS_ATTACHED) {
 				any = true;
 				openssl |= tls_functions[fn].library == OBSERVE_TLS_OPENSSL;
 			}
 		}
-		if (target->from_user && any && !openssl)
+		if (target->from_user && target->found_by == OBSERVE_TLS_BY_SYMBOL && any && !openssl)
 			target->library = OBSERVE_TLS_GNUTLS;
-		if (target->from_user && !any) {
-			report_error("--tls-binary %s: no OpenSSL or GnuTLS function could be probed "
-				     "(a stripped binary has no symbols to find them by)", target->path);
-			return -1;
-		}
 		probed += any;
 	}
 	if (!probed)
-		report_warn("tls: no OpenSSL or GnuTLS library was found to probe (give programs "
-			    "with --tls-binary)");
+		report_warn("tls: no OpenSSL, GnuTLS or BoringSSL code was found to probe (give "
+			    "programs with --tls-binary)");
 	return 0;
 }
 
@@ -985,7 +962,7 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 	printf("), %u ring slots of %llu KiB, pinned in %s for group %s\n", cfg->nr_slots,
 	       (unsigned long long)cfg->ring_size >> 10, cfg->pin_dir, cfg->group);
 	for (int t = 0; t < s.nr_tls_targets; t++)
-		print_tls_target(&s.tls_targets[t]);
+		tls_print_target(&s.tls_targets[t], false);
 	if (s.rings[1].nr_slots)
 		printf("observe-load: tls: %u TLS ring slots of %llu KiB for group %s, %u bytes "
 		       "captured per call\n", s.rings[1].nr_slots,

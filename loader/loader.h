@@ -85,8 +85,40 @@ extern const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT];
  * the TLS libraries of the dynamic loader's cache. Returns how many, or -1
  * (reported) for a --tls-binary that cannot be probed. */
 int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t);
+/* Whether a --tls-binary is a glob(7) pattern, expanded at each load. */
+bool tls_is_pattern(const char *path);
 /* Whether the ELF file defines the function 'name'. */
 bool tls_has_symbol(const char *path, const char *name);
+/* Where to probe each function of a target. */
+struct tls_location {
+	bool wanted[OBSERVE_TLS_FUNC_COUNT];
+	uint64_t offset[OBSERVE_TLS_FUNC_COUNT];	/* in the file; 0: by its symbol */
+};
+/* Finds a target's functions: by symbol, else (a --tls-binary without any)
+ * by signature. Sets the target's found_by, note, addr and the status of
+ * what is missing; returns how many functions are to be probed. */
+int tls_locate(struct observe_tls_target *t, struct tls_location *loc);
+/* One line on what became of a target, or (planned) what would be probed. */
+void tls_print_target(const struct observe_tls_target *t, const struct tls_location *planned);
+
+/* tls_boringssl.c: BoringSSL's functions in a binary without their symbols */
+enum boringssl_function {
+	BORINGSSL_SSL_WRITE,
+	BORINGSSL_SSL_READ,		/* or the SSL_peek it calls: the same bytes */
+	BORINGSSL_SSL_DO_HANDSHAKE,
+	BORINGSSL_SET_HOST_NAME,	/* SSL_set_tlsext_host_name */
+	BORINGSSL_FUNCTION_COUNT,
+};
+struct boringssl_entries {
+	uint64_t addr[BORINGSSL_FUNCTION_COUNT];	/* 0: not found */
+	uint64_t offset[BORINGSSL_FUNCTION_COUNT];	/* in the file, for a uprobe */
+	unsigned nr_sites;	/* ssl_lib.cc's error reports found in the code */
+	unsigned nr_functions;	/* functions of ssl_lib.cc whose entry is called */
+	char why[120];		/* SSL_write and SSL_read not found: why */
+};
+/* 1: SSL_write and SSL_read found (the others perhaps); 0: not, out->why
+ * says why; -1: the file cannot be searched (out->why). */
+int tls_boringssl_find(const char *path, struct boringssl_entries *out);
 
 /* map_copy.c: keeping a replaced map's entries */
 /* Copies every entry of the map 'from' into 'to'; how many, or -1 (errno). */

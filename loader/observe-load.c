@@ -185,13 +185,15 @@ static int add_tls_binary(struct load_config *cfg, const char *path, char *err)
 		snprintf(err, PARSE_ERR_LEN, "tls-binary must be an absolute path: '%s'", path);
 		return -1;
 	}
-	/* Checked before the lock is taken: a FIFO would block its reader. */
-	fd = open_regular_file(path);
-	if (fd < 0) {
+	/* Checked before the lock is taken: a FIFO would block its reader.
+	 * A pattern's files are checked at each load, when it is expanded. */
+	fd = tls_is_pattern(path) ? -2 : open_regular_file(path);
+	if (fd == -1) {
 		snprintf(err, PARSE_ERR_LEN, "tls-binary %s: %s", path, open_regular_error(errno));
 		return -1;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (cfg->nr_tls_binaries == OBSERVE_TLS_MAX_BINARIES) {
 		snprintf(err, PARSE_ERR_LEN, "at most %d tls-binary", OBSERVE_TLS_MAX_BINARIES);
 		return -1;

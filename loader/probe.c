@@ -161,6 +161,24 @@ static const char *yes(bool v)
 	return v ? "yes" : "no";
 }
 
+/* What the TLS collector would probe, and how each function was found. */
+static void print_tls_targets(const struct load_config *cfg)
+{
+	struct observe_tls_target targets[OBSERVE_TLS_MAX_TARGETS];
+	int n = tls_find_targets(cfg, targets);
+
+	if (n < 0) {
+		printf("tls targets: cannot be listed (see above)\n");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct tls_location loc;
+
+		tls_locate(&targets[i], &loc);
+		tls_print_target(&targets[i], &loc);
+	}
+}
+
 int print_probe(const struct load_config *cfg)
 {
 	struct kernel_features f;
@@ -210,6 +228,8 @@ int print_probe(const struct load_config *cfg)
 			usable++;
 		printf("  would load: %d of %d programs\n", found, total);
 	}
+	if (cfg->collectors & (1ULL << OBSERVE_COLLECTOR_TLS))
+		print_tls_targets(cfg);
 	if (!f.btf || !f.ringbuf || !f.ringbuf_in_map_array || !usable) {
 		printf("verdict: observe cannot load on this kernel\n");
 		return 1;

@@ -3,8 +3,10 @@
  * What the TLS collector probes: the OpenSSL and GnuTLS libraries that the
  * dynamic loader's cache knows (libssl.so.N, libgnutls.so.N), and the
  * binaries given with --tls-binary (programs with a TLS library linked in
- * statically), each probed by symbol. A file reached by several names is
- * probed once: the probes sit on the file, for every process that maps it.
+ * statically; paths or patterns, expanded at each load so that a reload
+ * finds an agent's new version), each probed by symbol, or by signature when
+ * it has none (tls_boringssl.c). A file reached by several names is probed
+ * once: the probes sit on the file, for every process that maps it.
  */
 #include "loader.h"
 #include "decoders.h"
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
@@ -134,26 +137,87 @@ static void find_system_libraries(struct observe_tls_target *t, int *n)
 	pclose(p);
 }
 
+/* A target that is only a note: a pattern that matches no file, a file that
+ * cannot be probed. Shown with the others, so that group members see it. */
+static void add_note(struct observe_tls_target *t, int *n, const char *path,
+		     unsigned found_by, const char *note)
+{
+	if (*n == OBSERVE_TLS_MAX_TARGETS)
+		return;
+	memset(&t[*n], 0, sizeof(t[*n]));
+	snprintf(t[*n].path, sizeof(t[*n].path), "%s", path);
+	snprintf(t[*n].note, sizeof(t[*n].note), "%s", note);
+	t[*n].found_by = found_by;
+	t[*n].from_user = true;
+	(*n)++;
+}
+
+/* Why a file cannot be probed, or NULL. */
+static const char *unprobeable(const char *path)
+{
+	int machine = elf_machine(path), fd;
+
+	if (machine < 0) {
+		fd = open_regular_file(path);
+		if (fd < 0)
+			return open_regular_error(errno);
+		close(fd);
+		return "not an ELF file";
+	}
+	if (machine != elf_machine("/proc/self/exe"))
+		return "built for another architecture";
+	return NULL;
+}
+
+/* A --tls-binary pattern: each file it matches now is a target; a file that
+ * cannot be probed, or no file at all (the agent not installed yet), is a
+ * note, not a failure: the next load looks again. */
+static int add_pattern(struct observe_tls_target *t, int *n, const char *pattern)
+{
+	glob_t g;
+	int err = glob(pattern, GLOB_NOSORT, NULL, &g);
+
+	if (err == GLOB_NOMATCH) {
+		add_note(t, n, pattern, OBSERVE_TLS_NO_FILE, "no file matches the pattern now");
+		return 0;
+	}
+	if (err) {
+		report_error("--tls-binary %s: the pattern cannot be expanded", pattern);
+		return -1;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i], *why = unprobeable(path);
+
+		if (why)
+			add_note(t, n, path, OBSERVE_TLS_NOT_PROBED, why);
+		else if (add_target(t, n, path, OBSERVE_TLS_OPENSSL, true))
+			add_note(t, n, path, OBSERVE_TLS_NOT_PROBED, *n == OBSERVE_TLS_MAX_TARGETS ?
+				 "too many targets" : "its real path is too long");
+	}
+	globfree(&g);
+	return 0;
+}
+
+bool tls_is_pattern(const char *path)
+{
+	return strpbrk(path, "*?[") != NULL;
+}
+
 int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t)
 {
 	int n = 0;
 
 	for (unsigned i = 0; i < cfg->nr_tls_binaries; i++) {
-		const char *path = cfg->tls_binaries[i];
+		const char *path = cfg->tls_binaries[i], *why;
 
-		int machine = elf_machine(path);
-
-		if (machine < 0) {
-			int fd = open_regular_file(path);
-
-			report_error("--tls-binary %s: %s", path,
-				     fd < 0 ? open_regular_error(errno) : "not an ELF file");
-			if (fd >= 0)
-				close(fd);
-			return -1;
+		if (tls_is_pattern(path)) {
+			if (add_pattern(t, &n, path))
+				return -1;
+			continue;
 		}
-		if (machine != elf_machine("/proc/self/exe")) {
-			report_error("--tls-binary %s: built for another architecture", path);
+		why = unprobeable(path);
+		if (why) {
+			report_error("--tls-binary %s: %s", path, why);
 			return -1;
 		}
 		/* Either library may be linked in: both are looked for. */
@@ -205,4 +269,99 @@ bool tls_has_symbol(const char *path, const char *name)
 	elf_end(elf);
 	close(fd);
 	return found;
+}
+
+/* The functions of BoringSSL found by signature, as the TLS collector's. */
+static const struct {
+	unsigned boringssl, fn;
+} boringssl_probed[] = {
+	{ BORINGSSL_SSL_WRITE, OBSERVE_TLS_SSL_WRITE },
+	{ BORINGSSL_SSL_READ, OBSERVE_TLS_SSL_READ },
+	{ BORINGSSL_SSL_DO_HANDSHAKE, OBSERVE_TLS_SSL_DO_HANDSHAKE },
+};
+
+/* No symbol at all: BoringSSL told by its own code, or nothing. */
+static int locate_by_signature(struct observe_tls_target *t, struct tls_location *loc)
+{
+	struct boringssl_entries found;
+	int n = 0;
+
+	memset(t->status, OBSERVE_TLS_NOT_TRIED, sizeof(t->status));
+	if (tls_boringssl_find(t->path, &found) <= 0) {
+		t->found_by = OBSERVE_TLS_NOTHING_FOUND;
+		snprintf(t->note, sizeof(t->note), "no TLS symbols, and %s", found.why);
+		return 0;
+	}
+	t->found_by = OBSERVE_TLS_BY_SIGNATURE;
+	t->library = OBSERVE_TLS_BORINGSSL;
+	for (size_t i = 0; i < sizeof(boringssl_probed) / sizeof(boringssl_probed[0]); i++) {
+		unsigned fn = boringssl_probed[i].fn, b = boringssl_probed[i].boringssl;
+
+		if (!found.addr[b]) {
+			t->status[fn] = OBSERVE_TLS_MISSING;
+			continue;
+		}
+		t->addr[fn] = found.addr[b];
+		loc->offset[fn] = found.offset[b];
+		loc->wanted[fn] = true;
+		n++;
+	}
+	snprintf(t->note, sizeof(t->note), "BoringSSL told by ssl_lib.cc's error reports "
+		 "(%u in the code, in %u functions with a called entry)", found.nr_sites,
+		 found.nr_functions);
+	return n;
+}
+
+int tls_locate(struct observe_tls_target *t, struct tls_location *loc)
+{
+	int n = 0;
+
+	memset(loc, 0, sizeof(*loc));
+	if (t->found_by == OBSERVE_TLS_NO_FILE || t->found_by == OBSERVE_TLS_NOT_PROBED)
+		return 0;
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+		if (!t->from_user && tls_functions[fn].library != t->library)
+			continue;
+		if (!tls_has_symbol(t->path, tls_function_name(fn))) {
+			t->status[fn] = OBSERVE_TLS_MISSING;
+			continue;
+		}
+		loc->wanted[fn] = true;
+		n++;
+	}
+	t->found_by = OBSERVE_TLS_BY_SYMBOL;
+	if (n || !t->from_user)
+		return n;
+	return locate_by_signature(t, loc);
+}
+
+/* "5 of 5 functions probed", or what is missing and what failed; how they
+ * were found, or why nothing was probed. 'planned': found, not attached
+ * (observe-load --probe). */
+void tls_print_target(const struct observe_tls_target *t, const struct tls_location *planned)
+{
+	int done = 0, tried = 0;
+
+	if (t->found_by == OBSERVE_TLS_NO_FILE || t->found_by == OBSERVE_TLS_NOT_PROBED ||
+	    t->found_by == OBSERVE_TLS_NOTHING_FOUND) {
+		printf("observe-load: tls: %s: nothing probed: %s\n", t->path, t->note);
+		return;
+	}
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+		tried += t->status[fn] != OBSERVE_TLS_NOT_TRIED || (planned && planned->wanted[fn]);
+		done += planned ? planned->wanted[fn] : t->status[fn] == OBSERVE_TLS_ATTACHED;
+	}
+	printf("observe-load: tls: %s: %d of %d functions %s", t->path, done, tried,
+	       planned ? "found" : "probed");
+	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
+		if (t->status[fn] == OBSERVE_TLS_MISSING)
+			printf("; %s missing", tls_function_name(fn));
+		else if (t->status[fn] == OBSERVE_TLS_FAILED)
+			printf("; %s failed: %s", tls_function_name(fn), strerror(t->err[fn]));
+		else if (t->addr[fn])
+			printf("; %s at %#llx", tls_function_name(fn), (unsigned long long)t->addr[fn]);
+	}
+	if (t->found_by == OBSERVE_TLS_BY_SIGNATURE)
+		printf(" (%s)", t->note);
+	printf("\n");
 }
