@@ -43,7 +43,7 @@ static const char usage[] =
 "\n"
 "  -l, --listen=ADDR:PORT numeric address and port (default 127.0.0.1:9477;\n"
 "                         [::1]:9477 for IPv6)\n"
-"  -n, --top=N            series per table: the N syscalls, commands and\n"
+"  -N, --top=N            series per table: the N syscalls, commands and\n"
 "                         cgroups with the most counts, the rest summed in\n"
 "                         one \"other\" series (default 20)\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
@@ -59,7 +59,7 @@ enum { OPT_PIN_DIR = 256 };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, 'l' },
-	{ "top", required_argument, NULL, 'n' },
+	{ "top", required_argument, NULL, 'N' },
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -627,13 +627,16 @@ static int parse_options(int argc, char **argv, struct exporter *e, const char *
 	uint64_t v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "l:n:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:N:n:h", options, NULL)) != -1) {
 		err[0] = 0;
 		switch (opt) {
 		case 'l':
 			*listen = optarg;
 			break;
 		case 'n':
+			parse_warn_old_letter('n', "-N or --top");
+			/* fall through */
+		case 'N':
 			if (!parse_u64(optarg, 1, 1000, "top", &v, err))
 				e->top = v;
 			break;

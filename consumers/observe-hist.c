@@ -18,6 +18,7 @@
 #include "stats.h"
 #include "syscall_names.h"
 #include "syscalls.h"
+#include "decode.h"
 #include "version.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -37,11 +39,11 @@ static const char usage[] =
 "observe-load --runq-per-cgroup). Each part shows when its collector\n"
 "(syscalls, memory, block, cpu) is loaded.\n"
 "\n"
-"  -n, --top=N            rows per table (default 10)\n"
+"  -N, --top=N            rows per table (default 10)\n"
 "  -s, --syscall=NAME     the latency histogram of this syscall (repeatable;\n"
 "                         default: the 3 syscalls with the most time)\n"
 "  -i, --interval=SECS    print what changed every SECS seconds until stopped\n"
-"  -c, --count=N          with --interval: stop after N intervals\n"
+"      --count=N          with --interval: stop after N intervals\n"
 "  -j, --json             JSON instead of tables and bars\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -h, --help             show this help\n"
@@ -55,13 +57,13 @@ static const char usage[] =
 "  observe-hist -s read -s write -i 1\n"
 "  observe-hist --json | jq '.syscalls[0]'\n";
 
-enum { OPT_PIN_DIR = 256 };
+enum { OPT_PIN_DIR = 256, OPT_COUNT };
 
 static const struct option options[] = {
-	{ "top", required_argument, NULL, 'n' },
+	{ "top", required_argument, NULL, 'N' },
 	{ "syscall", required_argument, NULL, 's' },
 	{ "interval", required_argument, NULL, 'i' },
-	{ "count", required_argument, NULL, 'c' },
+	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "json", no_argument, NULL, 'j' },
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ "help", no_argument, NULL, 'h' },
@@ -353,10 +355,13 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 	int opt, nr;
 
 	*o = (struct options){ .top = 10 };
-	while ((opt = getopt_long(argc, argv, "n:s:i:c:jh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "N:n:s:i:c:jh", options, NULL)) != -1) {
 		err[0] = 0;
 		switch (opt) {
 		case 'n':
+			parse_warn_old_letter('n', "-N or --top");
+			/* fall through */
+		case 'N':
 			if (!parse_u64(optarg, 1, 100000, "top", &v, err))
 				o->top = v;
 			break;
@@ -373,6 +378,9 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 			parse_seconds(optarg, &o->interval_ms, err);
 			break;
 		case 'c':
+			parse_warn_old_letter('c', "--count");
+			/* fall through */
+		case OPT_COUNT:
 			if (!parse_u64(optarg, 1, UINT64_MAX, "count", &v, err))
 				o->count = v;
 			break;
@@ -407,9 +415,19 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 static bool print_one(const struct options *o, const struct snapshot_maps *m, struct snapshot *s,
 		      struct json_writer *w)
 {
+	char now[48] = "";
+	struct timespec ts;
+
+	/* With --interval, each print says when it was taken and over how long. */
+	if (o->interval_ms && !clock_gettime(CLOCK_REALTIME, &ts))
+		format_iso8601(now, sizeof(now), (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 	if (o->json) {
 		json_reset(w);
 		json_object_begin(w);
+		if (now[0]) {
+			json_kv_cstr(w, "time", now);
+			json_kv_u64(w, "interval_ms", o->interval_ms);
+		}
 		if (m->syscalls_fd >= 0)
 			print_syscalls_json(o, s, w);
 		if (m->faults_fd >= 0)
@@ -423,6 +441,8 @@ static bool print_one(const struct options *o, const struct snapshot_maps *m, st
 	} else {
 		bool first = true;
 
+		if (now[0])
+			printf("--- %s, the last %.3g s ---\n", now, o->interval_ms / 1000.0);
 		if (m->syscalls_fd >= 0) {
 			print_syscalls_text(o, s);
 			first = false;

@@ -31,7 +31,7 @@ static const char usage[] =
 "Show observe's counters: events per type, and per ring slot what was\n"
 "delivered, dropped (ring full) and filtered.\n"
 "\n"
-"  -C, --per-cpu          one row per CPU as well as the totals\n"
+"      --per-cpu          one row per CPU as well as the totals\n"
 "  -j, --json             JSON instead of tables\n"
 "  -w, --watch[=SECS]     print again every SECS seconds (default 1) until stopped\n"
 "      --dump             every pinned map with its field names (as JSON)\n"
@@ -50,10 +50,10 @@ static const char usage[] =
 "  observe-stats --watch=2 --per-cpu\n"
 "  observe-stats --json | jq '.slots[].dropped'\n";
 
-enum { OPT_DUMP = 256, OPT_PIN_DIR };
+enum { OPT_DUMP = 256, OPT_PIN_DIR, OPT_PER_CPU };
 
 static const struct option options[] = {
-	{ "per-cpu", no_argument, NULL, 'C' },
+	{ "per-cpu", no_argument, NULL, OPT_PER_CPU },
 	{ "json", no_argument, NULL, 'j' },
 	{ "watch", optional_argument, NULL, 'w' },
 	{ "dump", no_argument, NULL, OPT_DUMP },
@@ -374,7 +374,8 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 	memset(o, 0, sizeof(*o));
 	while ((opt = getopt_long(argc, argv, "Cjw::h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'C': o->per_cpu = true; break;
+		case 'C': parse_warn_old_letter('C', "--per-cpu"); /* fall through */
+		case OPT_PER_CPU: o->per_cpu = true; break;
 		case 'j': o->json = true; break;
 		case 'w':
 			o->watch_ms = 1000;

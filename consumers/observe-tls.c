@@ -37,7 +37,7 @@ static const char usage[] =
 "      --conn=CONN        only this connection (the \"conn\" of its records)\n"
 "  -f, --follow=CONN      this connection's conversation in order: one line per\n"
 "                         call, its records joined\n"
-"  -x, --hex              data as hex (\"data_hex\") instead of a JSON string\n"
+"  -X, --hex              data as hex (\"data_hex\") instead of a JSON string\n"
 "  -b, --base64           data as base64 (\"data_base64\")\n"
 "  -n, --count=N          stop after N lines\n"
 STREAM_OUTPUT_HELP
@@ -71,7 +71,7 @@ static const struct option options[] = {
 	{ "types", required_argument, NULL, 't' },
 	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "follow", required_argument, NULL, 'f' },
-	{ "hex", no_argument, NULL, 'x' },
+	{ "hex", no_argument, NULL, 'X' },
 	{ "base64", no_argument, NULL, 'b' },
 	{ "targets", no_argument, NULL, OPT_TARGETS },
 	{ "help", no_argument, NULL, 'h' },
@@ -102,7 +102,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	stream_options_init(&o->s, event_types_tls());
-	while ((opt = getopt_long(argc, argv, STREAM_SHORT_OPTIONS "t:f:xbh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, STREAM_SHORT_OPTIONS "t:f:xXbh", options, NULL)) != -1) {
 		int shared = stream_parse_option(opt, optarg, &o->s, err), bad = 0;
 
 		if (shared > 0)
@@ -128,6 +128,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			bad = parse_conn(optarg, &o->conn, err);
 			break;
 		case 'x':
+			parse_warn_old_letter('x', "-X or --hex");
+			/* fall through */
+		case 'X':
 			o->encoding = TLS_DATA_HEX;
 			break;
 		case 'b':

@@ -364,3 +364,23 @@ int parse_no_operands(int argc, char **argv)
 	}
 	return 0;
 }
+
+/* What each letter means in every observe binary, for the warning. */
+static const struct {
+	char letter;
+	const char *meaning;
+} letter_meanings[] = {
+	{ 'c', "--comm" }, { 'd', "--duration" }, { 'n', "--count" }, { 'x', "--failed" },
+	{ 'C', "--collectors (observe-load)" },
+};
+
+void parse_warn_old_letter(char letter, const char *use_instead)
+{
+	const char *meaning = "something else";
+
+	for (size_t i = 0; i < sizeof(letter_meanings) / sizeof(letter_meanings[0]); i++)
+		if (letter_meanings[i].letter == letter)
+			meaning = letter_meanings[i].meaning;
+	report_warn("-%c here is deprecated and goes in the next release (-%c means %s in "
+		    "observe's binaries): use %s", letter, letter, meaning, use_instead);
+}

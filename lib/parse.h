@@ -56,4 +56,13 @@ int parse_conn(const char *s, uint64_t *conn, char *err);
  * address for bind(). */
 int parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *len, char *err);
 
+/*
+ * One meaning per letter across observe's binaries (README "Options"):
+ * -p pid, -u user, -c command name, -t types, -x failed only, -n count,
+ * -d duration, -o output, -i interval, -j JSON, -f follow, -N top rows.
+ * A binary that gave a letter another meaning keeps it for one release
+ * and warns, naming the long option to use instead.
+ */
+void parse_warn_old_letter(char letter, const char *use_instead);
+
 #endif /* OBSERVE_PARSE_H */

@@ -31,7 +31,7 @@ static const char usage[] =
 "Usage: observe-load [OPTION...]\n"
 "Load observe's collectors and pin them for the readers of a group.\n"
 "\n"
-"  -d, --pin-dir=DIR      pin directory (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"      --pin-dir=DIR      pin directory (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
 "  -g, --group=NAME       group that may read (created if missing; default " DEFAULT_GROUP ")\n"
 "  -s, --slots=N          ring slots, one per concurrent reader (1-16, default 4)\n"
 "  -r, --ring-size=SIZE   bytes per ring, a power of 2 (default 2M)\n"
@@ -52,7 +52,7 @@ static const char usage[] =
 "                         default " DEFAULT_TLS_GROUP ")\n"
 "      --tls-slots=N      TLS ring slots (1-16, default 2)\n"
 "      --tls-ring-size=SIZE  bytes per TLS ring, a power of 2 (default 8M)\n"
-"  -c, --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
+"      --config=FILE      settings file (default " DEFAULT_CONFIG ", if present)\n"
 "      --lock-wait=SECS   wait at most this long for another observe-load working\n"
 "                         on the same pin directory (0-3600, default 30)\n"
 "      --unload           detach and remove everything pinned in the pin directory\n"
@@ -75,14 +75,14 @@ static const char usage[] =
 "  observe-load --unload                 remove observe\n";
 
 enum {
-	OPT_UNLOAD = 256, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ, OPT_TLS, OPT_TLS_BINARY,
+	OPT_UNLOAD = 256, OPT_PIN_DIR, OPT_CONFIG, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ, OPT_TLS, OPT_TLS_BINARY,
 	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE, OPT_LOCK_WAIT,
 };
 
 #define LOADER_SHORT_OPTIONS "d:g:s:r:a:C:c:vh"
 
 static const struct option options[] = {
-	{ "pin-dir", required_argument, NULL, 'd' },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ "group", required_argument, NULL, 'g' },
 	{ "slots", required_argument, NULL, 's' },
 	{ "ring-size", required_argument, NULL, 'r' },
@@ -96,7 +96,7 @@ static const struct option options[] = {
 	{ "tls-slots", required_argument, NULL, OPT_TLS_SLOTS },
 	{ "tls-ring-size", required_argument, NULL, OPT_TLS_RING_SIZE },
 	{ "collectors", required_argument, NULL, 'C' },
-	{ "config", required_argument, NULL, 'c' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
 	{ "probe", no_argument, NULL, OPT_PROBE },
@@ -399,7 +399,7 @@ int main(int argc, char **argv)
 	 */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, LOADER_SHORT_OPTIONS, options, NULL)) != -1)
-		if (opt == 'c')
+		if (opt == 'c' || opt == OPT_CONFIG)
 			config_path = optarg;
 	opterr = 1;
 	optind = 0;
@@ -410,7 +410,8 @@ int main(int argc, char **argv)
 		const char *key = NULL;
 
 		switch (opt) {
-		case 'd': key = "pin-dir"; break;
+		case 'd': parse_warn_old_letter('d', "--pin-dir"); /* fall through */
+		case OPT_PIN_DIR: key = "pin-dir"; break;
 		case 'g': key = "group"; break;
 		case 's': key = "slots"; break;
 		case 'r': key = "ring-size"; break;
@@ -425,7 +426,8 @@ int main(int argc, char **argv)
 		case OPT_TLS_SLOTS: key = "tls-slots"; break;
 		case OPT_TLS_RING_SIZE: key = "tls-ring-size"; break;
 		case OPT_LOCK_WAIT: key = "lock-wait"; break;
-		case 'c': break;
+		case 'c': parse_warn_old_letter('c', "--config"); break;
+		case OPT_CONFIG: break;
 		case OPT_UNLOAD: unload = true; break;
 		case OPT_PROBE: probe = true; break;
 		case 'v': cfg.verbose = true; break;

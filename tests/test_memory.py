@@ -25,7 +25,7 @@ def a_process_touching_fresh_pages_shows_as_many_faults(env):
     toucher = subprocess.Popen([sys.executable, "-c", TOUCHER, str(PAGES)])
     toucher.wait()
     check_eq(0, toucher.returncode, "exit code of the toucher")
-    stats = json.loads(env.user_tool("observe-hist", "--json", "-n", "100000").stdout)
+    stats = json.loads(env.user_tool("observe-hist", "--json", "-N", "100000").stdout)
     mine = [p for p in stats["faults"] if p["pid"] == toucher.pid]
     check_eq(1, len(mine), f"the toucher {toucher.pid} among the faulting processes")
     check(mine[0]["faults"] >= PAGES, f"faults of the toucher: {mine[0]['faults']} < {PAGES}")

@@ -3,6 +3,7 @@
 process and a latency histogram, read with observe-hist by a non-root group
 member; switched off and on through the filter."""
 import json
+import re
 import subprocess
 import sys
 
@@ -23,7 +24,7 @@ def make_calls(n):
 
 
 def hist(env, *args):
-    return json.loads(env.user_tool("observe-hist", "--json", "-n", "100000", *args).stdout)
+    return json.loads(env.user_tool("observe-hist", "--json", "-N", "100000", *args).stdout)
 
 
 def getpriority(stats):
@@ -70,13 +71,23 @@ def switched_off_syscalls_are_not_counted(env):
 
 @test
 def observe_hist_interval_prints_deltas_and_refuses_bad_input(env):
-    res = env.user_tool("observe-hist", "--json", "-i", "0.3", "-c", "2")
+    res = env.user_tool("observe-hist", "--json", "-i", "0.3", "--count", "2")
     lines = res.stdout.decode().splitlines()
     check_eq(2, len(lines), "JSON lines from two intervals")
-    for line in lines:
-        json.loads(line)
+    times = [json.loads(line).get("time", "") for line in lines]
+    check(all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$", t) for t in times) and times[0] < times[1],
+          f"each interval says when it was taken: {times}")
+    text = env.user_tool("observe-hist", "-i", "0.2", "--count", "1").stdout.decode()
+    check(re.match(r"^--- \d{4}-\d\d-\d\dT[0-9:.]+Z, the last 0.2 s ---$", text.splitlines()[0]),
+          f"the text view starts each interval with its time: {text.splitlines()[:1]}")
+    # The old letters still work for one release, with a warning that names the new one.
+    old = env.user_tool("observe-hist", "--json", "-n", "3", "-i", "0.1", "-c", "1")
+    err = old.stderr.decode()
+    check("-n here is deprecated" in err and "use -N or --top" in err and "use --count" in err,
+          f"warnings for the old -n and -c of observe-hist: {err!r}")
+    check_eq(1, len(old.stdout.decode().splitlines()), "intervals printed with the old -c 1")
     for args, message in ((["-s", "nosuchcall"], "unknown syscall 'nosuchcall'"),
-                          (["-n", "0"], "top"), (["-c", "3"], "--count goes with --interval"),
+                          (["-N", "0"], "top"), (["--count", "3"], "--count goes with --interval"),
                           (["extra"], "unexpected argument")):
         bad = env.user_tool("observe-hist", *args, check_rc=False)
         err = bad.stderr.decode()
