@@ -154,6 +154,13 @@ class Environment:
         return reader
 
     # -- cleanup -----------------------------------------------------------
+    def end_started_since(self, index):
+        """Ends what this suite started after started[index], by pid."""
+        for proc in self.started[index:]:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
     def cleanup(self):
         for proc in self.started:
             if proc.poll() is None:

@@ -141,6 +141,7 @@ def run_host_suite(args):
             if args.only and not re.search(args.only, fn.__name__):
                 continue
             t0 = time.monotonic()
+            started_before = len(env.started)
             try:
                 fn(env)
                 passed += 1
@@ -154,6 +155,10 @@ def run_host_suite(args):
             except Exception:
                 failed += 1
                 print(f"FAIL {fn.__name__}: error\n{traceback.format_exc()}", flush=True)
+            finally:
+                # A test that failed half-way leaves no reader holding a slot
+                # for the tests after it: each failure stays its own.
+                env.end_started_since(started_before)
     except Exception as e:
         failed += 1
         print(f"FAIL setup: {e}")
