@@ -3,6 +3,7 @@
 #   make run        install what is missing, build, load, stream events (root)
 #   make test       install what is missing, build, run every test (root)
 #   make bench      run the benchmarks in bench/
+#   make fuzz       run each fuzz target longer (FUZZ_SECONDS each, default 300)
 #   make vmtest     run the tests on another kernel under qemu (KERNEL=linux-image-...-amd64,
 #                   default Debian 12's 6.1)
 #   make bpf-arm64  build the BPF objects for arm64 as well
@@ -80,7 +81,8 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-.PHONY: all run test deps vmtest-deps test-deps agents bench vmlinux vmtest bpf-arm64 programs install uninstall deb clean
+.PHONY: all fuzzers fuzz fuzz-deps run test deps vmtest-deps test-deps agents bench vmlinux vmtest \
+	bpf-arm64 programs install uninstall deb clean
 
 TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static \
                 $(BUILD)/test-ring-tamper
@@ -173,16 +175,52 @@ $(BUILD)/test-%: tests/helpers/%.c | $(BUILD)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+# libFuzzer targets (tests/fuzz/): the library built again with clang's
+# sanitizers, any undefined behaviour fatal.
+FUZZ_TARGETS := reader decode parse
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
+FUZZ_OBJS    := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
+FUZZ_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+                -std=gnu11 \
+                -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
+FUZZ_SECONDS ?= 300
+# clang's libFuzzer runtime is a recommended package, not a dependency.
+FUZZ_DEPS    := libclang-rt-14-dev
+
+$(BUILD)/fuzz/lib:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/lib/%.o: lib/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/fuzz/lib
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/lib/syscall_names.o: $(BUILD)/syscall_names_table.h
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/unit/fake_ring.h $(FUZZ_OBJS)
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests/unit -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+
+fuzzers: $(FUZZ_BINS)
+
+fuzz-deps:
+	$(Q)scripts/install-deps.sh $(FUZZ_DEPS)
+
+# Each target for FUZZ_SECONDS from the committed seeds; findings go to
+# $(BUILD)/fuzz/findings.
+fuzz: deps fuzz-deps fuzzers
+	python3 tests/fuzz.py --build $(BUILD) --seconds $(FUZZ_SECONDS)
+
 # The main job: load with default settings and stream every event as JSON.
 run: deps all
 	$(BUILD)/observe-load
 	$(BUILD)/observe-events
 
 # Every test: unit tests, then the real kernel as a non-root group member;
-# then that the arm64 objects build, and the whole suite again on $(KERNEL)
+# each fuzz target for 10 s; then that the arm64 objects build, and the whole suite again on $(KERNEL)
 # under qemu. One summary line counts all of it.
-test: deps vmtest-deps test-deps agents all
-	python3 tests/run.py --build $(BUILD) --arm64 --vm "$(KERNEL)"
+test: deps vmtest-deps test-deps fuzz-deps agents all fuzzers
+	python3 tests/run.py --build $(BUILD) --fuzz 10 --arm64 --vm "$(KERNEL)"
 	-scripts/check-newest-claude.sh $(BUILD) $(CLAUDE_VERSION)
 
 # The suite on $(KERNEL) alone.

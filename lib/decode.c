@@ -95,7 +95,9 @@ static void header_json(struct json_writer *w, const struct observe_event_header
 {
 	char when[48];
 
-	format_iso8601(when, sizeof(when), (int64_t)h->ts_ns + clock->realtime_minus_boottime_ns);
+	/* Wraps rather than overflows: ts_ns is whatever the record says. */
+	format_iso8601(when, sizeof(when),
+		       (int64_t)(h->ts_ns + (uint64_t)clock->realtime_minus_boottime_ns));
 	json_kv_cstr(w, "time", when);
 	json_kv_cstr(w, "type", event_type_name(h->type));
 	json_kv_u64(w, "seq", h->seq);

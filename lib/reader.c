@@ -95,11 +95,11 @@ fail:
 /* A private copy of the record: the decoders may read a field twice. */
 static const void *copy_record(struct ring_reader *r, const uint32_t *hdr, uint32_t size)
 {
-	if (size > r->copy_cap) {
+	if (!r->copy || size > r->copy_cap) {
 		size_t cap = r->copy_cap ? r->copy_cap : 4096;
 		uint8_t *p;
 
-		while (cap < size)
+		while (cap < size)	/* at most the ring's size */
 			cap *= 2;
 		p = realloc(r->copy, cap);
 		if (!p)

@@ -20,18 +20,34 @@ void report_capture(char *buf, size_t len)
 		buf[0] = 0;
 }
 
+/* Messages repeat what users and other processes gave (names, paths): a
+ * control byte in them must not break the line or drive the terminal. */
+static void escape_controls(char *out, size_t len, const char *in)
+{
+	size_t n = 0;
+
+	for (; *in && n + 5 < len; in++) {
+		unsigned char c = *in;
+
+		if (c < 0x20 || c == 0x7f)
+			n += snprintf(out + n, len - n, "\\x%02x", c);
+		else
+			out[n++] = c;
+	}
+	out[n] = 0;
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
-	if (capture_buf) {
-		int n = snprintf(capture_buf, capture_len, "%s", kind);
+	char text[1024], line[4096];
 
-		if (n >= 0 && (size_t)n < capture_len)
-			vsnprintf(capture_buf + n, capture_len - n, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	escape_controls(line, sizeof(line), text);
+	if (capture_buf) {
+		snprintf(capture_buf, capture_len, "%s%s", kind, line);
 		return;
 	}
-	fprintf(stderr, "%s: %s", program_invocation_short_name, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s%s\n", program_invocation_short_name, kind, line);
 }
 
 void report_error(const char *fmt, ...)

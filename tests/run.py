@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Runs every test of observe: the C unit tests, then the integration tests on
 the real kernel. Needs root (to load; the consumers run as a test user).
-With --arm64, also checks that the BPF objects build for arm64; with --vm,
+With --fuzz SECONDS, also runs each libFuzzer target that long (tests/fuzz.py);
+with --arm64, also checks that the BPF objects build for arm64; with --vm,
 also runs this whole suite on another kernel under qemu (scripts/vmtest.sh)
 and counts its results. Ends with the line 'N passed, N failed'."""
 import argparse
@@ -16,6 +17,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import Environment, Failure, Skip  # noqa: E402
+import fuzz  # noqa: E402
 import test_spine  # noqa: E402
 import test_files  # noqa: E402
 import test_net  # noqa: E402
@@ -103,6 +105,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", default="build")
     parser.add_argument("-k", dest="only", help="run only integration tests whose name matches this regular expression")
+    parser.add_argument("--fuzz", metavar="SECONDS", type=int,
+                        help="also run each fuzz target (make fuzzers) for this long")
     parser.add_argument("--arm64", action="store_true", help="also build the BPF objects for arm64")
     parser.add_argument("--vm", metavar="PACKAGE", nargs="?", const="",
                         help="also run the suite on this kernel package under qemu "
@@ -111,6 +115,8 @@ def main():
 
     passed, failed = run_host_suite(args)
     extras = []
+    if args.fuzz:
+        extras.append(lambda: fuzz.run_all(args.build, args.fuzz))
     if args.arm64:
         extras.append(build_arm64_objects)
     if args.vm is not None:

@@ -5,6 +5,7 @@
  * mapped twice in a row), with records written as a producer writes them.
  */
 #include "check.h"
+#include "fake_ring.h"
 #include "reader.h"
 
 #include <linux/bpf.h>
@@ -41,42 +42,16 @@ static int record(void *ctx, const void *data, size_t len)
 	return first == f->stop_at ? 7 : 0;
 }
 
-/* Maps the data twice in a row from one memfd, as the kernel does. */
 static bool fake_open(struct fake_ring *f, unsigned budget)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	int fd = memfd_create("ring", 0);
-	uint8_t *area;
-
 	memset(f, 0, sizeof(*f));
 	f->stop_at = -1;
-	if (fd < 0 || ftruncate(fd, 2 * page + RING_SIZE))
-		return false;
-	area = mmap(NULL, 2 * page + 2 * RING_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED ||
-	    mmap(area, 2 * page + RING_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-		 0) == MAP_FAILED ||
-	    mmap(area + 2 * page + RING_SIZE, RING_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, fd, 2 * page) == MAP_FAILED)
-		return false;
-	close(fd);
-	f->r.epoll_fd = -1;
-	f->r.consumer = (unsigned long *)area;
-	f->r.producer = (const unsigned long *)(area + page);
-	f->r.data = area + 2 * page;
-	f->r.size = RING_SIZE;
-	f->r.page = page;
-	f->r.release_every = RING_SIZE / 16;
-	f->r.fn = record;
-	f->r.ctx = f;
-	f->r.budget = budget;
-	return true;
+	return fake_ring_map(&f->r, RING_SIZE, budget, record, f);
 }
 
 static void fake_close(struct fake_ring *f)
 {
-	munmap(f->r.consumer, 2 * f->r.page + 2 * RING_SIZE);
-	free(f->r.copy);
+	fake_ring_unmap(&f->r);
 }
 
 static int record_address(void *ctx, const void *data, size_t len)
