@@ -87,11 +87,6 @@ struct options {
 	uint64_t watch_ms;
 };
 
-static const char *state_name(enum slot_state s)
-{
-	return s == SLOT_IN_USE ? "in-use" : s == SLOT_STALE ? "stale" : "free";
-}
-
 /* Counters of one key: totals and, per CPU, ncpus * nfields values. */
 struct counters {
 	uint64_t sum[8];
@@ -247,24 +242,26 @@ static int show(const struct pins *p, const struct options *o, struct json_write
 	}
 	for (unsigned s = 0; s < p->info.nr_slots; s++) {
 		struct observe_slot_cfg cfg;
-		enum slot_state state = slot_state_of(p->dir, &slot_events, s, p->slot_cfg_fd, p->readers_fd, &cfg);
+		uint32_t holder;
+		enum slot_state state = slot_state_of(p->dir, &slot_events, s, p->slot_cfg_fd,
+						      p->readers_fd, &cfg, &holder);
 
 		if (read_counters(p->slot_stats_fd, s, NR_SLOT_FIELDS, &c))
 			goto out;
 		if (o->json) {
 			json_object_begin(w);
 			json_kv_u64(w, "slot", s);
-			json_kv_cstr(w, "state", state_name(state));
-			if (state != SLOT_FREE)
-				json_kv_u64(w, "reader_pid", cfg.owner_pid);
+			json_kv_cstr(w, "state", slot_state_name(state));
+			if (holder)
+				json_kv_u64(w, "reader_pid", holder);
 			counters_json(w, slot_fields, NR_SLOT_FIELDS, &c, o->per_cpu);
 			json_object_end(w);
 			continue;
 		}
-		if (state == SLOT_FREE)
-			snprintf(label, sizeof(label), "%u free", s);
+		if (holder)
+			snprintf(label, sizeof(label), "%u %s %u", s, slot_state_name(state), holder);
 		else
-			snprintf(label, sizeof(label), "%u %s %u", s, state_name(state), cfg.owner_pid);
+			snprintf(label, sizeof(label), "%u %s", s, slot_state_name(state));
 		print_row(label, c.sum, NR_SLOT_FIELDS);
 		if (o->per_cpu)
 			print_per_cpu(&c, NR_SLOT_FIELDS);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -122,25 +124,118 @@ bool slot_is_active(int readers_fd, unsigned index)
 	return !bpf_map_lookup_elem(readers_fd, &zero, &value) && (value.mask & (1ULL << index));
 }
 
+const char *slot_state_name(enum slot_state state)
+{
+	switch (state) {
+	case SLOT_IN_USE: return "in-use";
+	case SLOT_STALE: return "stale";
+	case SLOT_BLOCKED: return "blocked";
+	default: return "free";
+	}
+}
+
+/* The flock() on the file open as fd, from /proc/locks: -1 when that cannot
+ * be read, 0 when there is none, else 1 with its holder and its kind. */
+static int lock_holder(int fd, uint32_t *pid, bool *exclusive)
+{
+	char line[256], kind[16], mode[16];
+	unsigned major, minor;
+	unsigned long ino;
+	struct stat st;
+	FILE *f;
+	int pid_read, found = 0;
+
+	if (fstat(fd, &st))
+		return -1;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:2d:5678 0 EOF"; a waiter's
+		 * line has "->" before its kind and is not a holder. */
+		if (sscanf(line, "%*d: %15s %*s %15s %d %x:%x:%lu", kind, mode, &pid_read, &major,
+			   &minor, &ino) != 6 || strcmp(kind, "FLOCK") ||
+		    ino != st.st_ino || major != major(st.st_dev) || minor != minor(st.st_dev))
+			continue;
+		*pid = pid_read;
+		*exclusive = !strcmp(mode, "WRITE");
+		found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The state of the slot whose directory is open as fd, tested with a lock
+ * where the lock table cannot be read. */
+static enum slot_state lock_state(int fd, int readers_fd, unsigned index, uint32_t *holder)
+{
+	bool exclusive;
+	int known = lock_holder(fd, holder, &exclusive);
+
+	if (known > 0)
+		return exclusive ? SLOT_IN_USE : SLOT_BLOCKED;
+	*holder = 0;
+	/* A shared lock only tests: readers hold an exclusive one. */
+	if (known < 0 && flock(fd, LOCK_SH | LOCK_NB))
+		return SLOT_IN_USE;
+	return slot_is_active(readers_fd, index) ? SLOT_STALE : SLOT_FREE;
+}
+
 enum slot_state slot_state_of(const char *dir, const struct slot_family *family, unsigned index,
-			      int cfg_fd, int readers_fd, struct observe_slot_cfg *cfg)
+			      int cfg_fd, int readers_fd, struct observe_slot_cfg *cfg,
+			      uint32_t *holder)
 {
 	enum slot_state state;
 	__u32 key = index;
 	int fd;
 
 	memset(cfg, 0, sizeof(*cfg));
+	*holder = 0;
 	bpf_map_lookup_elem(cfg_fd, &key, cfg);
 	fd = open_slot_dir(dir, family, index);
 	if (fd < 0)
 		return SLOT_FREE;
-	/* A shared lock only tests: readers hold an exclusive one. */
-	if (flock(fd, LOCK_SH | LOCK_NB))
-		state = SLOT_IN_USE;
-	else
-		state = slot_is_active(readers_fd, index) ? SLOT_STALE : SLOT_FREE;
+	state = lock_state(fd, readers_fd, index, holder);
 	close(fd);
 	return state;
+}
+
+/* "slot 0: pid 123 (observe-events)": who holds each slot, for the message
+ * that says none is free. */
+static void describe_holders(char *buf, size_t len, const char *dir,
+			     const struct slot_family *family, unsigned nr_slots)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < nr_slots && n < len; i++) {
+		char path[64], comm[32] = "?";
+		uint32_t pid = 0;
+		bool exclusive = true;
+		int fd = open_slot_dir(dir, family, i), w;
+		FILE *f;
+
+		if (fd < 0)
+			continue;
+		if (lock_holder(fd, &pid, &exclusive) <= 0)
+			pid = 0;
+		close(fd);
+		snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+		f = pid ? fopen(path, "re") : NULL;
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+		if (pid)
+			w = snprintf(buf + n, len - n, "%sslot %u: pid %u (%s)%s", n ? ", " : "", i,
+				     pid, comm, exclusive ? "" : " holding a shared lock");
+		else
+			w = snprintf(buf + n, len - n, "%sslot %u: taken meanwhile", n ? ", " : "", i);
+		if (w < 0)
+			break;
+		n += w;
+	}
 }
 
 /* Deactivates slots marked active whose reader died without releasing them. */
@@ -275,9 +370,11 @@ int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_sl
 	if (i > nr_slots)
 		goto fail;
 	if (i == nr_slots) {
-		report_error("all %u %s are in use (observe-stats shows their readers): "
-			     "stop a reader, or reload with more (observe-load --help)", nr_slots,
-			     family->what);
+		char holders[1024];
+
+		describe_holders(holders, sizeof(holders), dir, family, nr_slots);
+		report_error("all %u %s are in use (%s): stop a reader, or reload with more "
+			     "(observe-load --help)", nr_slots, family->what, holders);
 		goto fail;
 	}
 	slot->index = key = i;
@@ -320,11 +417,16 @@ fail:
 	return -1;
 }
 
-void slot_release(struct slot *slot)
+void slot_deactivate(struct slot *slot)
 {
 	/* Only the holder of the lock deactivates: it is the slot's owner. */
 	if (slot->dir_fd >= 0 && slot->readers)
 		set_active(slot->readers, slot->index, false);
+}
+
+void slot_release(struct slot *slot)
+{
+	slot_deactivate(slot);
 	if (slot->readers)
 		munmap(slot->readers, sysconf(_SC_PAGESIZE));
 	if (slot->readers_fd >= 0)

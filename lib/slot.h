@@ -55,7 +55,11 @@ enum slot_state {
 	SLOT_FREE,
 	SLOT_IN_USE,
 	SLOT_STALE,		/* marked active, but no reader holds it */
+	SLOT_BLOCKED,		/* someone holds a shared lock: no reader can claim it */
 };
+
+/* "in-use", "stale", "blocked", "free". */
+const char *slot_state_name(enum slot_state state);
 
 /*
  * Claims the first free slot, empties its ring (a slot its last reader left
@@ -73,15 +77,24 @@ int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_sl
  */
 bool slot_still_current(const char *dir, const struct slot *slot);
 
+/* Asks the kernel to stop writing into the slot's ring; the slot stays held. */
+void slot_deactivate(struct slot *slot);
+
 /* Deactivates the slot and gives it up. Safe to call twice. */
 void slot_release(struct slot *slot);
 
 /* Whether slot 'index' has its bit in observe_readers (open as readers_fd). */
 bool slot_is_active(int readers_fd, unsigned index);
 
-/* The state of slot 'index', and its config (cfg_fd: observe_slot_cfg). */
+/*
+ * The state of slot 'index', its config (cfg_fd: observe_slot_cfg), and the
+ * pid holding its lock (0 if none or unknown), as the kernel's lock table
+ * says: no lock is taken to find out, so looking never gets in a claim's way,
+ * and the pid is the holder's even when the config names an earlier reader.
+ */
 enum slot_state slot_state_of(const char *dir, const struct slot_family *family, unsigned index,
-			      int cfg_fd, int readers_fd, struct observe_slot_cfg *cfg);
+			      int cfg_fd, int readers_fd, struct observe_slot_cfg *cfg,
+			      uint32_t *holder);
 
 /* Moves the ring's consumer position to its producer position: the ring is empty. */
 int slot_reset_ring(int ring_fd);

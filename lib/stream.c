@@ -17,13 +17,18 @@
 #define UNLOAD_CHECK_MS 1000
 #define TAMPER_REPORT_MS 1000		/* a meddler keeps at it: one line a second */
 
-/* The slot's drop counter, summed over the CPUs; false if it cannot be read. */
+/* The slot's counters, summed over the CPUs; false if they cannot be read. */
+static bool read_slot_stats(struct stream *st, struct observe_slot_stats *sum)
+{
+	return !stats_read(st->slot.stats_fd, st->slot.index, sizeof(*sum) / sizeof(__u64), NULL,
+			   (uint64_t *)sum);
+}
+
 static bool read_dropped(struct stream *st, uint64_t *dropped)
 {
 	struct observe_slot_stats sum;
 
-	if (stats_read(st->slot.stats_fd, st->slot.index, sizeof(sum) / sizeof(__u64), NULL,
-		       (uint64_t *)&sum))
+	if (!read_slot_stats(st, &sum))
 		return false;
 	*dropped = sum.dropped;
 	return true;
@@ -103,13 +108,19 @@ void stream_init(struct stream *st, const char *name, stream_format_fn format, v
 	event_clock_init(&st->clock);
 	st->format = format;
 	st->ctx = ctx;
-	st->printed = st->malformed = st->dropped_seen = 0;
+	st->printed = st->malformed = st->dropped_seen = st->received = 0;
 	st->limit = limit;
 	st->output_failed = false;
 	st->output_errno = 0;
 	memset(&st->tamper_seen, 0, sizeof(st->tamper_seen));
 	st->tamper_printed_ms = 0;
-	read_dropped(st, &st->dropped_seen);
+	{
+		struct observe_slot_stats sum = {};
+
+		read_slot_stats(st, &sum);
+		st->dropped_seen = sum.dropped;
+		st->delivered_at_start = sum.delivered;
+	}
 }
 
 void stream_free(struct stream *st)
@@ -150,6 +161,7 @@ static int on_record(void *ctx, const void *data, size_t len)
 	struct stream *st = ctx;
 	int lines = st->format(st, data, len);
 
+	st->received++;
 	if (lines < 0) {
 		st->malformed++;
 		return 0;
@@ -174,6 +186,22 @@ static void report_drops(struct stream *st)
 		json_end_line(&st->json);
 	}
 	st->dropped_seen = dropped;
+}
+
+/* A record the kernel delivered that was never read (the drain ran out of
+ * time, or one came in flight as the slot was switched off) is lost too. */
+static void report_unread(struct stream *st)
+{
+	struct observe_slot_stats sum;
+	uint64_t delivered;
+
+	if (st->output_failed || limit_reached(st) || !read_slot_stats(st, &sum))
+		return;
+	delivered = sum.delivered - st->delivered_at_start;
+	if (delivered > st->received) {
+		decode_gap_json(&st->json, st->slot.index, delivered - st->received);
+		json_end_line(&st->json);
+	}
 }
 
 /* Prints a tamper record when the reader found its ring meddled with. */
@@ -237,7 +265,9 @@ int stream_run(struct stream *st, const struct stream_options *limits)
 			}
 		}
 	}
-	/* What is already in the ring still goes out, briefly. */
+	/* What is already in the ring still goes out, briefly; nothing more
+	 * comes in meanwhile, so nothing is left after the last look. */
+	slot_deactivate(&st->slot);
 	for (uint64_t until = runloop_now_ms() + DRAIN_MS;
 	     !err && !st->output_failed && !limit_reached(st) && runloop_now_ms() < until;) {
 		res = ring_reader_poll(&reader, 0);
@@ -245,6 +275,7 @@ int stream_run(struct stream *st, const struct stream_options *limits)
 			break;
 	}
 	report_drops(st);
+	report_unread(st);
 	report_tamper(st, &reader, true);
 	stream_flush(st);
 	ring_reader_close(&reader);

@@ -33,6 +33,7 @@ struct stream {
 	stream_format_fn format;
 	void *ctx;			/* the caller's, for format */
 	uint64_t printed, limit, malformed, dropped_seen;
+	uint64_t received, delivered_at_start;	/* records; the slot's counter */
 	struct ring_tamper tamper_seen;	/* as of the last tamper record */
 	uint64_t tamper_printed_ms;
 	bool output_failed;

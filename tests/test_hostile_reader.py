@@ -106,3 +106,35 @@ def a_member_planting_a_header_cannot_wedge_a_reader(env):
     check_each_marker_once(events, "observe-during-plant", 20)
     check_tamper_reported(events, "position was moved")
     check("malformed" not in reader.stderr_text(), f"stderr: {reader.stderr_text().strip()}")
+
+
+@test
+def a_member_blocking_every_slot_is_named_by_the_claim_and_by_stats(env):
+    nr_slots = env.stats()["slots_total"]
+    dirs = [os.path.join(env.pin_dir, f"slot{i}") for i in range(nr_slots)]
+    script = ("import fcntl, os, sys, time\n"
+              "fds = [os.open(d, os.O_RDONLY) for d in sys.argv[1:]]\n"
+              "[fcntl.flock(fd, fcntl.LOCK_SH) for fd in fds]\n"
+              "print('held', flush=True)\n"
+              "time.sleep(60)\n")
+    blocker = subprocess.Popen(env.as_user(MEMBER) + ["python3", "-c", script, *dirs],
+                               stdout=subprocess.PIPE)
+    env.started.append(blocker)
+    try:
+        check_eq(b"held\n", blocker.stdout.readline(), "the blocker's word")
+        res = env.user_tool("observe-events", "-n", "1", check_rc=False)
+        err = res.stderr.decode()
+        check_eq(1, res.returncode, f"exit code of a reader with every slot blocked ({err})")
+        check(f"slot 0: pid {blocker.pid} (python3) holding a shared lock" in err,
+              f"the claim's message names the blocker {blocker.pid}: {err.strip()}")
+        slots = env.stats()["slots"]
+        check_eq([("blocked", blocker.pid)] * nr_slots,
+                 [(s["state"], s.get("reader_pid")) for s in slots], "slot states and holders")
+    finally:
+        blocker.kill()
+        blocker.wait()
+    reader = env.reader("-t", "exec").wait_ready()
+    slot = next(s for s in env.stats()["slots"] if s["slot"] == reader.slot)
+    check_eq(("in-use", reader.proc.pid), (slot["state"], slot.get("reader_pid")),
+             "a reader's slot state and holder")
+    reader.stop()
