@@ -196,6 +196,8 @@ $(BUILD)/fuzz/lib/%.o: lib/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/fuzz/lib
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(BUILD)/fuzz/lib/syscall_names.o: $(BUILD)/syscall_names_table.h
+$(BUILD)/fuzz/lib/version.o: $(BUILD)/version.stamp
+$(BUILD)/fuzz/lib/version.o: CPPFLAGS += -DOBSERVE_VERSION='"$(VERSION)"'
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/unit/fake_ring.h $(FUZZ_OBJS)
 	$(call msg,FUZZER,$@)
