@@ -55,6 +55,116 @@ static struct topn_placed *find_placed(struct topn *t, const char *label)
 	return t->nr_placed ? bsearch(label, t->placed, t->nr_placed, sizeof(*t->placed), by_label) : NULL;
 }
 
+/* Growth since the last scrape, rows ranked by it (fastest first); a row
+ * seen first grew by all it has. 'seen' gets this scrape's counts. */
+static void rank_rows(const struct topn *t, const struct topn_row *rows, size_t n,
+		      struct ranked *rank, struct topn_seen *seen)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct topn_seen *was = t->nr_seen ?
+			bsearch(rows[i].label, t->seen, t->nr_seen, sizeof(*t->seen), by_label) : NULL;
+
+		rank[i].row = i;
+		rank[i].growth = was && was->count <= rows[i].count ? rows[i].count - was->count
+								     : rows[i].count;
+		memcpy(seen[i].label, rows[i].label, TOPN_LABEL_LEN);
+		seen[i].count = rows[i].count;
+	}
+	if (n)
+		qsort(rank, n, sizeof(*rank), by_growth_desc);
+}
+
+/* Each placed row's growth this scrape, and whether it is among the N. */
+static void mark_placed(struct topn *t, const struct topn_row *rows, size_t n,
+			const struct ranked *rank)
+{
+	for (size_t p = 0; p < t->nr_placed; p++) {
+		t->placed[p].growth = 0;	/* also when its row is gone */
+		t->placed[p].top = false;
+	}
+	for (size_t r = 0; r < n; r++) {
+		struct topn_placed *p = find_placed(t, rows[rank[r].row].label);
+
+		if (p) {
+			p->growth = rank[r].growth;
+			p->top = r < t->places && rank[r].growth;
+		}
+	}
+}
+
+/* Frees a place for a row that grew by 'growth': from a placed row (or a
+ * gone one) out of the N that grew less than half as much; false when none
+ * did (hysteresis: no churn between near equals). */
+static bool free_a_place(struct topn *t, uint64_t growth)
+{
+	struct topn_placed *victim = NULL;
+
+	if (t->nr_placed < t->places)
+		return true;
+	for (size_t p = 0; p < t->nr_placed; p++)
+		if (!t->placed[p].top && (!victim || t->placed[p].growth < victim->growth))
+			victim = &t->placed[p];
+	if (!victim || victim->growth * 2 >= growth)
+		return false;
+	memmove(victim, victim + 1, (t->nr_placed - (victim - t->placed) - 1) * sizeof(*victim));
+	t->nr_placed--;
+	return true;
+}
+
+/* Places a row, in label order: its series starts now, from zero, what it
+ * had is a baseline. */
+static void place(struct topn *t, const struct topn_row *row, uint64_t growth)
+{
+	struct topn_placed fresh = {};
+	size_t at = 0;
+
+	memcpy(fresh.label, row->label, TOPN_LABEL_LEN);
+	fresh.count = row->count;
+	fresh.errors = row->errors;
+	fresh.total_ns = row->total_ns;
+	if (row->hist)
+		fresh.hist = *row->hist;
+	fresh.growth = growth;
+	fresh.top = true;
+	while (at < t->nr_placed && strcmp(t->placed[at].label, fresh.label) < 0)
+		at++;
+	memmove(&t->placed[at + 1], &t->placed[at], (t->nr_placed - at) * sizeof(*t->placed));
+	t->placed[at] = fresh;
+	t->nr_placed++;
+}
+
+/* A row's counts into "other" whole (not placed), or less its baseline
+ * (placed: "other" takes the baseline). */
+static void split_row(struct topn_placed *p, struct topn_row *row, bool *own,
+		      struct topn_row *other)
+{
+	*own = p != NULL;
+	if (!p) {
+		other->count += row->count;
+		other->errors += row->errors;
+		other->total_ns += row->total_ns;
+		if (row->hist && other->hist)
+			hist_add(other->hist, row->hist);
+		return;
+	}
+	/* A row below its baseline is a new one under an old label (an LRU
+	 * row evicted and made again): all of it is its own. */
+	if (row->count < p->count) {
+		p->count = p->errors = p->total_ns = 0;
+		memset(&p->hist, 0, sizeof(p->hist));
+	}
+	other->count += p->count;
+	other->errors += p->errors;
+	other->total_ns += p->total_ns;
+	if (row->hist && other->hist)
+		hist_add(other->hist, &p->hist);
+	row->count -= p->count;
+	row->errors -= p->errors;
+	row->total_ns -= p->total_ns;
+	if (row->hist)
+		hist_subtract(row->hist, &p->hist);
+}
+
 int topn_update(struct topn *t, struct topn_row *rows, size_t n, bool *own,
 		struct topn_row *other)
 {
@@ -68,100 +178,18 @@ int topn_update(struct topn *t, struct topn_row *rows, size_t n, bool *own,
 	if (!grown)
 		goto oom;
 	t->placed = grown;
-
-	/* Growth since the last scrape; a row seen first grew by all it has. */
-	for (size_t i = 0; i < n; i++) {
-		const struct topn_seen *was = t->nr_seen ?
-			bsearch(rows[i].label, t->seen, t->nr_seen, sizeof(*t->seen), by_label) : NULL;
-
-		rank[i].row = i;
-		rank[i].growth = was && was->count <= rows[i].count ? rows[i].count - was->count
-								     : rows[i].count;
-		memcpy(seen[i].label, rows[i].label, TOPN_LABEL_LEN);
-		seen[i].count = rows[i].count;
-	}
-	qsort(rank, n, sizeof(*rank), by_growth_desc);
-
-	for (size_t p = 0; p < t->nr_placed; p++) {
-		t->placed[p].growth = 0;	/* also when its row is gone */
-		t->placed[p].top = false;
-	}
-	for (size_t r = 0; r < n; r++) {
-		struct topn_placed *p = find_placed(t, rows[rank[r].row].label);
-
-		if (p) {
-			p->growth = rank[r].growth;
-			p->top = r < t->places && rank[r].growth;
-		}
-	}
-
-	/* The N fastest take places: free ones first, then from a placed row
-	 * (or a gone one) out of the N that grew less than half as much. */
-	for (size_t r = 0; r < n && r < t->places && rank[r].growth; r++) {
-		struct topn_row *row = &rows[rank[r].row];
-		struct topn_placed fresh = {}, *victim = NULL;
-		size_t at = 0;
-
-		if (find_placed(t, row->label))
-			continue;
-		if (t->nr_placed == t->places) {
-			for (size_t p = 0; p < t->nr_placed; p++)
-				if (!t->placed[p].top && (!victim || t->placed[p].growth < victim->growth))
-					victim = &t->placed[p];
-			if (!victim || victim->growth * 2 >= rank[r].growth)
-				continue;	/* hysteresis: no churn between near equals */
-			memmove(victim, victim + 1,
-				(t->nr_placed - (victim - t->placed) - 1) * sizeof(*victim));
-			t->nr_placed--;
-		}
-		/* Its series starts now, from zero: what it had is a baseline. */
-		memcpy(fresh.label, row->label, TOPN_LABEL_LEN);
-		fresh.count = row->count;
-		fresh.errors = row->errors;
-		fresh.total_ns = row->total_ns;
-		if (row->hist)
-			fresh.hist = *row->hist;
-		fresh.growth = rank[r].growth;
-		fresh.top = true;
-		while (at < t->nr_placed && strcmp(t->placed[at].label, fresh.label) < 0)
-			at++;
-		memmove(&t->placed[at + 1], &t->placed[at], (t->nr_placed - at) * sizeof(*t->placed));
-		t->placed[at] = fresh;
-		t->nr_placed++;
-	}
-
+	rank_rows(t, rows, n, rank, seen);
+	mark_placed(t, rows, n, rank);
+	/* The N fastest take places, free ones first. */
+	for (size_t r = 0; r < n && r < t->places && rank[r].growth; r++)
+		if (!find_placed(t, rows[rank[r].row].label) && free_a_place(t, rank[r].growth))
+			place(t, &rows[rank[r].row], rank[r].growth);
 	/* Placed rows export what they gained since placed; "other" has the
 	 * rest and the placed rows' baselines. */
-	for (size_t i = 0; i < n; i++) {
-		struct topn_placed *p = find_placed(t, rows[i].label);
-
-		own[i] = p != NULL;
-		if (!p) {
-			other->count += rows[i].count;
-			other->errors += rows[i].errors;
-			other->total_ns += rows[i].total_ns;
-			if (rows[i].hist && other->hist)
-				hist_add(other->hist, rows[i].hist);
-			continue;
-		}
-		/* A row below its baseline is a new one under an old label (an
-		 * LRU row evicted and made again): all of it is its own. */
-		if (rows[i].count < p->count) {
-			p->count = p->errors = p->total_ns = 0;
-			memset(&p->hist, 0, sizeof(p->hist));
-		}
-		other->count += p->count;
-		other->errors += p->errors;
-		other->total_ns += p->total_ns;
-		if (rows[i].hist && other->hist)
-			hist_add(other->hist, &p->hist);
-		rows[i].count -= p->count;
-		rows[i].errors -= p->errors;
-		rows[i].total_ns -= p->total_ns;
-		if (rows[i].hist)
-			hist_subtract(rows[i].hist, &p->hist);
-	}
-	qsort(seen, n, sizeof(*seen), by_label);
+	for (size_t i = 0; i < n; i++)
+		split_row(find_placed(t, rows[i].label), &rows[i], &own[i], other);
+	if (n)
+		qsort(seen, n, sizeof(*seen), by_label);
 	free(t->seen);
 	t->seen = seen;
 	t->nr_seen = n;
