@@ -37,7 +37,7 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
            -I$(BUILD) -Ibpf -Ilib -D_GNU_SOURCE
-LDLIBS  += -lbpf -lelf -lz -lcap -lresolv -ljson-c
+LDLIBS  += -lbpf -ldw -lelf -liberty -lz -lm -lcap -lresolv -ljson-c
 
 BPF_CFLAGS_ANY_ARCH := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ivmlinux -Ibpf
 BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
@@ -47,8 +47,11 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool;
-# TLS clients and servers of both libraries; the package's build and checks.
-TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd
+# TLS clients and servers of both libraries; the package's build and checks;
+# for the profiler, a C++ compiler, libc's debug file, node (a JIT), go tool
+# pprof and a browser.
+TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd \
+             g++ libc6-dbg nodejs golang-go chromium
 # The claude CLI the tests run against a local mock of its API, from npm at
 # this version (scripts/fetch-agents.sh, kept in $(BUILD)/agents); the newest
 # version is only reported on (scripts/check-newest-claude.sh).
@@ -85,7 +88,7 @@ LIB_HEADERS := $(wildcard lib/*.h)
 	bpf-arm64 programs install uninstall deb clean
 
 TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static \
-                $(BUILD)/test-ring-tamper
+                $(BUILD)/test-ring-tamper $(BUILD)/test-cpp-burner $(BUILD)/test-cpu-burner-nofp
 
 all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(GENERATED)
 
@@ -164,6 +167,19 @@ $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB)
 $(BUILD)/test-cpu-burner: tests/helpers/cpu-burner.c | $(BUILD)
 	$(call msg,LINK,$@)
 	$(Q)$(CLANG) -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror $< -o $@
+
+# The same without frame pointers: its stacks end after their first frame.
+$(BUILD)/test-cpu-burner-nofp: tests/helpers/cpu-burner.c | $(BUILD)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) -O1 -g -fomit-frame-pointer -Wall -Werror $< -o $@
+
+# The C++ profile: debug information for the inlined helper and the lines
+# (with .debug_aranges: without them elfutils 0.188 finds no unit for an
+# address in clang 14's output);
+# frame pointers in leaves too, as for the C one (clang: gcc leaves them out).
+$(BUILD)/test-cpp-burner: tests/helpers/cpp-burner.cc | $(BUILD)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG)++ -O2 -g -gdwarf-aranges -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror $< -o $@
 
 # OpenSSL linked in statically, for observe-load --tls-binary. glibc's
 # warnings about its own static use (dlopen, getaddrinfo) are silenced (-w).

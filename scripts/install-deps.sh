@@ -3,7 +3,7 @@
 # when everything is present. Run as root (apt-get). Extra packages may be
 # named as arguments (bench/run.sh adds bpftrace).
 set -eu
-need="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev libmicrohttpd-dev libssl-dev libjson-c-dev libcapstone-dev bpftool python3 util-linux passwd help2man $*"
+need="make gcc clang llvm libbpf-dev libelf-dev libdw-dev libdebuginfod1 libiberty-dev zlib1g-dev libcap-dev libmicrohttpd-dev libssl-dev libjson-c-dev libcapstone-dev bpftool python3 util-linux passwd help2man $*"
 missing=""
 for pkg in $need; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

@@ -81,7 +81,8 @@ class Environment:
         for name in ("observe-load", "observe-events", "observe-filter",
                      "observe-stats", "observe-hist", "observe-exporter",
                      "observe-profile", "observe-tls", "test-pin-open", "test-cpu-burner",
-                     "test-tls-static", "test-ring-tamper"):
+                     "test-cpp-burner", "test-cpu-burner-nofp", "test-tls-static",
+                     "test-ring-tamper"):
             shutil.copy2(os.path.join(self.build, name), self.bin)
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)
