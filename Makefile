@@ -174,12 +174,11 @@ $(BUILD)/test-cpu-burner-nofp: tests/helpers/cpu-burner.c | $(BUILD)
 	$(Q)$(CLANG) -O1 -g -fomit-frame-pointer -Wall -Werror $< -o $@
 
 # The C++ profile: debug information for the inlined helper and the lines
-# (with .debug_aranges: without them elfutils 0.188 finds no unit for an
-# address in clang 14's output);
+# (clang 14's DWARF 5 without .debug_aranges, as most clang builds are);
 # frame pointers in leaves too, as for the C one (clang: gcc leaves them out).
 $(BUILD)/test-cpp-burner: tests/helpers/cpp-burner.cc | $(BUILD)
 	$(call msg,LINK,$@)
-	$(Q)$(CLANG)++ -O2 -g -gdwarf-aranges -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror $< -o $@
+	$(Q)$(CLANG)++ -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror $< -o $@
 
 # OpenSSL linked in statically, for observe-load --tls-binary. glibc's
 # warnings about its own static use (dlopen, getaddrinfo) are silenced (-w).

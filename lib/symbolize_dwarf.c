@@ -13,7 +13,15 @@ struct dwarf_file {
 	Dwfl *dwfl;		/* one session per file: its addresses are its own */
 	Dwfl_Module *mod;
 	struct symtab functions;	/* names in libdwfl's ELF data */
-	bool functions_read;
+	bool functions_read, units_read;
+	struct unit_range *units;	/* sorted by address */
+	size_t nr_units;
+	Dwarf_Addr dwarf_bias;
+};
+
+struct unit_range {
+	Dwarf_Addr low, high;	/* DWARF addresses */
+	Dwarf_Die die;
 };
 
 /*
@@ -53,6 +61,7 @@ void dwarf_file_close(struct dwarf_file *d)
 	if (!d)
 		return;
 	symtab_free(&d->functions);
+	free(d->units);
 	dwfl_end(d->dwfl);
 	free(d);
 }
@@ -159,6 +168,72 @@ static const char *function_at(struct dwarf_file *d, uint64_t vaddr)
 	return sym ? sym->name : NULL;
 }
 
+static int by_low(const void *a, const void *b)
+{
+	const struct unit_range *x = a, *y = b;
+
+	return x->low < y->low ? -1 : x->low > y->low;
+}
+
+static void add_unit_ranges(struct dwarf_file *d, Dwarf_Die *cu, size_t *cap)
+{
+	Dwarf_Addr base, low, high;
+	ptrdiff_t at = 0;
+
+	while ((at = dwarf_ranges(cu, at, &base, &low, &high)) > 0) {
+		if (d->nr_units == *cap) {
+			size_t grown_cap = *cap ? *cap * 2 : 64;
+			struct unit_range *grown = realloc(d->units, grown_cap * sizeof(*grown));
+
+			if (!grown)
+				return;
+			d->units = grown;
+			*cap = grown_cap;
+		}
+		d->units[d->nr_units++] = (struct unit_range){ low, high, *cu };
+	}
+}
+
+/* elfutils 0.188 finds the unit of an address through .debug_aranges
+ * alone, which clang 14 does not write by default: the units' own ranges
+ * instead, read once. */
+static void read_units(struct dwarf_file *d)
+{
+	Dwarf *dwarf = dwfl_module_getdwarf(d->mod, &d->dwarf_bias);
+	Dwarf_CU *unit = NULL;
+	uint8_t type;
+	Dwarf_Die cu;
+	size_t cap = 0;
+
+	d->units_read = true;
+	while (dwarf && !dwarf_get_units(dwarf, unit, &unit, NULL, &type, &cu, NULL))
+		if (type == DW_UT_compile)
+			add_unit_ranges(d, &cu, &cap);
+	if (d->nr_units)
+		qsort(d->units, d->nr_units, sizeof(*d->units), by_low);
+}
+
+static Dwarf_Die *unit_at(struct dwarf_file *d, uint64_t vaddr, Dwarf_Addr *bias)
+{
+	size_t lo = 0, hi;
+
+	if (!d->units_read)
+		read_units(d);
+	*bias = d->dwarf_bias;
+	hi = d->nr_units;
+	while (lo < hi) {	/* the last unit range starting at or below */
+		size_t mid = (lo + hi) / 2;
+
+		if (d->units[mid].low <= vaddr - *bias)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || vaddr - *bias >= d->units[lo - 1].high)
+		return NULL;
+	return &d->units[lo - 1].die;
+}
+
 static char *base_copy(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -183,13 +258,13 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *die, struct symbolizer_frame *ca
 }
 
 /* The innermost frame's line: the line table's row for the address. */
-static void own_line(Dwfl_Module *mod, uint64_t vaddr, struct symbolizer_frame *frame)
+static void own_line(Dwarf_Die *cu, Dwarf_Addr pc, struct symbolizer_frame *frame)
 {
-	Dwfl_Line *row = dwfl_module_getsrc(mod, vaddr);
+	Dwarf_Line *row = dwarf_getsrc_die(cu, pc);
+	const char *file = row ? dwarf_linesrc(row, NULL, NULL) : NULL;
 	int line = 0;
-	const char *file = row ? dwfl_lineinfo(row, NULL, &line, NULL, NULL, NULL) : NULL;
 
-	if (file && line > 0) {
+	if (file && !dwarf_lineno(row, &line) && line > 0) {
 		frame->source = base_copy(file);
 		frame->line = line;
 	}
@@ -237,6 +312,8 @@ struct symbolizer_frame *dwarf_file_frames(struct dwarf_file *d, uint64_t vaddr,
 		return NULL;
 	symbol = function_at(d, vaddr);
 	cu = dwfl_module_addrdie(d->mod, vaddr, &bias);
+	if (!cu)
+		cu = unit_at(d, vaddr, &bias);
 	if (cu)
 		nr_scopes = dwarf_getscopes(cu, vaddr - bias, &scopes);
 	inlined = inlined_scopes(scopes, nr_scopes > 0 ? nr_scopes : 0, &function);
@@ -254,8 +331,8 @@ struct symbolizer_frame *dwarf_file_frames(struct dwarf_file *d, uint64_t vaddr,
 		if (lines)
 			call_site(cu, &scopes[inlined - k], &frames[k - 1]);
 	}
-	if (lines)
-		own_line(d->mod, vaddr, &frames[inlined]);
+	if (lines && cu)
+		own_line(cu, vaddr - bias, &frames[inlined]);
 	free(scopes);
 	for (size_t i = 0; i < *n; i++)
 		if (!frames[i].name) {
