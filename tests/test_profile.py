@@ -7,6 +7,7 @@ methods, its inlined helper and source lines, and libc's functions named from
 libc6-dbg; node's JIT code is named from its perf map; go tool pprof reads
 the pprof output; a differential graph colours a function that doubled red;
 a browser zooms into a frame."""
+import contextlib
 import json
 import os
 import re
@@ -43,19 +44,37 @@ def profile(env, *args, **kw):
     return env.user_tool("observe-profile", *args, **kw)
 
 
+@contextlib.contextmanager
+def fast(env):
+    """--pin-dir of a second load, the profile collector alone at 499 Hz, for
+    tests that need samples of a program the busy machine gives little CPU
+    (at 49 Hz a burner got 7 samples in 2 s here with 8 engineers at work);
+    unloaded when the test ends, as the unload test counts every link."""
+    pin_dir = env.pin_dir + "-fast"
+    if pin_dir not in env.extra_pin_dirs:
+        env.extra_pin_dirs.append(pin_dir)
+    run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "--collectors",
+         "profile", "--profile-hz", "499"])
+    try:
+        yield ("--pin-dir", pin_dir)
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
+
+
 def folded_lines(path):
     with open(path) as f:
         return [(stack, int(n)) for stack, n in
                 (line.rsplit(" ", 1) for line in f.read().splitlines())]
 
 
-def profile_of(env, name, seconds, tool, *args, extra=()):
-    """A profile of 'seconds' of a burner run as the member: its folded lines."""
+def profile_of(env, pins, name, seconds, tool, *args, extra=()):
+    """A profile of 'seconds' of a burner run as the member, with the load at
+    'pins': its folded lines."""
     proc = burner(env, seconds + 1.5, tool, *args)
     folded = os.path.join(env.out, name + ".folded")
     try:
         time.sleep(0.3)      # past the program's start-up
-        res = profile(env, "-p", str(proc.pid), "-d", str(seconds), "-f", folded, *extra)
+        res = profile(env, *pins, "-p", str(proc.pid), "-d", str(seconds), "-f", folded, *extra)
     finally:
         proc.kill()
         proc.wait()
@@ -124,13 +143,14 @@ def a_frame_pointer_program_shows_its_call_chain_with_the_hot_function_on_top(en
         time.sleep(0.3)      # past the loader's own start-up
         folded = os.path.join(env.out, "burner.folded")
         svg = os.path.join(env.out, "burner.svg")
-        res = profile(env, "-p", str(proc.pid), "-d", "2", "-f", folded, "-o", svg)
+        with fast(env) as pins:
+            res = profile(env, *pins, "-p", str(proc.pid), "-d", "2", "-f", folded, "-o", svg)
     finally:
         proc.wait()
     with open(folded) as f:
         lines = [line.rsplit(" ", 1) for line in f.read().splitlines()]
     total = sum(int(n) for _, n in lines)
-    check(total >= 20, f"samples of a 2 s profile at 49 Hz of a busy process: {total} "
+    check(total >= 20, f"samples of a 2 s profile at 499 Hz of a busy process: {total} "
           f"({res.stderr.decode().strip()})")
     for stack, _ in lines:
         check(stack.startswith("test-cpu-burner;"), f"every stack starts with the command: {stack}")
@@ -191,7 +211,8 @@ def observe_profile_refuses_bad_input_outsiders_and_a_switched_off_profiler(env)
 
 @test
 def a_cpp_program_shows_demangled_methods_its_inlined_helper_lines_and_libc_names(env):
-    lines, err = profile_of(env, "cpp", 2, "test-cpp-burner", extra=("--lines",))
+    with fast(env) as pins:
+        lines, err = profile_of(env, pins, "cpp", 2, "test-cpp-burner", extra=("--lines",))
     stacks = [stack for stack, _ in lines]
     hot = [s for s in stacks if re.search(r";burner::Engine::hot \(cpp-burner\.cc:\d+\);"
                                           r"burner::mix \[inlined\] \(cpp-burner\.cc:\d+\)$", s)]
@@ -207,7 +228,8 @@ def a_cpp_program_shows_demangled_methods_its_inlined_helper_lines_and_libc_name
 
 @test
 def the_summary_names_a_program_built_without_frame_pointers(env):
-    lines, err = profile_of(env, "nofp", 1.5, "test-cpu-burner-nofp")
+    with fast(env) as pins:
+        lines, err = profile_of(env, pins, "nofp", 1.5, "test-cpu-burner-nofp")
     check(re.search(r"stacks end after one frame, as in code built without frame pointers, "
                     r"in test-cpu-burner-nofp \(\d+ samples\)", err),
           f"the summary names test-cpu-burner-nofp: {err}")
@@ -221,7 +243,8 @@ def go_tool_pprof_reads_the_pprof_output_and_finds_the_hot_function(env):
     pprof = os.path.join(env.out, "burner.pb.gz")
     try:
         time.sleep(0.3)
-        profile(env, "-p", str(proc.pid), "-d", "2", "-o", pprof)
+        with fast(env) as pins:
+            profile(env, *pins, "-p", str(proc.pid), "-d", "2", "-o", pprof)
     finally:
         proc.kill()
         proc.wait()
@@ -245,12 +268,13 @@ def a_node_jit_function_is_named_from_its_perf_map(env):
                 "let s = 0; while (Date.now() < end) s += observeHotLoop(100000);\n"
                 "console.log(s);\n")
     node = subprocess.Popen(env.as_user(MEMBER) + ["node", "--perf-basic-prof", script, "6"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=env.out)
     env.started.append(node)
     folded = os.path.join(env.out, "node.folded")
     try:
         time.sleep(1.5)      # node's start-up and the first compilation
-        res = profile(env, "-p", str(node.pid), "-d", "2", "-f", folded)
+        with fast(env) as pins:
+            res = profile(env, *pins, "-p", str(node.pid), "-d", "2", "-f", folded)
     finally:
         node.kill()
         node.wait()
@@ -266,19 +290,12 @@ def a_node_jit_function_is_named_from_its_perf_map(env):
 
 @test
 def a_diff_of_two_profiles_colours_the_function_that_doubled_red(env):
-    # Shares compared need samples: a load of its own at 10 times the rate.
-    pin_dir = env.pin_dir + "-fast"
-    env.extra_pin_dirs.append(pin_dir)
-    run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "--collectors",
-         "profile", "--profile-hz", "499"])
-    fast = ("--pin-dir", pin_dir)
-
-    def enough(name, factor):
+    def enough(pins, name, factor):
         """Profiles of 1.5 s appended until 100 samples (a busy machine
         gives the burner little CPU), at most 5."""
         lines, errs = [], []
         for i in range(5):
-            more, err = profile_of(env, f"{name}{i}", 1.5, "test-cpp-burner", factor, extra=fast)
+            more, err = profile_of(env, pins, f"{name}{i}", 1.5, "test-cpp-burner", factor)
             lines, errs = lines + more, errs + [err]
             if sum(n for _, n in lines) >= 100:
                 break
@@ -286,9 +303,9 @@ def a_diff_of_two_profiles_colours_the_function_that_doubled_red(env):
             f.writelines(f"{stack} {n}\n" for stack, n in lines)
         return lines, errs
 
-    before, err1 = enough("before", "1")
-    after, err2 = enough("after", "2")
-    run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
+    with fast(env) as pins:
+        before, err1 = enough(pins, "before", "1")
+        after, err2 = enough(pins, "after", "2")
     for name, lines, err in (("before", before, err1), ("after", after, err2)):
         check(sum(n for _, n in lines) >= 50, f"samples in the {name} profile: {lines} ({err})")
     svg = os.path.join(env.out, "diff.svg")
