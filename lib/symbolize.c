@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct segment {		/* a PT_LOAD of an ELF file */
@@ -76,8 +77,16 @@ static void *grow(void *array, size_t *cap, size_t need, size_t size)
 
 struct symbolizer *symbolizer_new(void)
 {
+	struct rlimit files;
+
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return NULL;
+	/* libdwfl keeps each image it reads open, and a profile of the whole
+	 * machine maps hundreds: the soft limit of 1,024 is not enough. */
+	if (!getrlimit(RLIMIT_NOFILE, &files) && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
 	return calloc(1, sizeof(struct symbolizer));
 }
 
