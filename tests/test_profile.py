@@ -341,7 +341,7 @@ def chromium(env, *args):
 
 
 @test
-def a_browser_zooms_into_a_narrow_frame_and_shows_its_name(env):
+def a_browser_zooms_into_a_narrow_frame_by_url_or_click_and_resets(env):
     before, after = os.path.join(env.out, "z1.folded"), os.path.join(env.out, "z2.folded")
     with open(before, "w") as f:
         f.write("cmd;main;wide_function 9990\ncmd;main;narrow_hot_function 10\n")
@@ -362,3 +362,42 @@ def a_browser_zooms_into_a_narrow_frame_and_shows_its_name(env):
     dark = [x for x in range(13, 150) if max(band[x]) < 90]
     check(len(red) > 20, f"the zoomed frame is red across the width: {len(red)} of 29 points red")
     check(dark, f"the frame's name is drawn at its left: no dark text pixels in {band[13:150]}")
+    # Reset, then a click on the narrow frame: the page around the graph
+    # calls its script and writes what each frame shows.
+    page = os.path.join(env.out, "zoom.html")
+    with open(page, "w") as f:
+        f.write(ZOOM_PAGE % os.path.basename(svg))
+    dom = chromium(env, "--allow-file-access-from-files", "--virtual-time-budget=3000",
+                   "--dump-dom", f"file://{page}")
+    shown = {}
+    for what, frames in re.findall(r"(reset|clicked): (.*)", dom):
+        shown.setdefault(what, frames)      # the page's text, before its script
+    check(shown.get("reset", "").startswith("all@1180.0 cmd@1180.0 main@1180.0 wide_function@1177.6 "
+                                             "@2.4 reset-button:none"),
+          f"after Reset zoom every frame as drawn, the narrow one without room: {dom[-800:]}")
+    check(shown.get("clicked", "").startswith("all@1180.0 cmd@1180.0 main@1180.0 "
+                                               "wide_function@1177.6:none narrow_hot_function@1180.0 "
+                                               "reset-button:"),
+          f"a click on the narrow frame zooms into it: {dom[-800:]}")
+
+
+ZOOM_PAGE = """<html><body><iframe id="graph" src="%s" width="1200" height="200"></iframe>
+<pre id="out"></pre><script>
+document.getElementById('graph').onload = function () {
+  var d = this.contentDocument, w = this.contentWindow, out = [];
+  function shown() {
+    return Array.from(d.querySelectorAll('g.f')).map(function (g) {
+      return g.querySelector('text').textContent + '@' + g.querySelector('rect').getAttribute('width') +
+             (g.style.display === 'none' ? ':none' : '');
+    }).join(' ') + ' reset-button:' + d.getElementById('reset').style.display;
+  }
+  w.unzoom();
+  out.push('reset: ' + shown());
+  var narrow = Array.from(d.querySelectorAll('g.f')).filter(function (g) {
+    return g.querySelector('title').textContent.indexOf('narrow_hot_function ') === 0; })[0];
+  narrow.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  out.push('clicked: ' + shown());
+  document.getElementById('out').textContent = out.join('\\n');
+};
+</script></body></html>
+"""
