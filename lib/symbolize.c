@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct segment {		/* a PT_LOAD of an ELF file */
@@ -325,18 +326,44 @@ static uint32_t own_pid(uint32_t pid)
 }
 
 /*
+ * The map file, if the process's own user wrote it: in a world-writable
+ * /tmp another user could plant one (or a link to a file of root's that a
+ * profiler run as root would print as frame names), as perf checks too.
+ */
+static FILE *open_perf_map(uint32_t pid)
+{
+	char path[128];
+	struct stat proc, map;
+	int fd;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	if (stat(path, &proc))
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", pid, own_pid(pid));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &map) || !S_ISREG(map.st_mode) || map.st_uid != proc.st_uid ||
+	    !(f = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/*
  * A JIT compiler's map of the code it made, "START SIZE name" in hex per
  * line, read through the process's root (its /tmp, not ours): only who may
  * read the process's files reads it.
  */
 static void load_perf_map(struct process *p)
 {
-	char path[128], line[4096];
+	char line[4096];
 	FILE *f;
 
 	p->jit_tried = true;
-	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->pid, own_pid(p->pid));
-	f = fopen(path, "re");
+	f = open_perf_map(p->pid);
 	if (!f)
 		return;
 	p->jit.owns_names = true;
