@@ -48,8 +48,8 @@ KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool;
 # TLS clients and servers of both libraries; the package's build and checks;
-# for the profiler, a C++ compiler, libc's debug file, node (a JIT), go tool
-# pprof and a browser.
+# for the profiler, a C++ compiler, libc's debug file, node (a JIT; also the
+# HTTP tests' fetch client), go tool pprof and a browser.
 TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd \
              g++ libc6-dbg nodejs golang-go chromium
 # The claude CLI the tests run against a local mock of its API, from npm at

@@ -2,11 +2,13 @@
 /*
  * observe-tls: claims a TLS ring slot (group observe-tls) and prints the
  * plaintext that programs pass to OpenSSL and GnuTLS as JSON lines; or, with
- * --follow, one connection's conversation, one line per call. --targets
+ * --follow, one connection's conversation, one line per call; or, with
+ * --http, HTTP/1.1 exchanges and LLM calls (lib/httpflow.c). --targets
  * shows what the loader probed (group observe is enough for that).
  */
 #include "decode.h"
 #include "events.h"
+#include "httpflow.h"
 #include "json.h"
 #include "parse.h"
 #include "pins.h"
@@ -37,6 +39,14 @@ static const char usage[] =
 "      --conn=CONN        only this connection (the \"conn\" of its records)\n"
 "  -f, --follow=CONN      this connection's conversation in order: one line per\n"
 "                         call, its records joined\n"
+"      --http             HTTP/1.1 exchanges, one line each (\"http\"), and LLM\n"
+"                         API streams merged into one \"llm_call\" line each\n"
+"      --body-max=BYTES   with --http: bytes of a body, an answer or the request's\n"
+"                         messages printed (default 16K; K, M suffixes); the rest\n"
+"                         is counted (body_truncated, answer_truncated, ...)\n"
+"      --no-llm           with --http: event streams as http lines, not merged\n"
+"      --secrets          with --http: Authorization, Cookie and API key headers as\n"
+"                         they are, not \"[redacted: N bytes]\"\n"
 "  -X, --hex              data as hex (\"data_hex\") instead of a JSON string\n"
 "  -b, --base64           data as base64 (\"data_base64\")\n"
 "  -n, --count=N          stop after N lines\n"
@@ -58,13 +68,21 @@ STREAM_OUTPUT_HELP
 "Bytes that are not UTF-8 appear as \\udc80-\\udcff escapes (Python: surrogateescape).\n"
 "A line {\"type\":\"gap\",\"lost\":N} reports N records this reader lost.\n"
 "\n"
+"With --http, an exchange is printed when its response ends: method, target,\n"
+"host, status, the request and the response (headers, body un-chunked and\n"
+"inflated), ttfb_ns and total_ns from the request's last byte. An llm_call has\n"
+"provider, model, the request's messages (the last ones first, within\n"
+"--body-max), answer, tool_calls, stop_reason, usage and ttft_ns. One whose\n"
+"bytes were not all captured has \"complete\":false and says why (\"incomplete\").\n"
+"\n"
 "Examples:\n"
 "  observe-tls -c curl                    what curl sends and receives\n"
 "  observe-tls -p 4242 --base64 -d 10     ten seconds of one process, in base64\n"
 "  observe-tls -f 0x55d0c8a3e2a0          one connection's conversation\n"
+"  observe-tls --http -c node             what node asks its LLM API, and the answers\n"
 "  observe-tls --targets                  what the loader probed\n";
 
-enum { OPT_CONN = 256, OPT_TARGETS };
+enum { OPT_CONN = 256, OPT_TARGETS, OPT_HTTP, OPT_BODY_MAX, OPT_NO_LLM, OPT_SECRETS };
 
 static const struct option options[] = {
 	STREAM_LONG_OPTIONS,
@@ -74,6 +92,10 @@ static const struct option options[] = {
 	{ "hex", no_argument, NULL, 'X' },
 	{ "base64", no_argument, NULL, 'b' },
 	{ "targets", no_argument, NULL, OPT_TARGETS },
+	{ "http", no_argument, NULL, OPT_HTTP },
+	{ "body-max", required_argument, NULL, OPT_BODY_MAX },
+	{ "no-llm", no_argument, NULL, OPT_NO_LLM },
+	{ "secrets", no_argument, NULL, OPT_SECRETS },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -81,8 +103,18 @@ static const struct option options[] = {
 struct options {
 	struct stream_options s;	/* -p, -c, -u, -n, -d, --poll-ms, --pin-dir, -q, -v */
 	uint64_t conn;		/* 0: every connection */
-	bool follow, targets;
+	bool follow, targets, http;
+	bool http_only_option;	/* one of --body-max, --no-llm, --secrets */
+	struct httpflow_options flow;
 	enum tls_data_encoding encoding;
+};
+
+/* --http: the tracker, and the lines it added for the record being formatted. */
+struct exchanges {
+	const struct options *o;
+	struct httpflow *flow;
+	struct stream *st;
+	int lines;
 };
 
 /* --follow: the call being joined from its records. */
@@ -139,6 +171,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_TARGETS:
 			o->targets = true;
 			break;
+		case OPT_HTTP:
+			o->http = true;
+			break;
+		case OPT_BODY_MAX: {
+			uint64_t bytes;
+
+			bad = parse_size(optarg, 1, HTTPFLOW_BODY_MAX_LIMIT, &bytes, err);
+			o->flow.body_max = bytes;
+			o->http_only_option = true;
+			break;
+		}
+		case OPT_NO_LLM:
+			o->flow.no_llm = true;
+			o->http_only_option = true;
+			break;
+		case OPT_SECRETS:
+			o->flow.show_secrets = true;
+			o->http_only_option = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -151,8 +202,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (o->http_only_option && !o->http) {
+		report_error("--body-max, --no-llm and --secrets go with --http");
+		return -1;
+	}
+	if (o->http && (o->follow || o->encoding != TLS_DATA_TEXT)) {
+		report_error("--http prints exchanges: not with --follow, --hex or --base64");
+		return -1;
+	}
 	if (o->follow)
 		o->s.filter.types = 1ULL << OBSERVE_EV_TLS_DATA;
+	if (o->http)	/* a handshake tells that a connection's key starts over */
+		o->s.filter.types = 1ULL << OBSERVE_EV_TLS_DATA | 1ULL << OBSERVE_EV_TLS_HANDSHAKE;
 	return stream_options_end(argc, argv, &o->s);
 }
 
@@ -260,6 +321,46 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 		lines++;
 	}
 	return lines;
+}
+
+/* --http: each finished exchange one line, within --count. */
+static void print_exchange(void *ctx, const struct httpflow_record *r)
+{
+	struct exchanges *x = ctx;
+	struct stream *st = x->st;
+
+	if (st->limit && st->printed + x->lines >= st->limit)
+		return;
+	httpflow_record_json(&st->json, r, &st->clock);
+	json_end_line(&st->json);
+	x->lines++;
+}
+
+/* --http: records fed to the tracker; lines come as exchanges end. */
+static int format_exchanges(struct stream *st, const void *data, size_t len)
+{
+	struct exchanges *x = st->ctx;
+	int err;
+
+	if (x->o->conn && conn_of(data, len) != x->o->conn)
+		return 0;
+	x->lines = 0;
+	err = httpflow_feed_tls(x->flow, data, len);
+	if (err == -ENOMEM) {
+		report_error("out of memory following HTTP exchanges");
+		exit(1);
+	}
+	return err ? err : x->lines;
+}
+
+/* --http: lost records cost the exchanges in flight their completeness. */
+static int exchanges_gap(struct stream *st, uint64_t lost)
+{
+	struct exchanges *x = st->ctx;
+
+	x->lines = 0;
+	httpflow_lost(x->flow, lost);
+	return x->lines;
 }
 
 static const char *attach_status(const struct observe_tls_target *t, unsigned fn, char *buf,
@@ -378,6 +479,7 @@ int main(int argc, char **argv)
 	exit_if_version_asked(argc, argv);
 	struct observe_tls_info info = {};
 	struct conversation conv = {};
+	struct exchanges ex = {};
 	struct stream st = {};
 	struct options o;
 	int err;
@@ -394,11 +496,31 @@ int main(int argc, char **argv)
 		return 1;
 	decode_tls_set_encoding(o.encoding);
 	conv.o = &o;
-	if (o.follow)
+	if (o.http) {
+		ex.o = &o;
+		ex.st = &st;
+		ex.flow = httpflow_new(&o.flow, print_exchange, &ex);
+		if (!ex.flow) {
+			report_error("out of memory");
+			slot_release(&st.slot);
+			return 1;
+		}
+		stream_init(&st, "observe-tls", format_exchanges, &ex, o.s.count);
+		st.gap = exchanges_gap;
+	} else if (o.follow) {
 		stream_init(&st, "observe-tls", format_conversation, &conv, o.s.count);
-	else
+	} else {
 		stream_init(&st, "observe-tls", format_record, &o, o.s.count);
+	}
 	err = stream_run(&st, &o.s);
+	if (ex.flow && !st.output_failed) {	/* exchanges still in flight: as far as they came */
+		ex.lines = 0;
+		httpflow_flush(ex.flow);
+		st.printed += ex.lines;
+		if (stream_flush(&st))
+			err = 1;
+	}
+	httpflow_free(ex.flow);
 	if (conv.open && !st.output_failed) {	/* stopped in the middle of a call */
 		print_call(&st, &conv, false);
 		if (stream_flush(&st))

@@ -53,6 +53,7 @@ struct httpflow_exchange {
 	const char *incomplete;		/* the first reason it is not whole */
 	struct httpflow_options options;	/* the tracker's, for printing */
 	bool event_stream;		/* the response is text/event-stream */
+	bool server;			/* seen from the server's side */
 	bool llm_on;
 	struct sse_parser sse;
 	struct llm_stream llm;
@@ -71,7 +72,8 @@ struct conn {
 	struct http1_reader reader[2];	/* per enum httpflow_direction */
 	struct httpflow_exchange *queue, *queue_tail;	/* oldest first */
 	struct httpflow_exchange *sending, *receiving;	/* whose message is being read */
-	struct call_track call[2];
+	struct call_track call[2];	/* per direction of the program's calls */
+	bool role_known, server;	/* server: the program reads requests, writes responses */
 	/* the first bytes of a message being read, before its head is whole */
 	uint64_t start_ns[2];
 	uint32_t start_pid[2], start_tid[2];
@@ -108,13 +110,15 @@ static void message_free(struct message *m)
 	m->zlib_on = false;
 }
 
-static struct httpflow_exchange *exchange_new(struct httpflow *t)
+static struct httpflow_exchange *exchange_new(struct conn *c)
 {
+	struct httpflow *t = c->tracker;
 	struct httpflow_exchange *x = calloc(1, sizeof(*x));
 
 	if (!x)
 		return NULL;
 	x->options = t->o;
+	x->server = c->server;
 	message_init(&x->req, t->o.body_max);
 	message_init(&x->resp, t->o.body_max);
 	sse_init(&x->sse);
@@ -156,6 +160,11 @@ static void emit(struct httpflow *t, struct conn *c, struct httpflow_exchange *x
 		.exchange = x,
 	};
 
+	if (!x->has_req && !x->has_resp) {
+		/* a request lost before its head, and no response came: nothing to say */
+		t->stats.unreadable++;
+		return;
+	}
 	memcpy(r.comm, first->comm, sizeof(r.comm));
 	if (!x->has_resp && !x->incomplete)
 		mark(x, "no response");
@@ -341,7 +350,7 @@ static enum http1_framing request_head(void *ctx, const struct http1_head *h, ui
 {
 	struct conn *c = ctx;
 	struct httpflow *t = c->tracker;
-	struct httpflow_exchange *x = exchange_new(t);
+	struct httpflow_exchange *x = exchange_new(c);
 
 	if (!x)
 		return HTTP1_BAD;
@@ -413,7 +422,7 @@ static void sent_lost(void *ctx, const char *why)
 	struct conn *c = ctx;
 	struct httpflow_exchange *x = c->sending;
 
-	if (!x && (x = exchange_new(c->tracker))) {
+	if (!x && (x = exchange_new(c))) {
 		x->req.first_ns = x->req.last_ns = c->start_ns[HTTPFLOW_SENT];
 		enqueue(c, x);
 	}
@@ -480,7 +489,7 @@ static enum http1_framing response_head(void *ctx, const struct http1_head *h, u
 	}
 	x = waiting(c);
 	if (!x) {
-		x = exchange_new(t);
+		x = exchange_new(c);
 		if (!x)
 			return HTTP1_BAD;
 		mark(x, "request not seen");
@@ -690,23 +699,39 @@ static void skip(struct conn *c, enum httpflow_direction dir, uint64_t len)
 
 	if (!len || r->state == HTTP1_LOST)
 		return;
-	if (http1_idle(r)) {
-		c->start_ns[dir] = c->tracker->now_ns;
-		c->start_pid[dir] = c->start_tid[dir] = 0;
-	}
+	if (http1_idle(r))
+		begin(c, dir);
 	http1_skip(r, len, callbacks[dir], c);
+}
+
+/* Whether the program is the connection's client or its server, from the
+ * first bytes that start a message (a client, until then). */
+static void learn_role(struct conn *c, const struct httpflow_data *d)
+{
+	if (c->role_known || !d->call_start || !d->len)
+		return;
+	if (http1_looks_like_start(d->data, d->len, true)) {
+		c->server = d->direction == HTTPFLOW_SENT;	/* it writes responses */
+		c->role_known = true;
+	} else if (http1_looks_like_start(d->data, d->len, false)) {
+		c->server = d->direction == HTTPFLOW_RECEIVED;	/* it reads requests */
+		c->role_known = true;
+	}
 }
 
 int httpflow_feed(struct httpflow *t, const struct httpflow_data *d)
 {
-	enum httpflow_direction dir = d->direction == HTTPFLOW_SENT ? HTTPFLOW_SENT : HTTPFLOW_RECEIVED;
 	struct conn *c = conn_get(t, d->conn);
+	enum httpflow_direction dir;	/* from here on: of the requests, or of the responses */
 	struct http1_reader *r;
 
 	if (!c)
 		return -ENOMEM;
+	learn_role(c, d);
+	dir = (d->direction == HTTPFLOW_SENT) != c->server ? HTTPFLOW_SENT : HTTPFLOW_RECEIVED;
 	r = &c->reader[dir];
 	t->now_ns = d->ts_ns;
+	t->now = d;
 	t->stats.bytes += d->len;
 	skip(c, dir, d->missing_before);
 	if (d->len && r->state == HTTP1_LOST && d->call_start &&
@@ -717,10 +742,9 @@ int httpflow_feed(struct httpflow *t, const struct httpflow_data *d)
 	if (dir == HTTPFLOW_SENT && d->call_start && c->reader[HTTPFLOW_RECEIVED].state == HTTP1_BODY_CLOSE &&
 	    http1_looks_like_start(d->data, d->len, false))
 		http1_close(&c->reader[HTTPFLOW_RECEIVED], &response_callbacks, c);
-	t->now = d;
 	http1_feed(r, d->data, d->len, callbacks[dir], c);
-	t->now = NULL;
 	skip(c, dir, d->missing_after);
+	t->now = NULL;
 	return 0;
 }
 
@@ -939,7 +963,9 @@ static void llm_request(struct json_writer *w, const struct httpflow_exchange *x
 	if (!x->has_req)
 		return;
 	if (!m->ended || m->missing || m->body.cut || m->body_error) {
-		json_kv_u64(w, "request_body_len", capbuf_total(&m->body));
+		json_kv_u64(w, "request_body_len", capbuf_total(&m->body) + m->missing);
+		if (m->missing)
+			json_kv_u64(w, "request_body_missing", m->missing);
 		json_kv_cstr(w, "request_unread", m->body.cut ? "body larger than the tracker reads" :
 						  "body not whole");
 		return;
@@ -987,6 +1013,8 @@ void httpflow_record_json(struct json_writer *w, const struct httpflow_record *r
 	json_kv_u64(w, "tid", r->tid);
 	json_kv_str(w, "comm", r->comm, strnlen(r->comm, sizeof(r->comm)));
 	json_kv_cstr(w, "conn", conn);
+	if (x->server)
+		json_kv_cstr(w, "side", "server");
 	if (has_req) {
 		json_kv_str(w, "method", req.method, req.method_len);
 		json_kv_str(w, "target", req.target, req.target_len);

@@ -31,9 +31,12 @@
 #define HTTPFLOW_BODY_MAX_DEFAULT 16384u	/* bytes of one body or merged text printed */
 #define HTTPFLOW_BODY_MAX_LIMIT (64u << 20)	/* the largest --body-max accepted */
 
+/* As the program moved the bytes. A client writes requests and reads
+ * responses, a server the other way round: the tracker tells which from the
+ * first bytes of a connection that start a message ("side":"server"). */
 enum httpflow_direction {
-	HTTPFLOW_SENT = 0,	/* written by the program: its requests */
-	HTTPFLOW_RECEIVED = 1,	/* read by the program: the responses */
+	HTTPFLOW_SENT = 0,	/* written by the program */
+	HTTPFLOW_RECEIVED = 1,	/* read by the program */
 };
 
 struct httpflow_options {
@@ -106,6 +109,7 @@ struct httpflow_stats {
 	uint64_t incomplete;		/* of which not complete */
 	uint64_t bytes;			/* fed */
 	uint64_t connections;		/* tracked now */
+	uint64_t unreadable;		/* messages lost before their head, never answered */
 };
 void httpflow_get_stats(const struct httpflow *t, struct httpflow_stats *s);
 

@@ -107,6 +107,7 @@ void stream_init(struct stream *st, const char *name, stream_format_fn format, v
 	json_init(&st->json);
 	event_clock_init(&st->clock);
 	st->format = format;
+	st->gap = NULL;
 	st->ctx = ctx;
 	st->printed = st->malformed = st->dropped_seen = st->received = 0;
 	st->limit = limit;
@@ -184,6 +185,11 @@ static void report_drops(struct stream *st)
 	if (dropped > st->dropped_seen) {
 		decode_gap_json(&st->json, st->slot.index, dropped - st->dropped_seen);
 		json_end_line(&st->json);
+		if (st->gap) {
+			int lines = st->gap(st, dropped - st->dropped_seen);
+
+			st->printed += lines > 0 ? lines : 0;
+		}
 	}
 	st->dropped_seen = dropped;
 }

@@ -24,6 +24,9 @@ struct stream;
 /* Appends what one record shows to st->json: returns the number of JSON
  * lines it added (0 for a record left out), or -EINVAL for a malformed one. */
 typedef int (*stream_format_fn)(struct stream *st, const void *data, size_t len);
+/* The slot lost 'lost' records since the last call (somewhere in or after
+ * the records formatted since); appends what that costs, as format does. */
+typedef int (*stream_gap_fn)(struct stream *st, uint64_t lost);
 
 struct stream {
 	const char *name;		/* of the program, for its status line */
@@ -31,7 +34,8 @@ struct stream {
 	struct event_clock clock;
 	struct slot slot;		/* claimed by the caller */
 	stream_format_fn format;
-	void *ctx;			/* the caller's, for format */
+	stream_gap_fn gap;		/* NULL, or set by the caller after stream_init */
+	void *ctx;			/* the caller's, for format and gap */
 	uint64_t printed, limit, malformed, dropped_seen;
 	uint64_t received, delivered_at_start;	/* records; the slot's counter */
 	struct ring_tamper tamper_seen;	/* as of the last tamper record */

@@ -63,6 +63,16 @@ def surrogate_bytes(text):
     return text.encode("utf-8", "surrogateescape")
 
 
+def static_node():
+    """node's path when its OpenSSL is linked in (nodesource's builds; Debian's
+    node uses the system's libssl, probed anyway), else None."""
+    node = shutil.which("node")
+    if not node:
+        return None
+    ldd = subprocess.run(["ldd", node], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return None if b"libssl" in ldd.stdout else os.path.realpath(node)
+
+
 class Environment:
     """The users, the copied binaries and the test load."""
 
@@ -127,8 +137,10 @@ class Environment:
         return os.path.join(self.bin, name)
 
     def tls_args(self):
-        """TLS capture is part of the test load, with the static client probed."""
-        return ["--tls", "--tls-group", TLS_GROUP, "--tls-binary", self.tool("test-tls-static")]
+        """TLS capture is part of the test load, with the static client probed,
+        and node, whose OpenSSL is linked in (the HTTP tests' fetch client)."""
+        return (["--tls", "--tls-group", TLS_GROUP, "--tls-binary", self.tool("test-tls-static")] +
+                (["--tls-binary", static_node()] if static_node() else []))
 
     def load_cmd(self, *args):
         return [self.tool("observe-load"), "--pin-dir", self.pin_dir, "--group", GROUP,

@@ -29,6 +29,7 @@ import test_exporter  # noqa: E402
 import test_profile  # noqa: E402
 import test_tls  # noqa: E402
 import test_agents  # noqa: E402
+import test_http  # noqa: E402
 import test_loader_hostile  # noqa: E402
 import test_hostile_reader  # noqa: E402
 import test_textview  # noqa: E402
@@ -38,7 +39,7 @@ import test_unload  # noqa: E402
 
 # In order: the spine, each collector, then the unload of the test load.
 MODULES = (test_spine, test_files, test_net, test_syscalls, test_memory, test_block, test_cpu,
-           test_exporter, test_profile, test_tls, test_agents,
+           test_exporter, test_profile, test_tls, test_agents, test_http,
            test_loader_hostile, test_hostile_reader,
            test_textview, test_prometheus_files, test_package, test_unload)
 

@@ -465,3 +465,22 @@ TEST(httpflow_feed_tls_refuses_malformed_records)
 	CHECK_EQ_I64(-EINVAL, httpflow_feed_tls(t, &e, 8));
 	httpflow_free(t);
 }
+
+TEST(httpflow_tells_a_server_from_its_first_bytes_and_pairs_its_side_too)
+{
+	struct httpflow *t;
+	struct out o;
+
+	out_init(&o);
+	t = httpflow_new(NULL, collect, &o);
+	/* a server reads the requests and writes the responses */
+	feed_str(t, HTTPFLOW_RECEIVED, "GET /s HTTP/1.1\r\nHost: me\r\n\r\n", 1);
+	feed_str(t, HTTPFLOW_SENT, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", 2);
+	CHECK_EQ_U64(1, o.records);
+	CHECK_STR_CONTAINS(out_text(&o), "\"conn\":\"0x1\",\"side\":\"server\",\"method\":\"GET\",\"target\":\"/s\","
+			   "\"host\":\"me\",\"status\":200");
+	CHECK_STR_CONTAINS(out_text(&o), "\"body\":\"hi\"},\"request_ns\":0,\"ttfb_ns\":1,\"total_ns\":1,"
+			   "\"complete\":true}");
+	httpflow_free(t);
+	out_free(&o);
+}
