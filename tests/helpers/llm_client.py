@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Python clients of llm_mock.py on loopback (certificates not checked):
+"""Python clients of messages_mock.py on loopback (certificates not checked):
   messages PORT PROMPT [PAD]  a streamed Messages call (PAD: bytes of padding
                               in the prompt, to make the request large)
   chat PORT PROMPT            a streamed chat-completions call
