@@ -152,6 +152,7 @@ $(BUILD)/consumers/%.o: consumers/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/observe-exporter $(UNIT_BIN): LDLIBS += -lcrypt
 $(BUILD)/observe-exporter: LDLIBS += -lmicrohttpd -lpthread
 
 $(BUILD)/observe-%: $(BUILD)/consumers/observe-%.o $(LIB)
@@ -216,7 +217,7 @@ $(BUILD)/fuzz/lib/version.o: CPPFLAGS += -DOBSERVE_VERSION='"$(VERSION)"'
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/unit/fake_ring.h $(FUZZ_OBJS)
 	$(call msg,FUZZER,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests/unit -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests/unit -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -lcrypt -o $@
 
 fuzzers: $(FUZZ_BINS)
 

@@ -20,6 +20,8 @@
 #include "syscall_names.h"
 #include "topn.h"
 #include "version.h"
+#include "sock_peer.h"
+#include "web_auth.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,20 +49,42 @@ static const char usage[] =
 "                         cgroups with the most counts, the rest summed in\n"
 "                         one \"other\" series (default 20)\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"\n"
+"Who may scrape (the metrics name commands; every local user can connect to\n"
+"loopback): one of these is needed.\n"
+"      --token-file=FILE  a bearer token (Prometheus: authorization:\n"
+"                         credentials_file), one line of 16 or more characters\n"
+"      --users-file=FILE  user:hash lines, the hash as crypt(3) makes it\n"
+"                         (htpasswd -nB USER; Prometheus: basic_auth)\n"
+"      --no-auth          let anyone who can connect read the metrics\n"
+"  Secret files must not be readable by every user (e.g. 0640 root:observe).\n"
+"      --tls-cert=FILE    serve HTTPS with this PEM certificate (chain) ...\n"
+"      --tls-key=FILE     ... and this PEM key\n"
+"      --max-per-client=N connections one client may hold open (default 4): a\n"
+"                         local user (by the connecting socket's owner) or a\n"
+"                         remote address\n"
 "  -h, --help             show this help\n"
 "      --version          show the version\n"
 "\n"
 "Examples:\n"
-"  observe-exporter\n"
-"  observe-exporter --listen 127.0.0.1:9100 --top 50\n"
-"  curl -s http://127.0.0.1:9477/metrics | grep observe_events_produced_total\n";
+"  observe-exporter --token-file /etc/observe/exporter.token\n"
+"  observe-exporter --listen 127.0.0.1:9100 --top 50 --users-file /etc/observe/exporter.users\n"
+"  curl -s -H \"Authorization: Bearer $(cat /etc/observe/exporter.token)\" \\\n"
+"       http://127.0.0.1:9477/metrics | grep observe_events_produced_total\n";
 
-enum { OPT_PIN_DIR = 256 };
+enum { OPT_PIN_DIR = 256, OPT_TOKEN_FILE, OPT_USERS_FILE, OPT_NO_AUTH, OPT_TLS_CERT, OPT_TLS_KEY,
+       OPT_MAX_PER_CLIENT };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "top", required_argument, NULL, 'N' },
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "users-file", required_argument, NULL, OPT_USERS_FILE },
+	{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -70,6 +94,15 @@ static const struct option options[] = {
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 #define LABEL_LEN TOPN_LABEL_LEN
+#define MAX_CONNECTIONS 64
+#define IDLE_TIMEOUT_S 10
+
+/* Who holds a connection: a local user, or a remote address. */
+struct client {
+	bool in_use, local;
+	uint32_t uid;
+	struct sockaddr_storage addr;
+};
 
 struct exporter {
 	const char *dir;
@@ -80,6 +113,12 @@ struct exporter {
 	uint64_t scrapes, errors;
 	char error[512];	/* of this scrape */
 	char last_error[512];	/* logged once until it changes */
+	struct web_auth auth;
+	bool no_auth;
+	uint16_t port;
+	unsigned max_per_client;
+	struct client clients[MAX_CONNECTIONS];	/* one per open connection */
+	struct client accepted;		/* the one just accepted, until it starts */
 };
 
 static int rows_by_label(const void *a, const void *b)
@@ -592,6 +631,82 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return ret;
 }
 
+static enum MHD_Result refuse(struct MHD_Connection *c, const struct web_auth *auth)
+{
+	static const char body[] = "authentication required\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				auth->nr_users ? "Basic realm=\"observe\"" : "Bearer");
+	ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A local user is known by the socket's owner: all of them share loopback. */
+static void identify(struct exporter *e, const struct sockaddr *addr, socklen_t len,
+		     struct client *who)
+{
+	memset(who, 0, sizeof(*who));
+	who->in_use = true;
+	if (len > sizeof(who->addr))
+		len = sizeof(who->addr);
+	if (sock_is_loopback(addr) && !sock_peer_uid(addr, e->port, &who->uid)) {
+		who->local = true;
+		return;
+	}
+	memcpy(&who->addr, addr, len);
+	/* the port differs per connection: the address alone is the client */
+	if (addr->sa_family == AF_INET)
+		((struct sockaddr_in *)&who->addr)->sin_port = 0;
+	else if (addr->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)&who->addr)->sin6_port = 0;
+}
+
+static bool same_client(const struct client *a, const struct client *b)
+{
+	return a->local == b->local &&
+	       (a->local ? a->uid == b->uid : !memcmp(&a->addr, &b->addr, sizeof(a->addr)));
+}
+
+/* Holding many idle connections must not lock others out: a client gets
+ * max_per_client of them. */
+static enum MHD_Result accept_client(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct exporter *e = cls;
+	unsigned held = 0;
+
+	identify(e, addr, len, &e->accepted);
+	for (unsigned i = 0; i < MAX_CONNECTIONS; i++)
+		held += e->clients[i].in_use && same_client(&e->clients[i], &e->accepted);
+	return held < e->max_per_client ? MHD_YES : MHD_NO;
+}
+
+static void track_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			     enum MHD_ConnectionNotificationCode code)
+{
+	struct exporter *e = cls;
+	struct client *slot = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (slot)
+			slot->in_use = false;
+		return;
+	}
+	for (unsigned i = 0; i < MAX_CONNECTIONS; i++) {
+		if (!e->clients[i].in_use) {
+			e->clients[i] = e->accepted;
+			*socket_context = &e->clients[i];
+			return;
+		}
+	}
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **state)
@@ -602,6 +717,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	static const char not_found[] = "not found: the metrics are at /metrics\n";
 	struct exporter *e = cls;
 
+	if (!web_auth_allows(&e->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+								      MHD_HTTP_HEADER_AUTHORIZATION)))
+		return refuse(c, &e->auth);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "only GET\n", 9);
 	if (!strcmp(url, "/"))
@@ -620,8 +738,12 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+struct tls_files {
+	const char *cert, *key;
+};
+
 static int parse_options(int argc, char **argv, struct exporter *e, const char **listen,
-			 const char **pin_dir)
+			 const char **pin_dir, struct tls_files *tls)
 {
 	char err[PARSE_ERR_LEN];
 	uint64_t v;
@@ -643,6 +765,27 @@ static int parse_options(int argc, char **argv, struct exporter *e, const char *
 		case OPT_PIN_DIR:
 			*pin_dir = optarg;
 			break;
+		case OPT_TOKEN_FILE:
+			if (web_auth_load_token(&e->auth, optarg))
+				return -1;
+			break;
+		case OPT_USERS_FILE:
+			if (web_auth_load_users(&e->auth, optarg))
+				return -1;
+			break;
+		case OPT_NO_AUTH:
+			e->no_auth = true;
+			break;
+		case OPT_TLS_CERT:
+			tls->cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			tls->key = optarg;
+			break;
+		case OPT_MAX_PER_CLIENT:
+			if (!parse_u64(optarg, 1, MAX_CONNECTIONS, "max-per-client", &v, err))
+				e->max_per_client = v;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -657,13 +800,52 @@ static int parse_options(int argc, char **argv, struct exporter *e, const char *
 	}
 	if (parse_no_operands(argc, argv))
 		return -1;
+	if (e->no_auth == web_auth_enabled(&e->auth)) {
+		report_error(e->no_auth ? "--no-auth with a token or users file: choose one" :
+			     "who may scrape? give --token-file or --users-file (every local user "
+			     "can connect, and the metrics name commands), or --no-auth");
+		return -1;
+	}
+	if (!tls->cert != !tls->key) {
+		report_error("--tls-cert and --tls-key go together");
+		return -1;
+	}
 	return 0;
+}
+
+/* A PEM file for libmicrohttpd, in memory. */
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (f) {
+		FILE *mem = open_memstream(&buf, &len);
+		char chunk[4096];
+		size_t n;
+
+		while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, mem);
+		if (mem)
+			fclose(mem);
+		fclose(f);
+	}
+	if (!buf || !len || !strstr(buf, "-----BEGIN ")) {
+		report_error("cannot read a PEM file from %s: %s", path,
+			     buf || !errno ? "no PEM block in it" : strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
-	struct exporter e = { .top = 20 };
+	struct exporter e = { .top = 20, .max_per_client = 4 };
+	struct tls_files tls = {};
+	char *cert = NULL, *key = NULL;
 	const char *listen = DEFAULT_LISTEN, *pin_dir = NULL;
 	struct sockaddr_storage addr;
 	struct observe_info info;
@@ -672,12 +854,24 @@ int main(int argc, char **argv)
 	socklen_t addr_len;
 	sigset_t mask, old;
 
-	if (parse_options(argc, argv, &e, &listen, &pin_dir))
+	if (parse_options(argc, argv, &e, &listen, &pin_dir, &tls))
 		return 2;
+	if (tls.cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			report_error("this libmicrohttpd has no TLS");
+			return 2;
+		}
+		cert = read_pem(tls.cert);
+		key = cert ? read_pem(tls.key) : NULL;
+		if (!key)
+			return 2;
+	}
 	if (parse_listen(listen, &addr, &addr_len, err)) {
 		report_error("%s", err);
 		return 2;
 	}
+	e.port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port :
+		       ((struct sockaddr_in6 *)&addr)->sin6_port);
 	e.dir = pins_dir(pin_dir);
 	topn_init(&e.syscalls, e.top);
 	topn_init(&e.procs, e.top);
@@ -697,12 +891,16 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-			     (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, handle, &e,
+			     (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+			     (cert ? MHD_USE_TLS : 0),
+			     0, accept_client, &e, handle, &e,
 			     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+			     MHD_OPTION_NOTIFY_CONNECTION, track_connection, &e,
+			     cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+			     MHD_OPTION_HTTPS_MEM_KEY, key,
 			     MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!d) {
@@ -710,7 +908,8 @@ int main(int argc, char **argv)
 		prom_free(&e.out);
 		return 1;
 	}
-	fprintf(stderr, "observe-exporter: serving http://%s/metrics from %s\n", listen, e.dir);
+	fprintf(stderr, "observe-exporter: serving http%s://%s/metrics from %s%s\n", cert ? "s" : "",
+		listen, e.dir, e.no_auth ? " to anyone who can connect (--no-auth)" : "");
 	while (!runloop_stopping())
 		usleep(200000);
 	MHD_stop_daemon(d);
@@ -720,5 +919,8 @@ int main(int argc, char **argv)
 	topn_free(&e.procs);
 	topn_free(&e.faults);
 	topn_free(&e.cgroups);
+	web_auth_free(&e.auth);
+	free(cert);
+	free(key);
 	return 0;
 }

@@ -2,17 +2,21 @@
 """observe-exporter run by a non-root group member: its text passes promtool,
 and a real Prometheus server on loopback scrapes it and sees the counters
 rise and a histogram with buckets after real activity."""
+import base64
+import grp
 import json
 import os
+import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import MEMBER, OUTSIDER, Failure, Skip, check, check_eq, run, test_list, wait_until
+from harness import GROUP, MEMBER, OUTSIDER, Failure, Skip, check, check_eq, run, test_list, wait_until
 
 TESTS, test = test_list()
 
@@ -23,20 +27,41 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+def http_get(url, timeout=5, token=None, context=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout,
+                                context=context) as r:
         return r.status, r.headers.get("Content-Type", ""), r.read().decode()
 
 
+def secret_file(env, name, text):
+    """A file the group may read and other users may not, as an admin keeps
+    the exporter's secrets."""
+    path = os.path.join(env.tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chown(path, 0, grp.getgrnam(GROUP).gr_gid)
+    os.chmod(path, 0o640)
+    return path
+
+
 class Exporter:
-    def __init__(self, env, *args):
+    """observe-exporter run by a member, with a bearer token unless told
+    otherwise (auth=[...] replaces the token's options)."""
+
+    def __init__(self, env, *args, auth=None, scheme="http"):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/metrics"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/metrics"
+        self.token = None
+        if auth is None:
+            self.token = secrets.token_urlsafe(24)
+            self.token_file = secret_file(env, f"token-{self.port}", self.token + "\n")
+            auth = ["--token-file", self.token_file]
         self.err_path = os.path.join(env.out, f"exporter-{self.port}.err")
         self.err = open(self.err_path, "wb")
         self.proc = subprocess.Popen(
             env.as_user(MEMBER) + [env.tool("observe-exporter"), "--pin-dir", env.pin_dir,
-                                         "--listen", f"127.0.0.1:{self.port}", *args],
+                                         "--listen", f"127.0.0.1:{self.port}", *auth, *args],
             stdout=subprocess.DEVNULL, stderr=self.err)
         env.started.append(self.proc)
         wait_until(lambda: "serving" in self.stderr() or self.proc.poll() is not None, 5,
@@ -48,7 +73,7 @@ class Exporter:
             return f.read().decode(errors="replace")
 
     def metrics(self):
-        status, ctype, text = http_get(self.url)
+        status, ctype, text = http_get(self.url, token=self.token)
         check_eq(200, status, "HTTP status of /metrics")
         check(ctype.startswith("text/plain; version=0.0.4"), f"content type: {ctype}")
         return text
@@ -103,10 +128,10 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
             check(f"# TYPE {family} " in text, f"a TYPE line for {family}")
             check(f"# HELP {family} " in text, f"a HELP line for {family}")
         check('reason="ring_full"' in text, "slot drops carry their reason")
-        status, _, _ = http_get(exp.url.replace("/metrics", "/"))
+        status, _, _ = http_get(exp.url.replace("/metrics", "/"), token=exp.token)
         check_eq(200, status, "status of /")
         try:
-            http_get(exp.url.replace("/metrics", "/nope"))
+            http_get(exp.url.replace("/metrics", "/nope"), token=exp.token)
             raise Failure("/nope should be 404")
         except urllib.error.HTTPError as e:
             check_eq(404, e.code, "status of /nope")
@@ -115,7 +140,7 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
 
 
 class Prometheus:
-    def __init__(self, env, target_port):
+    def __init__(self, env, target_port, token_file):
         if not shutil.which("prometheus"):
             raise Skip("prometheus is not installed (make test installs Debian's package)")
         self.port = free_port()
@@ -125,7 +150,9 @@ class Prometheus:
         config = os.path.join(self.dir, "prometheus.yml")
         with open(config, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                    "scrape_configs:\n  - job_name: observe\n    static_configs:\n"
+                    "scrape_configs:\n  - job_name: observe\n"
+                    f"    authorization:\n      credentials_file: {token_file}\n"
+                    "    static_configs:\n"
                     f"      - targets: ['127.0.0.1:{target_port}']\n")
         self.log = open(os.path.join(self.dir, "log"), "wb")
         self.proc = subprocess.Popen(
@@ -168,7 +195,7 @@ def prometheus_scrapes_the_exporter_and_sees_counters_rise(env):
     reader = env.reader("-t", "exec").wait_ready()
     prom = None
     try:
-        prom = Prometheus(env, exp.port)
+        prom = Prometheus(env, exp.port, exp.token_file)
         up = 'up{job="observe"}'
         wait_until(lambda: prom.value(up) == 1.0, 20, "prometheus to scrape the exporter")
         execs = 'sum(observe_events_produced_total{type="exec"})'
@@ -208,18 +235,22 @@ def prometheus_scrapes_the_exporter_and_sees_counters_rise(env):
 @test
 def exporter_refuses_bad_flags_an_unloaded_system_and_outsiders(env):
     cases = [
-        (["--top", "0"], 2, "top must be between"),
-        (["--listen", "localhost"], 2, "ADDRESS:PORT"),
-        (["--listen", "example.com:80"], 2, "numeric"),
-        (["--listen", "127.0.0.1:99999"], 2, "port"),
-        (["--pin-dir", "/sys/fs/bpf/observe-test-absent"], 1, "run observe-load"),
+        (["--top", "0", "--no-auth"], 2, "top must be between"),
+        ([], 2, "who may scrape"),
+        (["--token-file", "/etc/passwd"], 2, "readable by every user"),
+        (["--no-auth", "--tls-cert", "/etc/passwd"], 2, "go together"),
+        (["--no-auth", "--max-per-client", "0"], 2, "max-per-client must be between"),
+        (["--listen", "localhost", "--no-auth"], 2, "ADDRESS:PORT"),
+        (["--listen", "example.com:80", "--no-auth"], 2, "numeric"),
+        (["--listen", "127.0.0.1:99999", "--no-auth"], 2, "port"),
+        (["--pin-dir", "/sys/fs/bpf/observe-test-absent", "--no-auth"], 1, "run observe-load"),
     ]
     for args, rc, needle in cases:
         res = env.user_tool("observe-exporter", *args, check_rc=False)
         err = res.stderr.decode()
         check_eq(rc, res.returncode, f"exit code for {args} ({err.strip()})")
         check(needle in err and err.count("\n") == 1, f"one line naming '{needle}' for {args}: {err!r}")
-    res = env.user_tool("observe-exporter", user=OUTSIDER, check_rc=False)
+    res = env.user_tool("observe-exporter", "--no-auth", user=OUTSIDER, check_rc=False)
     err = res.stderr.decode()
     check(res.returncode == 1 and "group" in err, f"an outsider is told to join the group: {err!r}")
     # A port already taken.
@@ -227,6 +258,80 @@ def exporter_refuses_bad_flags_an_unloaded_system_and_outsiders(env):
         s.bind(("127.0.0.1", 0))
         s.listen()
         res = env.user_tool("observe-exporter", "--listen", f"127.0.0.1:{s.getsockname()[1]}",
-                            check_rc=False)
+                            "--no-auth", check_rc=False)
     err = res.stderr.decode()
     check(res.returncode == 1 and "cannot listen" in err, f"a taken port: {err!r}")
+
+
+def status_of(url, token=None, context=None, basic=None):
+    """The HTTP status a request gets (401 included)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if basic:
+        headers["Authorization"] = "Basic " + base64.b64encode(basic.encode()).decode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5,
+                                    context=context) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+OUTSIDER_SCRAPE = """
+import socket, sys, time, urllib.error, urllib.request
+url, port = sys.argv[1], int(sys.argv[2])
+try:
+    urllib.request.urlopen(url, timeout=5)
+    print("scraped")
+except urllib.error.HTTPError as e:
+    print(e.code)
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(70)]
+print("holding", flush=True)
+time.sleep(30)
+"""
+
+
+@test
+def an_outsider_is_refused_a_scrape_and_cannot_crowd_out_prometheus(env):
+    exp = Exporter(env)
+    outsider = None
+    try:
+        check_eq(401, status_of(exp.url), "status of a scrape without the token")
+        check_eq(401, status_of(exp.url, token="x" * 32), "status of a scrape with a wrong token")
+        outsider = subprocess.Popen(env.as_user(OUTSIDER) + ["/usr/bin/python3", "-c", OUTSIDER_SCRAPE,
+                                                             exp.url, str(exp.port)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env.started.append(outsider)
+        check_eq(b"401\n", outsider.stdout.readline(), "what an outsider's scrape gets")
+        check_eq(b"holding\n", outsider.stdout.readline(), "the outsider's 70 connections")
+        check("observe_up 1" in exp.metrics(), "a member's scrape while the outsider holds 70")
+    finally:
+        if outsider:
+            outsider.kill()
+            outsider.wait()
+        exp.stop()
+
+
+@test
+def the_exporter_takes_users_with_password_hashes_and_serves_https(env):
+    hashed = run(["openssl", "passwd", "-6", "prometheus-secret"]).stdout.decode().strip()
+    users = secret_file(env, "exporter.users", f"# who may scrape\nprom:{hashed}\n")
+    key, cert = os.path.join(env.tmp, "exporter.key"), os.path.join(env.tmp, "exporter.crt")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+         "-days", "1", "-subj", "/CN=127.0.0.1"])
+    for path in (key, cert):
+        os.chown(path, 0, grp.getgrnam(GROUP).gr_gid)
+        os.chmod(path, 0o640)
+    exp = Exporter(env, "--tls-cert", cert, "--tls-key", key, auth=["--users-file", users],
+                   scheme="https")
+    try:
+        context = ssl.create_default_context(cafile=cert)
+        context.check_hostname = False
+        check_eq(401, status_of(exp.url, context=context), "status without a password")
+        check_eq(401, status_of(exp.url, context=context, basic="prom:wrong"),
+                 "status with a wrong password")
+        check_eq(401, status_of(exp.url, context=context, basic="other:prometheus-secret"),
+                 "status of another user")
+        check_eq(200, status_of(exp.url, context=context, basic="prom:prometheus-secret"),
+                 "status with the password, over TLS")
+    finally:
+        exp.stop()
