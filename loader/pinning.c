@@ -127,8 +127,9 @@ int open_pin_parent(const char *pin_dir)
 		return -1;
 	}
 	/* Another owner could swap the pin directory for a link between our
-	 * checks and our changes. */
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	 * checks and our changes. A sticky directory (bpffs mounts 1777 by
+	 * default) lets nobody else rename or remove root's entries. */
+	if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
 		report_error("%s may be changed by others than root (owner uid %u, mode %04o): "
 			     "choose a pin directory whose parent only root may change", parent,
 			     st.st_uid, st.st_mode & 07777);
@@ -141,6 +142,7 @@ int open_pin_parent(const char *pin_dir)
 int check_pin_dir(const char *pin_dir)
 {
 	int parent = open_pin_parent(pin_dir), fd;
+	struct stat st;
 
 	if (parent < 0)
 		return -1;
@@ -158,12 +160,21 @@ int check_pin_dir(const char *pin_dir)
 		close(fd);
 		return -1;
 	}
+	/* Where others may create entries, one of theirs may wait for us,
+	 * with maps of theirs in it. */
+	if (fstat(fd, &st) || st.st_uid != 0) {
+		report_error("refusing pin directory %s: it belongs to uid %u, not root: observe-load "
+			     "did not create it", pin_dir, (unsigned)st.st_uid);
+		close(fd);
+		return -1;
+	}
 	close(fd);
 	return 0;
 }
 
 int pin_make_dir(const char *path, gid_t gid, bool *created)
 {
+	struct stat st;
 	int fd;
 
 	*created = false;
@@ -178,8 +189,8 @@ int pin_make_dir(const char *path, gid_t gid, bool *created)
 		report_error("refusing %s: %s", path, why_not_dir(path, errno));
 		return -1;
 	}
-	if (!on_bpffs(fd)) {
-		report_error("refusing %s: it is not on bpffs", path);
+	if (!on_bpffs(fd) || fstat(fd, &st) || st.st_uid != 0) {
+		report_error("refusing %s: it is not a directory of root's on bpffs", path);
 		close(fd);
 		return -1;
 	}

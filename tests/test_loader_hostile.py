@@ -71,6 +71,31 @@ def symlinked_pin_directory_is_refused_and_its_target_unchanged(env):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@test
+def pin_directory_made_by_another_user_on_a_sticky_bpffs_is_refused(env):
+    # bpffs mounts 1777 by default: anyone may create a directory there
+    # before the first load, maps of theirs in it.
+    scratch = tempfile.mkdtemp(prefix="observe-hostile-")
+    os.chmod(scratch, 0o755)
+    mnt = os.path.join(scratch, "bpffs")
+    os.mkdir(mnt)
+    run(["mount", "-t", "bpf", "bpf", mnt])
+    try:
+        check_eq(oct(0o1777), oct(stat.S_IMODE(os.stat(mnt).st_mode)), "mode of a fresh bpffs mount")
+        theirs = os.path.join(mnt, "observe")
+        run(env.as_user(OUTSIDER) + ["mkdir", theirs])
+        before = owner_and_mode(theirs)
+        res = run(load_cmd(env, theirs), check_rc=False, timeout=60)
+        err = res.stderr.decode(errors="replace").strip()
+        check_eq(1, res.returncode, f"exit of observe-load --pin-dir {theirs} ({err})")
+        check("not root" in err, f"the error should say whose it is: {err!r}")
+        check_eq(before, owner_and_mode(theirs), f"owner and mode of {theirs}")
+        check_eq([], os.listdir(theirs), f"entries created in {theirs}")
+    finally:
+        run(["umount", mnt], check_rc=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def lock_file(pin_dir):
     """The loaders' lock of a pin directory (loader/system.c, lock_name)."""
     return os.path.join(LOCK_DIR, urllib.parse.quote(pin_dir, safe="") + ".lock")
