@@ -174,27 +174,36 @@ struct observe_event_ctx {
 	struct observe_event_header *hdr;	/* in per-CPU scratch */
 };
 
-/* The one entry of a family's observe_readers-like map. */
+/* The load these programs belong to (struct observe_readers), and the slots
+ * it made (bit N: slot N): a reader's bit past them is never trusted. Set by
+ * the loader before the object loads. */
+const volatile __u32 observe_generation = 0;
+const volatile __u64 observe_slot_bits = 0;
+
+/* The one entry of a family's observe_readers-like map; NULL while another
+ * load's programs are the ones that run. */
 static __always_inline const struct observe_readers *observe_readers_of(void *readers_map)
 {
+	const struct observe_readers *readers;
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(readers_map, &zero);
+	readers = bpf_map_lookup_elem(readers_map, &zero);
+	return readers && readers->generation == observe_generation ? readers : NULL;
 }
 
 /* Bit N set: slot N of the family whose observe_readers-like map this is
- * has a reader. 0 when nobody reads. */
-static __always_inline __u64 observe_readers_in(void *readers_map)
+ * has a reader; only the family's slots ('slots'). 0 when nobody reads. */
+static __always_inline __u64 observe_readers_in(void *readers_map, __u64 slots)
 {
 	const struct observe_readers *readers = observe_readers_of(readers_map);
 
-	return readers ? readers->mask : 0;
+	return readers ? readers->mask & slots : 0;
 }
 
 /* The same for the event slots. */
 static __always_inline __u64 observe_reader_mask(void)
 {
-	return observe_readers_in(&observe_readers);
+	return observe_readers_in(&observe_readers, observe_slot_bits);
 }
 
 static __always_inline const struct observe_filter *observe_global_filter(void)
@@ -217,13 +226,14 @@ static __always_inline void *observe_lookup_or_init(void *map, const void *key, 
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Whether an aggregate type (OBSERVE_AGG_*) is switched off: one read of
- * the global filter, the whole cost of an aggregating collector then. */
+/* Whether an aggregate type (OBSERVE_AGG_*) is switched off, or these
+ * programs are not the current load's: one read of observe_readers (its copy
+ * of types_off), the whole cost of an aggregating collector then. */
 static __always_inline bool observe_type_off(__u32 type)
 {
-	const struct observe_filter *f = observe_global_filter();
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
 
-	return f && (f->types_off & (1ULL << (type & 63)));
+	return !readers || (readers->types_off & (1ULL << (type & 63)));
 }
 
 /* Whether a set in mode 'mode' lets through a key that is in it or not. */

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBSERVE_ABI_VERSION 2
+#define OBSERVE_ABI_VERSION 3
 
 #define OBSERVE_COMM_LEN 16
 #define OBSERVE_MAX_SLOTS 16		/* size of the outer ring array */
@@ -110,17 +110,27 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
  * it is small and on one cache line; readers set and clear their bit with
  * atomic or/and on the mapped page, never by rewriting the value.
  *
- * The other two fields copy what observe_filter says about the pid set, for
- * the fork and exit hooks, which keep that set even when nobody reads: with
- * the copy on this line, an event with no reader reads one line, not two.
- * Whoever writes observe_filter stores them (filters_publish_pid_set), with
- * atomic stores on the mapped page too.
+ * pid_set_on, follow_children and types_off copy what observe_filter says,
+ * for the hooks that act even when nobody reads (the fork and exit hooks
+ * keep the pid set; the aggregating collectors count): with the copy on this
+ * line, such a hook reads one line, not two. Whoever writes observe_filter
+ * stores them (filters_publish), with atomic stores on the mapped page too.
+ *
+ * generation: the load whose programs run. Each program carries its own
+ * (observe_generation, set by the loader) and does nothing while they
+ * differ, so a reload switches from the old programs to the new ones with
+ * one store, and no event is counted or delivered by both.
  */
 struct observe_readers {
 	__u64 mask;
 	__u32 pid_set_on;	/* pid_mode is not off: an exit removes its pid */
 	__u32 follow_children;	/* pid_mode allow with follow_children */
+	__u64 types_off;	/* observe_filter's types_off */
+	__u32 generation;
+	__u32 pad;
 };
+/* Read by every hook: it must stay within one cache line. */
+_Static_assert(sizeof(struct observe_readers) <= 64, "observe_readers fits a cache line");
 
 /* Global filters, applied before any slot. */
 enum observe_filter_mode {

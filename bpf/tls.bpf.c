@@ -14,6 +14,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* --tls-max: plaintext bytes captured per call; the rest is counted. */
 const volatile __u32 capture_max = OBSERVE_TLS_DEFAULT_CAPTURE;
+/* Bit N: TLS slot N exists (observe_slot_bits for the TLS family). */
+const volatile __u64 observe_tls_slot_bits = 0;
 
 /* The TLS slot family: the same protocol as the event slots (observe.h). */
 struct {
@@ -99,7 +101,7 @@ struct chunk_loop {
 
 static __always_inline __u64 tls_reader_mask(void)
 {
-	return observe_readers_in(&observe_tls_readers);
+	return observe_readers_in(&observe_tls_readers, observe_tls_slot_bits);
 }
 
 static __always_inline struct observe_tls_stats *tls_stats(void)

@@ -112,10 +112,10 @@ int filters_write(const struct filters *f, const struct observe_filter *filter)
 		pins_explain_write_error(f->filter_fd, "observe_filter", errno);
 		return -1;
 	}
-	return filters_publish_pid_set(f->readers_fd, filter);
+	return filters_publish(f->readers_fd, filter);
 }
 
-int filters_publish_pid_set(int readers_fd, const struct observe_filter *filter)
+int filters_publish(int readers_fd, const struct observe_filter *filter)
 {
 	bool follow = filter->pid_mode == OBSERVE_FILTER_ALLOW && filter->follow_children;
 	struct observe_readers *readers;
@@ -134,6 +134,7 @@ int filters_publish_pid_set(int readers_fd, const struct observe_filter *filter)
 	__atomic_store_n(&readers->pid_set_on, filter->pid_mode != OBSERVE_FILTER_OFF,
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&readers->follow_children, follow, __ATOMIC_RELEASE);
+	__atomic_store_n(&readers->types_off, filter->types_off, __ATOMIC_RELEASE);
 	munmap(readers, page);
 	return 0;
 }

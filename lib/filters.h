@@ -37,11 +37,12 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access);
 void filters_close(struct filters *f);
 
 int filters_read(const struct filters *f, struct observe_filter *out);
-/* Writes the filter, then its pid-set copy in observe_readers. */
+/* Writes the filter, then its copies in observe_readers. */
 int filters_write(const struct filters *f, const struct observe_filter *filter);
 /* Stores in observe_readers (readers_fd, writable) what 'filter' says of the
- * pid set, for the fork and exit hooks; -1 with the reason printed. */
-int filters_publish_pid_set(int readers_fd, const struct observe_filter *filter);
+ * pid set, for the fork and exit hooks, and its types_off, for the
+ * aggregating collectors; -1 with the reason printed. */
+int filters_publish(int readers_fd, const struct observe_filter *filter);
 /* The mode field of 'set' inside the filter struct (for cidr: whether on). */
 __u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set);
 /* The collector whose maps hold 'set' ("net"), or NULL for the core sets. */

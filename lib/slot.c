@@ -242,6 +242,8 @@ static void describe_holders(char *buf, size_t len, const char *dir,
 static void sweep_stale(const char *dir, const struct slot_family *family, unsigned mine,
 			__u64 *readers)
 {
+	/* No slot has these bits: a member's, never a reader's. */
+	__atomic_fetch_and(readers, (1ULL << OBSERVE_MAX_SLOTS) - 1, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		int fd;
 

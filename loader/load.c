@@ -6,11 +6,13 @@
  *      counters and filters survive a reload), load it into the kernel;
  *   2. attach: attach every program; nothing is pinned yet;
  *   3. commit: pin every new map, ring and link under a temporary name
- *      (tmp-<name>; bpffs reserves dots), then rename them all over the old
- *      pins, maps first and links last. Until the renames nothing visible has
- *      changed, and a failure removes the temporary pins. Renaming a link
- *      over the old one detaches the old program: one set of links stays,
- *      and no event is missed in between.
+ *      (tmp-<pid>-<name>; bpffs reserves dots), switch from the old programs
+ *      to the new ones with one store (generation.c), then rename them all
+ *      over the old pins, maps first and links last. Until the switch
+ *      nothing visible has changed, and a failure removes the temporary
+ *      pins. Renaming a link over the old one detaches the old program,
+ *      idle since the switch: no event is doubled or missed. tmp- pins that
+ *      a killed run left are removed at the end.
  * A slot whose ring is replaced or retired is flock()ed by the loader from
  * the moment it decides until the end, so no reader claims it in between.
  */
@@ -66,6 +68,8 @@ struct attached {
 /* The rings of one slot family (lib/slot.h): the events', the TLS ones. */
 struct ring_family {
 	const struct slot_family *family;
+	const char *slot_bits_var;	/* its programs' const volatile slot mask */
+	__u64 slot_bits;		/* the slots its programs may write */
 	unsigned nr_slots;
 	uint64_t ring_size;
 	gid_t gid;
@@ -77,6 +81,7 @@ struct ring_family {
 struct load_state {
 	const struct load_config *cfg;
 	gid_t gid, tls_gid;
+	__u32 generation;	/* this load's programs' */
 	struct shared_map maps[MAX_SHARED_MAPS];
 	int nr_maps;
 	struct {
@@ -264,6 +269,14 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	s->loaded[s->nr_loaded].obj = obj;
 	s->nr_loaded++;
 	c->configure(skel, s->cfg);
+	if (set_rodata(obj, "observe_generation", &s->generation, sizeof(s->generation)) ||
+	    set_rodata(obj, "observe_slot_bits", &s->rings[0].slot_bits, sizeof(__u64)) ||
+	    (c->id == OBSERVE_COLLECTOR_TLS &&
+	     set_rodata(obj, s->rings[1].slot_bits_var, &s->rings[1].slot_bits, sizeof(__u64)))) {
+		report_error("collector %s: its object lacks observe_generation or its slot mask",
+			     c->name);
+		return -1;
+	}
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog), *why = NULL;
@@ -572,8 +585,11 @@ static int stage_pin(struct load_state *s, int fd, const char *path, gid_t gid, 
 
 	if (s->nr_staged == MAX_STAGED)
 		return report_error("too many pins"), -1;
-	snprintf(tmp, sizeof(tmp), "%.*s/tmp-%s", (int)(slash - path), path, slash + 1);
-	unlink(tmp);	/* left by a run that was killed */
+	/* The pid: a killed run's tmp- links may be the ones running until
+	 * this run's switch; they are removed after it. */
+	snprintf(tmp, sizeof(tmp), "%.*s/tmp-%d-%s", (int)(slash - path), path, (int)getpid(),
+		 slash + 1);
+	unlink(tmp);	/* left by a killed run of the same pid */
 	if (bpf_obj_pin(fd, tmp)) {
 		report_error("cannot pin %s: %s", tmp, strerror(errno));
 		return -1;
@@ -797,7 +813,7 @@ static int publish_pid_set(struct load_state *s)
 	if (!filter || !readers)
 		return 0;	/* not among the maps of this load */
 	bpf_map_lookup_elem(filter->fd, &zero, &f);
-	return filters_publish_pid_set(readers->fd, &f);
+	return filters_publish(readers->fd, &f);
 }
 
 /* The profiler's lock directory, and its frequency for the readers; whether
@@ -863,6 +879,46 @@ static int write_tls_info(struct load_state *s)
 	return 0;
 }
 
+/* Slot i of a family is free: no reader holds its directory. The lock
+ * (LOCK_EX, as a claim) is kept in *fd so that no reader claims it before
+ * its bit is cleared. */
+static bool slot_is_free(struct load_state *s, struct ring_family *r, unsigned i, int *fd)
+{
+	char path[4096];
+
+	*fd = -1;
+	if (r->slot_lock[i] >= 0)
+		return true;	/* ours: replaced or retired */
+	slot_path(s, path, sizeof(path), r, i, NULL);
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return true;
+	return !flock(*fd, LOCK_EX | LOCK_NB);
+}
+
+/* The switch of one family's readers map: the new generation, and the bits
+ * of its slots that have a live reader; a bit past the slots, or of a slot
+ * nobody holds, a dead reader's or a member's, is cleared. */
+static void switch_family(struct load_state *s, struct ring_family *r)
+{
+	const char *name = strrchr(r->family->readers, '/');
+	struct shared_map *readers = find_map(s, name ? name + 1 : r->family->readers);
+	int locks[OBSERVE_MAX_SLOTS];
+	__u64 keep = 0;
+
+	if (!readers)
+		return;		/* no collector of this family loaded */
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
+		if ((r->slot_bits & (1ULL << i)) && !slot_is_free(s, r, i, &locks[i]))
+			keep |= 1ULL << i;
+	if (switch_generation(readers->fd, s->generation, keep))
+		report_warn("cannot switch %s to the new programs: %s", r->family->readers,
+			    strerror(errno));
+	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
+		if ((r->slot_bits & (1ULL << i)) && locks[i] >= 0)
+			close(locks[i]);
+}
+
 static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	int err = 0;
@@ -877,11 +933,14 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 			rmdir(s->new_paths[i]);	/* only directories this run made */
 		return -1;
 	}
+	for (int i = 0; i < 2; i++)
+		switch_family(s, &s->rings[i]);
 	rename_staged(s);
 	reset_modes_of_new_sets(s);
 	for (int i = 0; i < 2; i++)
 		switch_rings(s, &s->rings[i]);
 	remove_stale_links(s);
+	remove_leftover_staging(s->cfg->pin_dir);
 	err = write_info(s, f);
 	return write_tls_info(s) || err;
 }
@@ -917,6 +976,42 @@ static void free_state(struct load_state *s, bool keep_links)
 	free(s->log);
 }
 
+/* The slots a family's programs may write: its count, and the ones above
+ * it that a reader still holds (they stay until it leaves). */
+static __u64 slot_bits(struct load_state *s, struct ring_family *r)
+{
+	__u64 bits = (1ULL << r->nr_slots) - 1;
+
+	for (unsigned i = r->nr_slots; i < OBSERVE_MAX_SLOTS; i++) {
+		char path[4096];
+		int fd;
+
+		slot_path(s, path, sizeof(path), r, i, NULL);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB))
+			bits |= 1ULL << i;
+		if (fd >= 0)
+			close(fd);
+	}
+	return bits;
+}
+
+/* This load's generation: one past the pinned readers maps'. */
+static int first_generation(struct load_state *s)
+{
+	char paths[2][4096];
+	const char *p[2] = { paths[0], paths[1] };
+
+	for (int r = 0; r < 2; r++) {
+		const char *name = strrchr(s->rings[r].family->readers, '/');
+
+		if (!map_path(s, paths[r], sizeof(paths[r]), name ? name + 1 : s->rings[r].family->readers))
+			return report_error("pin path too long"), -1;
+	}
+	s->generation = next_generation(p, 2);
+	return 0;
+}
+
 int load_and_pin(const struct load_config *cfg, const struct kernel_features *f, gid_t gid,
 		 gid_t tls_gid)
 {
@@ -925,12 +1020,18 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 	int programs;
 
 	s.rings[0] = (struct ring_family){ .family = &slot_events, .nr_slots = cfg->nr_slots,
-					   .ring_size = cfg->ring_size, .gid = gid };
+					   .ring_size = cfg->ring_size, .gid = gid,
+					   .slot_bits_var = "observe_slot_bits" };
 	s.rings[1] = (struct ring_family){ .family = &slot_tls, .nr_slots = cfg->nr_tls_slots,
-					   .ring_size = cfg->tls_ring_size, .gid = tls_gid };
-	for (int r = 0; r < 2; r++)
+					   .ring_size = cfg->tls_ring_size, .gid = tls_gid,
+					   .slot_bits_var = "observe_tls_slot_bits" };
+	for (int r = 0; r < 2; r++) {
 		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
 			s.rings[r].ring_fd[i] = s.rings[r].slot_lock[i] = -1;
+		s.rings[r].slot_bits = slot_bits(&s, &s.rings[r]);
+	}
+	if (first_generation(&s))
+		return 1;
 	s.log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!s.log)
 		return report_error("out of memory"), 1;

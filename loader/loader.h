@@ -120,6 +120,17 @@ struct boringssl_entries {
  * says why; -1: the file cannot be searched (out->why). */
 int tls_boringssl_find(const char *path, struct boringssl_entries *out);
 
+/* generation.c: one switch from the old programs to the new */
+struct bpf_object;
+/* Sets the const volatile global 'name' of obj (size bytes) before it loads;
+ * -ENOENT if obj has none. */
+int set_rodata(struct bpf_object *obj, const char *name, const void *value, size_t size);
+/* One past the highest generation in the readers maps pinned at these paths. */
+__u32 next_generation(const char *const *readers_paths, int n);
+/* Makes the programs of 'generation' the ones that run, and keeps only
+ * keep_bits of the readers' mask (the slots with a live reader). */
+int switch_generation(int readers_fd, __u32 generation, __u64 keep_bits);
+
 /* map_copy.c: keeping a replaced map's entries */
 /* Copies every entry of the map 'from' into 'to'; how many, or -1 (errno). */
 int copy_map_entries(int from, int to);
@@ -133,6 +144,9 @@ struct pin_place {
 /* Where the map called 'name' is pinned, and who may do what with it. */
 struct pin_place pin_place(const char *name);
 int unload_pins(const char *pin_dir);
+/* Removes the tmp- pins that killed runs left anywhere below the pin
+ * directory (this run's are renamed by then). */
+void remove_leftover_staging(const char *pin_dir);
 /* path opened with O_CLOEXEC and flags; fails with ELOOP when any component
  * of it is a symbolic link. */
 int open_no_symlinks(const char *path, int flags);

@@ -261,6 +261,55 @@ static int remove_dir(const char *dir, int *failed)
 	return removed;
 }
 
+/* Removes the tmp- pins below dir (depth levels down). */
+static void remove_staging_in(const char *dir, int depth)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR && depth > 0)
+			remove_staging_in(path, depth - 1);
+		else if (de->d_type == DT_REG && !strncmp(de->d_name, "tmp-", 4) && !unlink(path))
+			fprintf(stderr, "observe-load: removed %s, left by a run that was killed\n", path);
+	}
+	closedir(d);
+}
+
+void remove_leftover_staging(const char *pin_dir)
+{
+	remove_staging_in(pin_dir, 2);	/* tls/slot<N>/ is the deepest */
+}
+
+/* Whether dir holds what observe-load pins: observe_info, links/, or a first
+ * load's pins that a killed run left under their temporary names. */
+static bool looks_like_pin_dir(const char *dir)
+{
+	char path[4096];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/observe_info", dir);
+	if (!access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "%s/" OBSERVE_LINKS_SUBDIR, dir);
+	if (!access(path, F_OK))
+		return true;
+	d = opendir(dir);
+	while (d && !found && (de = readdir(d)))
+		found = !strncmp(de->d_name, "tmp-", 4) && strstr(de->d_name, "-observe_");
+	if (d)
+		closedir(d);
+	return found;
+}
+
 int unload_pins(const char *pin_dir)
 {
 	char path[4096];
@@ -272,14 +321,9 @@ int unload_pins(const char *pin_dir)
 		printf("observe-load: nothing loaded at %s\n", pin_dir);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "%s/observe_info", pin_dir);
-	if (access(path, F_OK)) {
-		snprintf(path, sizeof(path), "%s/" OBSERVE_LINKS_SUBDIR, pin_dir);
-		if (access(path, F_OK)) {
-			report_error("%s does not look like observe's pin directory: not touching it",
-				     pin_dir);
-			return 1;
-		}
+	if (!looks_like_pin_dir(pin_dir)) {
+		report_error("%s does not look like observe's pin directory: not touching it", pin_dir);
+		return 1;
 	}
 	/* Links first: the programs stop before their maps go. */
 	snprintf(path, sizeof(path), "%s/" OBSERVE_LINKS_SUBDIR, pin_dir);

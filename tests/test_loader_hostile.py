@@ -234,3 +234,56 @@ def frozen_maps_are_named_and_a_reload_repairs_them_keeping_entries(env):
     check(exec_seen(env) >= seen_before + 3, f"exec counter: {seen_before} before the reload, "
           f"{exec_seen(env)} after")
     env.user_tool("observe-filter", "clear")
+
+
+def cgroup2_root():
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    return None
+
+
+@test
+def five_reloads_under_a_stream_of_execs_neither_double_nor_lose_one(env):
+    root = cgroup2_root()
+    if not root:
+        raise Skip("no cgroup2 mount to hold the stream")
+    cg = os.path.join(root, f"observe-reload-test-{os.getpid()}")
+    stop = os.path.join(env.tmp, "stop-stream")
+    os.mkdir(cg)
+    shell = None
+    try:
+        reader = env.reader("-t", "exec,fork,exit", "--cgroup", cg).wait_ready()
+
+        def join_cgroup():
+            with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+        # At least 3,000 execs, and on until the reloads are over.
+        shell = subprocess.Popen(
+            ["sh", "-c", f'i=0; while [ $i -lt 3000 ] || [ ! -e {stop} ]; do /bin/true; i=$((i+1)); done; '
+                         'echo $i'], stdout=subprocess.PIPE, preexec_fn=join_cgroup)
+        env.started.append(shell)
+        for n in range(5):
+            res = env.load()
+            check(b"removed" not in res.stderr, f"reload {n + 1} found leftovers: {res.stderr!r}")
+        open(stop, "w").close()
+        out, _ = shell.communicate(timeout=300)
+        execs = int(out.decode().strip())
+        settle()
+        events = reader.stop()
+    finally:
+        if shell and shell.poll() is None:
+            shell.kill()
+            shell.wait()
+        os.rmdir(cg)
+    mine = {t: [e for e in events if e["type"] == t and
+                (e["pid"] if t == "fork" else e["ppid"]) == shell.pid] for t in ("exec", "fork", "exit")}
+    gaps = [e for e in events if e["type"] == "gap"]
+    check_eq([], gaps, "gap records")
+    for t, got in mine.items():
+        check_eq(execs, len(got), f"{t} events of the stream's {execs} children across 5 reloads")
+    children = [e["child_pid"] for e in mine["fork"]]
+    check_eq(execs, len(set(children)), "distinct children forked")
+    check_eq(sorted(children), sorted(e["pid"] for e in mine["exec"]), "the children that exec'd")

@@ -333,13 +333,17 @@ def a_reload_that_fails_to_pin_leaves_the_running_load_as_it_was(env):
         return {name: run(["bpftool", "link", "show", "pinned", os.path.join(links, name)]).stdout
                 for name in sorted(os.listdir(links))}
     before, links = link_programs(), link_count()
-    blocker = os.path.join(env.pin_dir, "links", "tmp-process-sched_fork")
-    os.mkdir(blocker)           # bpffs cannot pin over a directory: the commit fails midway
+    # A pinned map where a fifth slot's directory goes: the commit fails
+    # midway, after the maps were staged.
+    blocker = os.path.join(env.pin_dir, "slot4")
+    run(["bpftool", "map", "create", blocker, "type", "array", "key", "4", "value", "4",
+         "entries", "1", "name", "blocker"])
     try:
-        res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--group", GROUP], check_rc=False)
+        res = run([env.tool("observe-load"), "--pin-dir", env.pin_dir, "--group", GROUP, "--slots", "5"],
+                  check_rc=False)
     finally:
-        os.rmdir(blocker)
-    check(res.returncode == 1 and b"cannot pin" in res.stderr, f"failed reload: {res.stderr!r}")
+        os.unlink(blocker)
+    check(res.returncode == 1 and b"slot4: it is not a directory" in res.stderr, f"failed reload: {res.stderr!r}")
     check_eq(before, link_programs(), "links and their programs after a failed reload")
     check_eq(links, link_count(), "attached links after a failed reload")
     leftovers = [f for _, _, files in os.walk(env.pin_dir) for f in files if f.startswith("tmp-")]
