@@ -287,3 +287,64 @@ def five_reloads_under_a_stream_of_execs_neither_double_nor_lose_one(env):
     children = [e["child_pid"] for e in mine["fork"]]
     check_eq(execs, len(set(children)), "distinct children forked")
     check_eq(sorted(children), sorted(e["pid"] for e in mine["exec"]), "the children that exec'd")
+
+
+def readers_value(env):
+    out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_readers")])
+    return json.loads(out.stdout)[0]["value"]
+
+
+def set_readers_mask(env, mask):
+    """Rewrites observe_readers as root with another mask (no reader runs)."""
+    value = readers_value(env)
+    raw = (mask.to_bytes(8, "little") + value["pid_set_on"].to_bytes(4, "little")
+           + value["follow_children"].to_bytes(4, "little") + value["types_off"].to_bytes(8, "little")
+           + value["generation"].to_bytes(4, "little") + bytes(4))
+    run(["bpftool", "map", "update", "pinned", os.path.join(env.pin_dir, "observe_readers"),
+         "key", *["0"] * 4, "value", *[str(b) for b in raw]])
+
+
+@test
+def stale_reader_bits_are_cleared_at_a_reload_and_ignored_meanwhile(env):
+    check_eq(0, readers_value(env)["mask"], "observe_readers mask with no reader")
+    # A member's bits: past the 16 slots, and slot 9 of 4.
+    stale = (0xffff << 16) | (1 << 9) | (1 << 40)
+    set_readers_mask(env, stale)
+    seen = exec_seen(env)
+    shell = subprocess.Popen(["sh", "-c", "for i in 1 2 3; do /bin/true; done"])
+    shell.wait()
+    # The programs trust no bit past the slots: still no reader, nothing counted.
+    check_eq(seen, exec_seen(env), "exec counter while only stale bits are set")
+    generation = readers_value(env)["generation"]
+    env.load()
+    after = readers_value(env)
+    check_eq(0, after["mask"], "observe_readers mask after the reload")
+    check_eq(generation + 1, after["generation"], "generation after one reload")
+
+
+@test
+def leftovers_of_killed_runs_are_removed_and_a_half_first_load_unloads(env):
+    # What a run killed in its commit leaves: pins under their tmp- names.
+    def pin_map(path):
+        run(["bpftool", "map", "create", path, "type", "array", "key", "4", "value", "4",
+             "entries", "1", "name", "leftover"])
+    leftovers = [os.path.join(env.pin_dir, "tmp-1-observe_filter"),
+                 os.path.join(env.pin_dir, "links", "tmp-1-process-sched_exec"),
+                 os.path.join(env.pin_dir, "slot0", "tmp-1-ring")]
+    for path in leftovers:
+        pin_map(path)
+    res = env.load()
+    err = res.stderr.decode(errors="replace")
+    for path in leftovers:
+        check(not os.path.exists(path), f"{path} is still there after a reload")
+    check("left by a run that was killed" in err, f"the reload should say what it removed: {err!r}")
+    # A first load killed before its renames: only tmp- pins.
+    half = f"{env.pin_dir}-half"
+    env.extra_pin_dirs.append(half)
+    os.mkdir(half)
+    os.mkdir(os.path.join(half, "slot0"))
+    pin_map(os.path.join(half, "tmp-77-observe_info"))
+    pin_map(os.path.join(half, "slot0", "tmp-77-ring"))
+    res = run([env.tool("observe-load"), "--pin-dir", half, "--unload"], check_rc=False, timeout=60)
+    check_eq(0, res.returncode, f"--unload of a half first load ({res.stderr.decode(errors='replace').strip()})")
+    check(not os.path.exists(half), f"{half} is still there after --unload")
