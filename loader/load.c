@@ -997,7 +997,7 @@ static __u64 slot_bits(struct load_state *s, struct ring_family *r)
 }
 
 /* This load's generation: one past the pinned readers maps'. */
-static int first_generation(struct load_state *s)
+static int choose_generation(struct load_state *s)
 {
 	char paths[2][4096];
 	const char *p[2] = { paths[0], paths[1] };
@@ -1030,7 +1030,7 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 			s.rings[r].ring_fd[i] = s.rings[r].slot_lock[i] = -1;
 		s.rings[r].slot_bits = slot_bits(&s, &s.rings[r]);
 	}
-	if (first_generation(&s))
+	if (choose_generation(&s))
 		return 1;
 	s.log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!s.log)
