@@ -15,7 +15,8 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, run, settle, test_list
+from harness import (GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, run, settle, test_list,
+                     wait_until)
 
 TESTS, test = test_list()
 
@@ -253,7 +254,7 @@ def five_reloads_under_a_stream_of_execs_neither_double_nor_lose_one(env):
     cg = os.path.join(root, f"observe-reload-test-{os.getpid()}")
     stop = os.path.join(env.tmp, "stop-stream")
     os.mkdir(cg)
-    shell = None
+    shell = reader = None
     try:
         reader = env.reader("-t", "exec,fork,exit", "--cgroup", cg).wait_ready()
 
@@ -269,7 +270,8 @@ def five_reloads_under_a_stream_of_execs_neither_double_nor_lose_one(env):
             res = env.load()
             check(b"removed" not in res.stderr, f"reload {n + 1} found leftovers: {res.stderr!r}")
         open(stop, "w").close()
-        out, _ = shell.communicate(timeout=300)
+        # An emulated CPU (the qemu run) takes minutes for 3,000 execs.
+        out, _ = shell.communicate(timeout=1200)
         execs = int(out.decode().strip())
         settle()
         events = reader.stop()
@@ -277,6 +279,12 @@ def five_reloads_under_a_stream_of_execs_neither_double_nor_lose_one(env):
         if shell and shell.poll() is None:
             shell.kill()
             shell.wait()
+        if reader and reader.proc.poll() is None:
+            reader.proc.kill()
+            reader.proc.wait()
+        # The stream's last child may still be leaving its cgroup.
+        wait_until(lambda: not open(os.path.join(cg, "cgroup.procs")).read().strip(), 10,
+                   f"{cg} to empty")
         os.rmdir(cg)
     mine = {t: [e for e in events if e["type"] == t and
                 (e["pid"] if t == "fork" else e["ppid"]) == shell.pid] for t in ("exec", "fork", "exit")}
