@@ -3,7 +3,9 @@
 #ifndef OBSERVE_LOADER_H
 #define OBSERVE_LOADER_H
 
+#include <elf.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "observe.h"
@@ -100,6 +102,26 @@ struct tls_location {
 int tls_locate(struct observe_tls_target *t, struct tls_location *loc);
 /* One line on what became of a target, or (planned) what would be probed. */
 void tls_print_target(const struct observe_tls_target *t, const struct tls_location *planned);
+
+/* elf_image.c: an ELF file mapped for reading its code by address */
+struct elf_image {
+	const uint8_t *map;
+	size_t size;
+	const Elf64_Phdr *ph;
+	unsigned nr_ph;
+};
+/* Maps a 64-bit ELF file of 'machine' (EM_X86_64...); -1 if it cannot be
+ * read, -2 if it is not such a file, with why said. */
+int elf_image_open(struct elf_image *img, const char *path, unsigned machine, char *why,
+		   size_t len);
+void elf_image_close(struct elf_image *img);
+/* The file bytes of [addr, addr + len) in a loaded segment (an executable
+ * one if exec), and their offset in the file; NULL if not all there. */
+const uint8_t *elf_image_bytes(const struct elf_image *img, uint64_t addr, uint64_t len, bool exec,
+			       uint64_t *offset);
+/* The function around addr as .eh_frame has it: its FDE's [start, end). */
+bool eh_frame_function(const struct elf_image *img, uint64_t addr, uint64_t *start,
+		       uint64_t *end);
 
 /* tls_boringssl.c: BoringSSL's functions in a binary without their symbols */
 enum boringssl_function {

@@ -20,14 +20,9 @@
 #include "loader.h"
 
 #include <capstone/capstone.h>
-#include <elf.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define FILE_STRING "ssl/ssl_lib.cc"
 #define ERR_LIB_SSL 16
@@ -84,13 +79,6 @@ static const struct shape host_name_shapes[] = {
 	SHAPE(R_SSL3_EXT_INVALID_SERVERNAME, R_MALLOC_FAILURE),	/* to 2022 */
 };
 
-struct image {
-	const uint8_t *map;
-	size_t size;
-	const Elf64_Phdr *ph;
-	unsigned nr_ph;
-};
-
 struct error_site {
 	uint64_t addr;
 	uint32_t reason, line;
@@ -122,7 +110,7 @@ struct function {
 };
 
 struct search {
-	struct image img;
+	struct elf_image img;
 	csh cs;
 	cs_insn *insn;
 	uint64_t strings[MAX_STRINGS];
@@ -134,24 +122,6 @@ struct search {
 	struct function functions[MAX_SITES];
 	unsigned nr_functions;
 };
-
-/* The file bytes of [addr, addr + len) in a loaded segment, or NULL. */
-static const uint8_t *bytes_at(const struct image *img, uint64_t addr, uint64_t len,
-			       bool exec, uint64_t *offset)
-{
-	for (unsigned i = 0; i < img->nr_ph; i++) {
-		const Elf64_Phdr *p = &img->ph[i];
-
-		if (p->p_type != PT_LOAD || (exec && !(p->p_flags & PF_X)) ||
-		    addr < p->p_vaddr || addr - p->p_vaddr + len > p->p_filesz ||
-		    p->p_offset + p->p_filesz > img->size)
-			continue;
-		if (offset)
-			*offset = addr - p->p_vaddr + p->p_offset;
-		return img->map + p->p_offset + (addr - p->p_vaddr);
-	}
-	return NULL;
-}
 
 /* The addresses of the strings ".../ssl/ssl_lib.cc" in read-only data. */
 static void find_strings(struct search *s)
@@ -210,7 +180,7 @@ static bool read_site(struct search *s, uint64_t addr, int file_arg, struct erro
 {
 	uint64_t pc = addr, value[NR_ARGS] = {};
 	bool set[NR_ARGS] = {};
-	const uint8_t *code = bytes_at(&s->img, addr, 64, true, NULL);
+	const uint8_t *code = elf_image_bytes(&s->img, addr, 64, true, NULL);
 	size_t size = 64;
 
 	if (!code)
@@ -273,194 +243,30 @@ static void find_sites(struct search *s)
 	}
 }
 
-/* A pointer of .eh_frame's encodings (DW_EH_PE_*): its size by the low
- * nibble, pc-relative (0x10) or data-relative (0x30) by the high one; the
- * others are not met in x86-64 code and are refused. */
-static bool read_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc, uint64_t pc,
-			 uint64_t data, uint64_t *value)
-{
-	unsigned size;
-	int64_t v = 0;
-
-	switch (enc & 0x0f) {
-	case 0x00: case 0x04: case 0x0c: size = 8; break;
-	case 0x03: case 0x0b: size = 4; break;
-	case 0x02: case 0x0a: size = 2; break;
-	default: return false;
-	}
-	if (end - *p < size)
-		return false;
-	if (size == 8) {
-		memcpy(&v, *p, 8);
-	} else if (size == 4) {
-		int32_t s32;
-		uint32_t u32;
-
-		memcpy(&s32, *p, 4);
-		memcpy(&u32, *p, 4);
-		v = enc & 0x08 ? s32 : (int64_t)u32;
-	} else {
-		int16_t s16;
-		uint16_t u16;
-
-		memcpy(&s16, *p, 2);
-		memcpy(&u16, *p, 2);
-		v = enc & 0x08 ? s16 : (int64_t)u16;
-	}
-	*p += size;
-	switch (enc & 0x70) {
-	case 0x00: *value = v; return true;
-	case 0x10: *value = pc + v; return true;
-	case 0x30: *value = data + v; return true;
-	default: return false;
-	}
-}
-
-static uint64_t read_uleb(const uint8_t **p, const uint8_t *end)
-{
-	uint64_t v = 0;
-
-	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-		uint8_t b = *(*p)++;
-
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
-	}
-	return v;
-}
-
-/* The pointer encoding of a CIE's FDEs ('R' of its "z" augmentation). */
-static bool cie_fde_encoding(const struct image *img, uint64_t cie, uint8_t *enc)
-{
-	const uint8_t *p = bytes_at(img, cie, 16, false, NULL), *end, *aug;
-	uint32_t len;
-	uint8_t version;
-
-	*enc = 0;	/* absptr, when there is no 'R' */
-	if (!p)
-		return false;
-	memcpy(&len, p, 4);
-	if (len == 0xffffffff || !(p = bytes_at(img, cie, 4 + (uint64_t)len, false, NULL)))
-		return false;
-	end = p + 4 + len;
-	version = p[8];
-	p += 9;			/* length, CIE id, version */
-	aug = p;
-	while (p < end && *p)
-		p++;
-	if (p++ >= end || aug[0] != 'z')
-		return aug[0] == 0;
-	read_uleb(&p, end);	/* code alignment */
-	read_uleb(&p, end);	/* data alignment (SLEB: only skipped) */
-	if (version == 1 && p < end)	/* one byte of return register */
-		p++;
-	else
-		read_uleb(&p, end);
-	read_uleb(&p, end);	/* augmentation length */
-	for (const uint8_t *a = aug + 1; *a && p < end; a++) {
-		if (*a == 'R') {
-			*enc = *p;
-			return true;
-		}
-		if (*a == 'L') {
-			p++;
-		} else if (*a == 'P') {
-			uint64_t ignored;
-			uint8_t penc = *p++;
-
-			if (!read_encoded(&p, end, penc & 0x0f, 0, 0, &ignored))
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* The function around 'addr' from .eh_frame: the FDE that .eh_frame_hdr's
- * sorted table gives for it, if its range covers addr. */
-static bool fde_bounds(const struct image *img, uint64_t addr, uint64_t *start, uint64_t *end)
-{
-	const uint8_t *hdr = NULL, *p, *table;
-	uint64_t hdr_addr = 0, count, lo = 0, hi, loc, fde = 0, begin, range;
-	uint8_t enc;
-
-	for (unsigned i = 0; i < img->nr_ph && !hdr; i++)
-		if (img->ph[i].p_type == PT_GNU_EH_FRAME) {
-			hdr_addr = img->ph[i].p_vaddr;
-			hdr = bytes_at(img, hdr_addr, img->ph[i].p_filesz, false, NULL);
-		}
-	/* version 1, table of (datarel sdata4, datarel sdata4) with a udata4 count */
-	if (!hdr || hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b || (hdr[1] & 0x0f) != 0x0b)
-		return false;
-	count = (uint32_t)(hdr[8] | hdr[9] << 8 | hdr[10] << 16 | (uint32_t)hdr[11] << 24);
-	table = hdr + 12;
-	if (!bytes_at(img, hdr_addr + 12, count * 8, false, NULL))
-		return false;
-	for (hi = count; lo < hi;) {	/* the last entry whose start is <= addr */
-		uint64_t mid = (lo + hi) / 2;
-		int32_t rel;
-
-		memcpy(&rel, table + mid * 8, 4);
-		if (hdr_addr + (int64_t)rel <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return false;
-	p = table + (lo - 1) * 8;
-	if (!read_encoded(&p, p + 8, 0x3b, 0, hdr_addr, &loc) ||
-	    !read_encoded(&p, p + 4, 0x3b, 0, hdr_addr, &fde) ||
-	    !(p = bytes_at(img, fde, 8, false, NULL)))
-		return false;
-	{
-		uint32_t len, cie_ptr;
-		const uint8_t *fde_end;
-
-		memcpy(&len, p, 4);
-		memcpy(&cie_ptr, p + 4, 4);
-		if (len == 0xffffffff || len < 8 || !(p = bytes_at(img, fde, 4 + (uint64_t)len, false, NULL)) ||
-		    !cie_fde_encoding(img, fde + 4 - cie_ptr, &enc))
-			return false;
-		fde_end = p + 4 + len;
-		p += 8;
-		if (!read_encoded(&p, fde_end, enc, fde + 8, 0, &begin) ||
-		    !read_encoded(&p, fde_end, enc & 0x0f, 0, 0, &range))
-			return false;
-	}
-	if (begin != loc || addr < begin || addr - begin >= range)
-		return false;
-	*start = begin;
-	*end = begin + range;
-	return true;
-}
-
 /* The bounds around 'addr': its FDE's range, else the int3 padding before
  * and after (LLD fills the gaps between functions with int3). */
 static bool bounds_of(struct search *s, uint64_t addr, uint64_t *start, uint64_t *end)
 {
 	const uint8_t *b;
 
-	if (fde_bounds(&s->img, addr, start, end))
+	if (eh_frame_function(&s->img, addr, start, end))
 		return *end - *start <= MAX_REGION;
 	for (*start = addr & ~15ull; addr - *start < MAX_REGION; *start -= 16) {
-		b = bytes_at(&s->img, *start - 1, 1, true, NULL);
+		b = elf_image_bytes(&s->img, *start - 1, 1, true, NULL);
 		if (!b)
 			return false;
 		if (*b == 0xcc)
 			break;
 	}
 	for (*end = (addr | 15) + 1; *end - addr < MAX_REGION; *end += 16) {
-		b = bytes_at(&s->img, *end - 1, 1, true, NULL);
+		b = elf_image_bytes(&s->img, *end - 1, 1, true, NULL);
 		if (!b)
 			return false;
 		if (*b == 0xcc)
 			break;
 	}
 	/* the end is the start of the next function: back over its padding */
-	while (*end > addr + 1 && (b = bytes_at(&s->img, *end - 1, 1, true, NULL)) && *b == 0xcc)
+	while (*end > addr + 1 && (b = elf_image_bytes(&s->img, *end - 1, 1, true, NULL)) && *b == 0xcc)
 		(*end)--;
 	return addr - *start < MAX_REGION && *end - addr < MAX_REGION;
 }
@@ -545,7 +351,7 @@ static bool has_site_at(const struct search *s, uint64_t addr)
 static void decode_region(struct search *s, struct region *r)
 {
 	uint64_t pc = r->start, kept[MAX_ENTRIES];
-	const uint8_t *code = bytes_at(&s->img, r->start, r->end - r->start, true, NULL);
+	const uint8_t *code = elf_image_bytes(&s->img, r->start, r->end - r->start, true, NULL);
 	size_t size = r->end - r->start;
 	unsigned nr_kept = 0, sites_seen = 0, sites_in = 0, e = 0;
 
@@ -693,7 +499,7 @@ static int set_found(struct search *s, const struct function *f, unsigned which,
 {
 	uint64_t offset;
 
-	if (!f || !bytes_at(&s->img, f->entry, 1, true, &offset))
+	if (!f || !elf_image_bytes(&s->img, f->entry, 1, true, &offset))
 		return -1;
 	out->addr[which] = f->entry;
 	out->offset[which] = offset;
@@ -736,69 +542,37 @@ static void match(struct search *s, struct boringssl_entries *out)
 	set_found(s, f, BORINGSSL_SET_HOST_NAME, out);
 }
 
-static int open_image(struct image *img, const char *path, char *why, size_t len)
-{
-	const Elf64_Ehdr *eh;
-	struct stat st;
-	int fd = open_regular_file(path);
-
-	if (fd < 0 || fstat(fd, &st)) {
-		snprintf(why, len, "%s", fd < 0 ? open_regular_error(errno) : strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	img->size = st.st_size;
-	img->map = img->size >= sizeof(*eh) ?
-		mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-	if (img->map == MAP_FAILED) {
-		snprintf(why, len, "cannot map the file: %s", strerror(errno));
-		img->map = NULL;
-		close(fd);
-		return -1;
-	}
-	eh = (const Elf64_Ehdr *)img->map;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_machine != EM_X86_64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > img->size) {
-		snprintf(why, len, "BoringSSL is looked for in x86-64 ELF files only");
-		close(fd);
-		return -1;
-	}
-	img->ph = (const Elf64_Phdr *)(img->map + eh->e_phoff);
-	img->nr_ph = eh->e_phnum;
-	close(fd);
-	return 0;
-}
-
-static void close_image(struct image *img)
-{
-	if (img->map)
-		munmap((void *)img->map, img->size);
-}
-
 int tls_boringssl_find(const char *path, struct boringssl_entries *out)
 {
 	struct search *s = calloc(1, sizeof(*s));
-	int found = 0;
+	int found = 0, err;
 
 	memset(out, 0, sizeof(*out));
 	if (!s) {
 		snprintf(out->why, sizeof(out->why), "out of memory");
 		return -1;
 	}
-	if (open_image(&s->img, path, out->why, sizeof(out->why))) {
+	err = elf_image_open(&s->img, path, EM_X86_64, out->why, sizeof(out->why));
+	if (err) {
+		if (err == -2)	/* ELF of another kind: no signatures for it */
+			snprintf(out->why, sizeof(out->why), "BoringSSL is looked for in x86-64 "
+				 "code only");
 		free(s);
-		return -1;
+		return err == -2 ? 0 : -1;
 	}
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &s->cs) != CS_ERR_OK) {
 		snprintf(out->why, sizeof(out->why), "Capstone cannot disassemble x86-64");
-		close_image(&s->img);
+		elf_image_close(&s->img);
 		free(s);
 		return -1;
 	}
 	cs_option(s->cs, CS_OPT_DETAIL, CS_OPT_ON);
 	s->insn = cs_malloc(s->cs);
+	if (!s->insn) {
+		snprintf(out->why, sizeof(out->why), "out of memory");
+		found = -1;
+		goto out;
+	}
 	find_strings(s);
 	if (!s->nr_strings) {
 		snprintf(out->why, sizeof(out->why), "no BoringSSL in it (no string ending in %s)",
@@ -818,9 +592,10 @@ int tls_boringssl_find(const char *path, struct boringssl_entries *out)
 out:
 	out->nr_sites = s->nr_sites;
 	out->nr_functions = s->nr_functions;
-	cs_free(s->insn, 1);
+	if (s->insn)
+		cs_free(s->insn, 1);
 	cs_close(&s->cs);
-	close_image(&s->img);
+	elf_image_close(&s->img);
 	free(s);
 	return found;
 }
