@@ -125,8 +125,11 @@ bench_build() {
 # bench_load [OPTION...]: observe-load into PIN_DIR, with these options
 # (--collectors, --ring-size...) on top of the defaults.
 # shellcheck disable=SC2120  # most callers want the defaults
+# An empty settings file: the machine's /etc/observe/observe.conf stays out
+# (the loader reads regular files only, not /dev/null).
 bench_load() {
-	"$BUILD/observe-load" --pin-dir "$PIN_DIR" --group root --config /dev/null "$@" \
+	: >"$BENCH_TMP/empty.conf"
+	"$BUILD/observe-load" --pin-dir "$PIN_DIR" --group root --config "$BENCH_TMP/empty.conf" "$@" \
 		>"$BENCH_TMP/load.out" 2>&1 ||
 		{ cat "$BENCH_TMP/load.out" >&2; bench_die "observe-load failed"; }
 }
