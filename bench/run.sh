@@ -213,3 +213,5 @@ echo
 "$BENCH_SRC/metrics.sh" "$BUILD"
 echo
 "$BENCH_SRC/tls.sh" "$BUILD"
+echo
+"$BENCH_SRC/agents.sh" "$BUILD"
