@@ -73,8 +73,7 @@ uprobe:$BENCH_TMP/bun:$BUN_READ {} uretprobe:$BENCH_TMP/bun:$BUN_READ {}" ;;
 
 # slot_delivered: records TLS slot 0 delivered so far
 slot_delivered() {
-	"$BUILD/observe-stats" --pin-dir "$PIN_DIR" --json |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["tls"]["slots"][0]["delivered"])'
+	bench_tls_slot_counts | cut -d' ' -f1
 }
 
 # with_cfg CFG CMD...: runs CMD under CFG; prints CMD's output and the
@@ -94,9 +93,8 @@ with_cfg() {
 		bench_load --collectors tls --tls --tls-group root --tls-binary "$BUN" \
 			--tls-binary "$NODE" --tls-binary "$CLAUDE"
 		if [ "$cfg" = capture ]; then
-			bench_bg "$BUILD/observe-tls" --pin-dir "$PIN_DIR" --base64 -q >/dev/null
+			bench_tls_reader
 			pid=$BG_PID
-			sleep 0.3
 			before=$(slot_delivered)
 		fi
 		;;

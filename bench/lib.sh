@@ -134,6 +134,21 @@ bench_load() {
 		{ cat "$BENCH_TMP/load.out" >&2; bench_die "observe-load failed"; }
 }
 
+# bench_tls_reader: an observe-tls reader of everything, its output thrown
+# away, in BG_PID, given time to claim its slot.
+bench_tls_reader() {
+	bench_bg "$BUILD/observe-tls" --pin-dir "$PIN_DIR" --base64 -q >/dev/null
+	sleep 0.3
+}
+
+# bench_tls_slot_counts: "delivered dropped" of TLS slot 0 so far
+bench_tls_slot_counts() {
+	"$BUILD/observe-stats" --pin-dir "$PIN_DIR" --json |
+		python3 -c 'import json, sys
+s = json.load(sys.stdin)["tls"]["slots"][0]
+print(s["delivered"], s["dropped"])'
+}
+
 bench_unload() {
 	"$BUILD/observe-load" --pin-dir "$PIN_DIR" --unload >"$BENCH_TMP/unload.out" 2>&1 ||
 		{ cat "$BENCH_TMP/unload.out" >&2; bench_die "observe-load --unload failed"; }

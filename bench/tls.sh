@@ -39,14 +39,6 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 
 echo "observe TLS bench: $(uname -r), $(nproc) CPUs, $(openssl version)"
 
-# slot_counts: "delivered dropped" of TLS slot 0 so far
-slot_counts() {
-	"$BUILD/observe-stats" --pin-dir "$PIN_DIR" --json |
-		python3 -c 'import json, sys
-s = json.load(sys.stdin)["tls"]["slots"][0]
-print(s["delivered"], s["dropped"])'
-}
-
 LIBSSL=$(python3 -c 'import ctypes.util, os; print(os.path.realpath("/lib/" + os.uname().machine + "-linux-gnu/" + ctypes.util.find_library("ssl")))')
 BT_EMPTY="uprobe:$LIBSSL:SSL_write {} uretprobe:$LIBSSL:SSL_write {}
 uprobe:$LIBSSL:SSL_read {} uretprobe:$LIBSSL:SSL_read {}"
@@ -64,10 +56,9 @@ run_cfg() {
 	*)
 		bench_load --collectors tls --tls --tls-group root
 		if [ "$cfg" = capture ]; then
-			bench_bg "$BUILD/observe-tls" --pin-dir "$PIN_DIR" --base64 -q >/dev/null
+			bench_tls_reader
 			reader=$BG_PID
-			sleep 0.3
-			before=$(slot_counts)
+			before=$(bench_tls_slot_counts)
 		fi
 		;;
 	esac
@@ -75,7 +66,7 @@ run_cfg() {
 	ms=$(taskset -c 0-1 "$BB/tls" transfer "$BYTES" 16384 "$BENCH_TMP/cert.pem" "$BENCH_TMP/key.pem")
 	if [ "$cfg" = capture ]; then
 		sleep 0.5	# what the reader still has to drain
-		after=$(slot_counts)
+		after=$(bench_tls_slot_counts)
 	fi
 	[ -z "$reader" ] || bench_stop "$reader" INT
 	[ "$cfg" = none ] || [ "$cfg" = empty ] || bench_unload
