@@ -57,7 +57,9 @@ TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd \
 # version is only reported on (scripts/check-newest-claude.sh).
 CLAUDE_VERSION := 2.1.332
 
-COLLECTORS := process files net syscalls memory block cpu profile tls
+# A collector is bpf/<name>.bpf.c with its ABI header bpf/<name>.h (README:
+# Adding a collector).
+COLLECTORS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 BPF_OBJS   := $(patsubst %,$(BUILD)/%.bpf.o,$(COLLECTORS))
 ARM64_OBJS := $(patsubst %,$(BUILD)/arm64/%.bpf.o,$(COLLECTORS))
 SKELETONS  := $(patsubst %,$(BUILD)/%.skel.h,$(COLLECTORS))
@@ -131,6 +133,13 @@ $(call remember,paths.stamp,$(SBINDIR) $(BINDIR) $(SYSCONFDIR))
 # The version is compiled into one object.
 $(BUILD)/lib/version.o: $(BUILD)/version.stamp
 $(BUILD)/lib/version.o: CPPFLAGS += -DOBSERVE_VERSION='"$(VERSION)"'
+
+# Every collector's ABI header, for the code that sizes their records.
+$(BUILD)/collector_headers.h: Makefile $(wildcard bpf/*.bpf.c) | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)printf '#include "%s.h"\n' $(COLLECTORS) > $@
+
+$(BUILD)/lib/events.o: $(BUILD)/collector_headers.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -212,6 +221,7 @@ $(BUILD)/fuzz/lib/%.o: lib/%.c $(LIB_HEADERS) $(BPF_HEADERS) | $(BUILD)/fuzz/lib
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(BUILD)/fuzz/lib/syscall_names.o: $(BUILD)/syscall_names_table.h
+$(BUILD)/fuzz/lib/events.o: $(BUILD)/collector_headers.h
 $(BUILD)/fuzz/lib/version.o: $(BUILD)/version.stamp
 $(BUILD)/fuzz/lib/version.o: CPPFLAGS += -DOBSERVE_VERSION='"$(VERSION)"'
 

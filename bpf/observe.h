@@ -33,29 +33,79 @@
 #define OBSERVE_SLOT_SUBDIR_FMT "slot%u"	/* one directory per ring slot */
 #define OBSERVE_SLOT_RING "ring"		/* the slot's ring buffer */
 
+/*
+ * Every collector and every event type, once: the enums below, the names in
+ * lib/events.c and the loader's table (loader/collectors.c) come from these
+ * lists. Values are ABI: a new entry takes the next free value, an entry is
+ * never renumbered.
+ *
+ * OBSERVE_COLLECTORS(X): X(ID, value, name)
+ * OBSERVE_EVENT_TYPES(EV, AGG):
+ *   EV(ID, value, name, COLLECTOR, record struct, decoder, slots): a record
+ *     sent to the rings, EVENTS or TLS slots (tls.h);
+ *   AGG(ID, value, name, COLLECTOR): an aggregate, counted into pinned maps
+ *     and never sent to a ring. Aggregates are types so that
+ *     'observe-filter disable syscalls' switches the collector off through
+ *     types_off, like any event type.
+ */
+#define OBSERVE_COLLECTORS(X)		\
+	X(PROCESS, 0, process)		\
+	X(FILES, 1, files)		\
+	X(NET, 2, net)			\
+	X(SYSCALLS, 3, syscalls)	\
+	X(MEMORY, 4, memory)		\
+	X(BLOCK, 5, block)		\
+	X(CPU, 6, cpu)			\
+	X(PROFILE, 7, profile)		\
+	X(TLS, 8, tls)
+
+#define OBSERVE_EVENT_TYPES(EV, AGG)								\
+	EV(EXEC, 1, exec, PROCESS, observe_exec_event, decode_exec, EVENTS)			\
+	EV(FORK, 2, fork, PROCESS, observe_fork_event, decode_fork, EVENTS)			\
+	EV(EXIT, 3, exit, PROCESS, observe_exit_event, decode_exit, EVENTS)			\
+	EV(OPEN, 4, open, FILES, observe_open_event, decode_open, EVENTS)			\
+	EV(CONNECT, 5, connect, NET, observe_conn_event, decode_conn, EVENTS)			\
+	EV(ACCEPT, 6, accept, NET, observe_conn_event, decode_conn, EVENTS)			\
+	EV(TCP_CLOSE, 7, tcp_close, NET, observe_tcp_event, decode_tcp_close, EVENTS)		\
+	AGG(SYSCALLS, 8, syscalls, SYSCALLS)							\
+	EV(OOM_KILL, 9, oom_kill, MEMORY, observe_oom_event, decode_oom_kill, EVENTS)		\
+	AGG(FAULTS, 10, faults, MEMORY)		/* user page faults per process */		\
+	AGG(BLOCK, 11, block, BLOCK)		/* block I/O latency per disk */		\
+	AGG(RUNQ, 12, runq, CPU)		/* run-queue latency */				\
+	AGG(PROFILE, 13, profile, PROFILE)	/* CPU samples with their stacks */		\
+	EV(TLS_DATA, 14, tls_data, TLS, observe_tls_event, decode_tls_data, TLS)		\
+	EV(TLS_HANDSHAKE, 15, tls_handshake, TLS, observe_tls_handshake_event,			\
+	   decode_tls_handshake, TLS)
+
+#define OBSERVE_ENUM_EV(id, value, ...) OBSERVE_EV_##id = value,
+#define OBSERVE_ENUM_AGG(id, value, ...) OBSERVE_AGG_##id = value,
+#define OBSERVE_ENUM_COLLECTOR(id, value, name) OBSERVE_COLLECTOR_##id = value,
+#define OBSERVE_ONE_MORE(...) + 1
+
 enum observe_event_type {
 	OBSERVE_EV_NONE = 0,
-	OBSERVE_EV_EXEC = 1,
-	OBSERVE_EV_FORK = 2,
-	OBSERVE_EV_EXIT = 3,
-	OBSERVE_EV_OPEN = 4,
-	OBSERVE_EV_CONNECT = 5,
-	OBSERVE_EV_ACCEPT = 6,
-	OBSERVE_EV_TCP_CLOSE = 7,
-	/* Aggregates: counted into pinned maps, never sent to a ring. They
-	 * are types so that 'observe-filter disable syscalls' switches the
-	 * collector off through types_off, like any event type. */
-	OBSERVE_AGG_SYSCALLS = 8,
-	OBSERVE_EV_OOM_KILL = 9,
-	OBSERVE_AGG_FAULTS = 10,	/* user page faults per process */
-	OBSERVE_AGG_BLOCK = 11,		/* block I/O latency per disk */
-	OBSERVE_AGG_RUNQ = 12,		/* run-queue latency */
-	OBSERVE_AGG_PROFILE = 13,	/* CPU samples with their stacks */
-	/* TLS plaintext: sent only to the TLS slots (tls.h). */
-	OBSERVE_EV_TLS_DATA = 14,
-	OBSERVE_EV_TLS_HANDSHAKE = 15,
-	OBSERVE_EV_COUNT,		/* one past the last type in use */
+	OBSERVE_EVENT_TYPES(OBSERVE_ENUM_EV, OBSERVE_ENUM_AGG)
+	/* One past the last type in use: the types are numbered without gaps. */
+	OBSERVE_EV_COUNT = 1 OBSERVE_EVENT_TYPES(OBSERVE_ONE_MORE, OBSERVE_ONE_MORE),
 };
+
+enum observe_collector {
+	OBSERVE_COLLECTORS(OBSERVE_ENUM_COLLECTOR)
+	OBSERVE_COLLECTOR_COUNT = 0 OBSERVE_COLLECTORS(OBSERVE_ONE_MORE),
+};
+
+/* With the designated initializers of lib/events.c, which refuse a value
+ * twice (-Woverride-init), this numbers the types 1..COUNT-1 without gaps. */
+#define OBSERVE_CHECK_TYPE(id, value, name, ...) \
+	_Static_assert(value > 0 && value < OBSERVE_EV_COUNT, #name " is numbered past the list");
+#define OBSERVE_CHECK_COLLECTOR(id, value, name) \
+	_Static_assert(value < OBSERVE_COLLECTOR_COUNT, #name " is numbered past the list");
+OBSERVE_EVENT_TYPES(OBSERVE_CHECK_TYPE, OBSERVE_CHECK_TYPE)
+OBSERVE_COLLECTORS(OBSERVE_CHECK_COLLECTOR)
+/* observe_stats has a counter per type; types_off and a slot's types a bit. */
+_Static_assert(OBSERVE_EV_COUNT <= OBSERVE_MAX_TYPES, "observe_stats has too few entries");
+_Static_assert(OBSERVE_MAX_TYPES <= 64, "a type is a bit of a __u64 mask");
+_Static_assert(OBSERVE_COLLECTOR_COUNT <= 64, "a collector is a bit of observe_info.collectors");
 
 /* observe_event_header.flags */
 #define OBSERVE_F_FAILED (1u << 0)	 /* the event reports a failure (failed exec, non-zero exit) */
@@ -212,19 +262,6 @@ struct observe_info {		/* observe_info, one entry */
 	__u32 load_count;	/* loads since the maps were first created */
 	char kernel_release[OBSERVE_RELEASE_LEN];
 	char pad[7];
-};
-
-enum observe_collector {
-	OBSERVE_COLLECTOR_PROCESS = 0,
-	OBSERVE_COLLECTOR_FILES = 1,
-	OBSERVE_COLLECTOR_NET = 2,
-	OBSERVE_COLLECTOR_SYSCALLS = 3,
-	OBSERVE_COLLECTOR_MEMORY = 4,
-	OBSERVE_COLLECTOR_BLOCK = 5,
-	OBSERVE_COLLECTOR_CPU = 6,
-	OBSERVE_COLLECTOR_PROFILE = 7,
-	OBSERVE_COLLECTOR_TLS = 8,
-	OBSERVE_COLLECTOR_COUNT,
 };
 
 #endif /* OBSERVE_H */

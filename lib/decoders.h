@@ -3,25 +3,22 @@
  * Each collector's decoder: appends the fields of its own event types to a
  * JSON object whose header fields are already written (decode.c), and
  * returns 0 or -EINVAL when the record does not hold together. One file per
- * collector (decode_<collector>.c), listed in events.c.
+ * collector (decode_<collector>.c), named in observe.h's list of types.
  */
 #ifndef OBSERVE_DECODERS_H
 #define OBSERVE_DECODERS_H
 
 #include <stddef.h>
 #include "json.h"
+#include "observe.h"
 
 typedef int (*event_decoder)(struct json_writer *w, const void *rec, size_t size);
 
-int decode_exec(struct json_writer *w, const void *rec, size_t size);
-int decode_fork(struct json_writer *w, const void *rec, size_t size);
-int decode_exit(struct json_writer *w, const void *rec, size_t size);
-int decode_open(struct json_writer *w, const void *rec, size_t size);
-int decode_conn(struct json_writer *w, const void *rec, size_t size);	/* connect, accept */
-int decode_tcp_close(struct json_writer *w, const void *rec, size_t size);
-int decode_oom_kill(struct json_writer *w, const void *rec, size_t size);
-int decode_tls_data(struct json_writer *w, const void *rec, size_t size);
-int decode_tls_handshake(struct json_writer *w, const void *rec, size_t size);
+/* decode_exec, ...: one per record type of observe.h's list. */
+#define OBSERVE_DECLARE_DECODER(id, value, name, collector, record, decoder, slots) \
+	int decoder(struct json_writer *w, const void *rec, size_t size);
+#define OBSERVE_NO_DECODER(...)
+OBSERVE_EVENT_TYPES(OBSERVE_DECLARE_DECODER, OBSERVE_NO_DECODER)
 
 /* How decode_tls_data writes the plaintext: a JSON string (bytes that are
  * not UTF-8 escaped as \udcXX), hex, or base64. */

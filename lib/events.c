@@ -1,53 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "events.h"
-#include "files.h"
-#include "memory.h"
-#include "net.h"
-#include "process.h"
-#include "tls.h"
+#include "collector_headers.h"	/* generated: every bpf/<collector>.h */
 
 #include <string.h>
 
-/* Every event type: a collector adds its lines here and its decoder file. */
+/* Every event type and collector, from the lists in observe.h. */
+#define STREAMED(id, value, name, collector, record, decoder, slots)			\
+	[OBSERVE_EV_##id] = { #name, OBSERVE_COLLECTOR_##collector, sizeof(struct record),	\
+			      decoder, SLOTS_##slots },
+#define AGGREGATE(id, value, name, collector) \
+	[OBSERVE_AGG_##id] = { #name, OBSERVE_COLLECTOR_##collector, 0, NULL, false },
+#define SLOTS_EVENTS false
+#define SLOTS_TLS true
+#define COLLECTOR_NAME(id, value, name) [OBSERVE_COLLECTOR_##id] = #name,
+
 static const struct event_kind types[OBSERVE_EV_COUNT] = {
-	[OBSERVE_EV_EXEC] = { "exec", OBSERVE_COLLECTOR_PROCESS,
-			      sizeof(struct observe_exec_event), decode_exec },
-	[OBSERVE_EV_FORK] = { "fork", OBSERVE_COLLECTOR_PROCESS,
-			      sizeof(struct observe_fork_event), decode_fork },
-	[OBSERVE_EV_EXIT] = { "exit", OBSERVE_COLLECTOR_PROCESS,
-			      sizeof(struct observe_exit_event), decode_exit },
-	[OBSERVE_EV_OPEN] = { "open", OBSERVE_COLLECTOR_FILES,
-			      sizeof(struct observe_open_event), decode_open },
-	[OBSERVE_EV_CONNECT] = { "connect", OBSERVE_COLLECTOR_NET,
-				 sizeof(struct observe_conn_event), decode_conn },
-	[OBSERVE_EV_ACCEPT] = { "accept", OBSERVE_COLLECTOR_NET,
-				sizeof(struct observe_conn_event), decode_conn },
-	[OBSERVE_EV_TCP_CLOSE] = { "tcp_close", OBSERVE_COLLECTOR_NET,
-				   sizeof(struct observe_tcp_event), decode_tcp_close },
-	[OBSERVE_AGG_SYSCALLS] = { "syscalls", OBSERVE_COLLECTOR_SYSCALLS, 0, NULL },
-	[OBSERVE_EV_OOM_KILL] = { "oom_kill", OBSERVE_COLLECTOR_MEMORY,
-				  sizeof(struct observe_oom_event), decode_oom_kill },
-	[OBSERVE_AGG_FAULTS] = { "faults", OBSERVE_COLLECTOR_MEMORY, 0, NULL },
-	[OBSERVE_AGG_BLOCK] = { "block", OBSERVE_COLLECTOR_BLOCK, 0, NULL },
-	[OBSERVE_AGG_RUNQ] = { "runq", OBSERVE_COLLECTOR_CPU, 0, NULL },
-	[OBSERVE_AGG_PROFILE] = { "profile", OBSERVE_COLLECTOR_PROFILE, 0, NULL },
-	[OBSERVE_EV_TLS_DATA] = { "tls_data", OBSERVE_COLLECTOR_TLS,
-				  sizeof(struct observe_tls_event), decode_tls_data, true },
-	[OBSERVE_EV_TLS_HANDSHAKE] = { "tls_handshake", OBSERVE_COLLECTOR_TLS,
-				       sizeof(struct observe_tls_handshake_event),
-				       decode_tls_handshake, true },
+	OBSERVE_EVENT_TYPES(STREAMED, AGGREGATE)
 };
 
 static const char *const collectors[OBSERVE_COLLECTOR_COUNT] = {
-	[OBSERVE_COLLECTOR_PROCESS] = "process",
-	[OBSERVE_COLLECTOR_FILES] = "files",
-	[OBSERVE_COLLECTOR_NET] = "net",
-	[OBSERVE_COLLECTOR_SYSCALLS] = "syscalls",
-	[OBSERVE_COLLECTOR_MEMORY] = "memory",
-	[OBSERVE_COLLECTOR_BLOCK] = "block",
-	[OBSERVE_COLLECTOR_CPU] = "cpu",
-	[OBSERVE_COLLECTOR_PROFILE] = "profile",
-	[OBSERVE_COLLECTOR_TLS] = "tls",
+	OBSERVE_COLLECTORS(COLLECTOR_NAME)
 };
 
 const struct event_kind *event_kind_of(unsigned type)
