@@ -16,20 +16,15 @@
  * A slot whose ring is replaced or retired is flock()ed by the loader from
  * the moment it decides until the end, so no reader claims it in between.
  */
-#include "loader.h"
-#include "collectors.h"
-#include "decoders.h"
-#include "events.h"
+#include "load.h"
 #include "filters.h"
 #include "pins.h"
 #include "report.h"
-#include "slot.h"
-#include "profile.h"
-#include "tls.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,71 +35,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#define MAX_SHARED_MAPS 32
-/* The profiler has one link per CPU, the TLS collector two per function and target. */
-#define MAX_LINKS (64 + OBSERVE_PROFILE_MAX_CPUS + 2 * OBSERVE_TLS_FUNC_COUNT * OBSERVE_TLS_MAX_TARGETS)
-#define MAX_NEW_PATHS 128
-#define MAX_STAGED (128 + MAX_LINKS)
 #define PIN_PREFIX "observe_"
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
 
-struct shared_map {		/* one map pinned under its own name */
-	/* A copy: libbpf 1.1's bpf_map__reuse_fd() frees the map's name and
-	 * puts the kernel's, cut to 15 bytes, in its place. */
-	char name[64];
-	int fd;
-	bool pinned;		/* found pinned and reused */
-	bool replace;		/* pinned with another layout: replace the pin */
-	int frozen_fd;		/* the pinned one, frozen: its entries go into the new one */
-	bool copied;		/* a new instance holding the old one's entries */
-};
-
-struct attached {
-	struct bpf_link *link;
-	char pin_name[128];	/* <collector>-<program> */
-};
-
-/* The rings of one slot family (lib/slot.h): the events', the TLS ones. */
-struct ring_family {
-	const struct slot_family *family;
-	const char *slot_bits_var;	/* its programs' const volatile slot mask */
-	__u64 slot_bits;		/* the slots its programs may write */
-	unsigned nr_slots;
-	uint64_t ring_size;
-	gid_t gid;
-	int ring_fd[OBSERVE_MAX_SLOTS];
-	bool ring_new[OBSERVE_MAX_SLOTS];
-	int slot_lock[OBSERVE_MAX_SLOTS];	/* slots being replaced or retired */
-};
-
-struct load_state {
-	const struct load_config *cfg;
-	gid_t gid, tls_gid;
-	__u32 generation;	/* this load's programs' */
-	struct shared_map maps[MAX_SHARED_MAPS];
-	int nr_maps;
-	struct {
-		const struct collector *c;
-		void *skel;
-		struct bpf_object *obj;
-	} loaded[OBSERVE_COLLECTOR_COUNT];
-	int nr_loaded;
-	struct attached links[MAX_LINKS];
-	int nr_links;
-	struct ring_family rings[2];	/* events, TLS */
-	struct observe_tls_target tls_targets[OBSERVE_TLS_MAX_TARGETS];
-	int nr_tls_targets;
-	char *new_paths[MAX_NEW_PATHS];	/* directories created by this run */
-	int nr_new_paths;
-	struct {
-		char *tmp, *final;	/* pinned at tmp, renamed to final at the end */
-	} staged[MAX_STAGED];
-	int nr_staged;
-	char *log;
-};
-
-static struct shared_map *find_map(struct load_state *s, const char *name)
+struct shared_map *load_find_map(struct load_state *s, const char *name)
 {
 	for (int i = 0; i < s->nr_maps; i++)
 		if (!strcmp(s->maps[i].name, name))
@@ -112,7 +47,7 @@ static struct shared_map *find_map(struct load_state *s, const char *name)
 	return NULL;
 }
 
-static bool path_of(char *buf, size_t len, const char *dir, const char *name)
+bool path_of(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
@@ -159,7 +94,7 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 
 		if (strncmp(name, PIN_PREFIX, strlen(PIN_PREFIX)))
 			continue;
-		sm = find_map(s, name);
+		sm = load_find_map(s, name);
 		if (sm) {
 			if (sm->fd >= 0 && bpf_map__reuse_fd(map, sm->fd))
 				return report_error("cannot share map %s between collectors", name), -1;
@@ -208,7 +143,7 @@ static void remember_created_maps(struct load_state *s, struct bpf_object *obj)
 	struct bpf_map *map;
 
 	bpf_object__for_each_map(map, obj) {
-		struct shared_map *sm = find_map(s, bpf_map__name(map));
+		struct shared_map *sm = load_find_map(s, bpf_map__name(map));
 
 		if (sm && sm->fd < 0)
 			sm->fd = dup(bpf_map__fd(map));
@@ -249,6 +184,16 @@ static void print_verifier_failure(struct load_state *s, const char *collector, 
 	fprintf(stderr, "%.*s\n", (int)(end - line), line);
 }
 
+/* The slots a family's programs may write, into the object's const volatile
+ * mask; an object with none writes no slot of that family (required: every
+ * object has the events' mask). */
+static int set_family_bits(struct bpf_object *obj, const struct ring_family *r, bool required)
+{
+	int err = set_rodata(obj, r->slot_bits_var, &r->slot_bits, sizeof(r->slot_bits));
+
+	return err == -ENOENT && !required ? 0 : err;
+}
+
 static int load_collector(struct load_state *s, const struct collector *c)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_buf = s->log,
@@ -268,11 +213,10 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	s->loaded[s->nr_loaded].skel = skel;
 	s->loaded[s->nr_loaded].obj = obj;
 	s->nr_loaded++;
-	c->configure(skel, s->cfg);
+	if (c->configure)
+		c->configure(skel, s->cfg);
 	if (set_rodata(obj, "observe_generation", &s->generation, sizeof(s->generation)) ||
-	    set_rodata(obj, "observe_slot_bits", &s->rings[0].slot_bits, sizeof(__u64)) ||
-	    (c->id == OBSERVE_COLLECTOR_TLS &&
-	     set_rodata(obj, s->rings[1].slot_bits_var, &s->rings[1].slot_bits, sizeof(__u64)))) {
+	    set_family_bits(obj, &s->rings.events, true) || set_family_bits(obj, &s->rings.tls, false)) {
 		report_error("collector %s: its object lacks observe_generation or its slot mask",
 			     c->name);
 		return -1;
@@ -314,167 +258,50 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	return 0;
 }
 
-/*
- * A perf_event program samples on every online CPU: one cpu-clock event
- * and one link per CPU (pinned as <collector>-<program>-cpu<N>). The link
- * holds its event, so the event lives as long as the pin. A CPU brought
- * online later is not sampled until observe-load runs again.
- */
-static int attach_per_cpu(struct load_state *s, const struct collector *c,
-			  struct bpf_program *prog)
+int load_add_link(struct load_state *s, struct bpf_link *link, const char *pin_fmt, ...)
 {
-	static int cpus[OBSERVE_PROFILE_MAX_CPUS];
-	int n = online_cpus(cpus, OBSERVE_PROFILE_MAX_CPUS);
+	struct attached *a;
+	va_list ap;
 
-	if (n <= 0)
-		return report_error("cannot read the online CPUs: %s", strerror(errno)), -1;
-	if (n > OBSERVE_PROFILE_MAX_CPUS) {
-		report_warn("%d CPUs are online: the profiler samples the first %d", n,
-			    OBSERVE_PROFILE_MAX_CPUS);
-		n = OBSERVE_PROFILE_MAX_CPUS;
-	}
-	for (int i = 0; i < n; i++) {
-		struct bpf_link *link;
-		struct attached *a;
-		int pfd = open_cpu_clock(cpus[i], s->cfg->profile_hz);
+	if (s->nr_links == s->links_room) {
+		int room = s->links_room ? 2 * s->links_room : 64;
+		struct attached *more = realloc(s->links, room * sizeof(*more));
 
-		if (pfd < 0) {
-			report_error("cannot open a cpu-clock perf event on CPU %d at %u Hz: %s",
-				     cpus[i], s->cfg->profile_hz, strerror(errno));
-			return -1;
+		if (!more) {
+			bpf_link__destroy(link);
+			return report_error("out of memory"), -1;
 		}
-		if (s->nr_links == MAX_LINKS) {
-			close(pfd);
-			return report_error("too many programs"), -1;
-		}
-		link = bpf_program__attach_perf_event(prog, pfd);
-		if (!link) {
-			report_error("cannot attach %s-%s to the perf event of CPU %d: %s", c->name,
-				     bpf_program__name(prog), cpus[i], strerror(errno));
-			close(pfd);
-			return -1;
-		}
-		a = &s->links[s->nr_links++];
-		a->link = link;
-		snprintf(a->pin_name, sizeof(a->pin_name), "%s-%s-cpu%d", c->name,
-			 bpf_program__name(prog), cpus[i]);
+		s->links = more;
+		s->links_room = room;
 	}
+	a = &s->links[s->nr_links++];
+	a->link = link;
+	va_start(ap, pin_fmt);
+	vsnprintf(a->pin_name, sizeof(a->pin_name), pin_fmt, ap);
+	va_end(ap);
 	return 0;
 }
 
-static bool is_uprobe(const struct bpf_program *prog)
-{
-	const char *sec = bpf_program__section_name(prog);
-
-	return !strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe");
-}
-
-/* One function of one TLS target: its entry and return probes, by symbol
- * (offset 0) or at the offset a signature gave. A refused probe is the
- * target's status, not a failure. */
-static int attach_tls_function(struct load_state *s, struct bpf_object *obj, int t, unsigned fn,
-			       uint64_t offset)
-{
-	struct observe_tls_target *target = &s->tls_targets[t];
-	const struct tls_function *f = &tls_functions[fn];
-	const char *progs[2] = { f->entry_prog, f->return_prog };
-	const char *symbol = offset ? NULL : tls_function_name(fn);
-	struct bpf_link *links[2] = {};
-
-	if (s->nr_links + 2 > MAX_LINKS)
-		return report_error("too many programs"), -1;
-	for (int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = symbol, .retprobe = i == 1);
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
-
-		errno = ENOENT;
-		if (prog && bpf_program__autoload(prog))
-			links[i] = bpf_program__attach_uprobe_opts(prog, -1, target->path, offset,
-								   &opts);
-		if (!links[i]) {
-			target->status[fn] = errno == ENOENT ? OBSERVE_TLS_MISSING : OBSERVE_TLS_FAILED;
-			target->err[fn] = errno;
-			bpf_link__destroy(links[0]);
-			return 0;
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		struct attached *a = &s->links[s->nr_links++];
-
-		a->link = links[i];
-		snprintf(a->pin_name, sizeof(a->pin_name), "tls-t%d-%s", t, progs[i]);
-	}
-	target->status[fn] = OBSERVE_TLS_ATTACHED;
-	return 0;
-}
-
-/*
- * Probes every TLS target: a system library for the functions of its kind
- * by symbol, a --tls-binary for both kinds by symbol, or by signature when it
- * has no symbol at all (tls_locate). A --tls-binary where nothing trustworthy
- * is found is probed nowhere and says so; the others load.
- */
-static int attach_tls(struct load_state *s, struct bpf_object *obj)
-{
-	int n = tls_find_targets(s->cfg, s->tls_targets), probed = 0;
-
-	if (n < 0)
-		return -1;
-	s->nr_tls_targets = n;
-	for (int t = 0; t < n; t++) {
-		struct observe_tls_target *target = &s->tls_targets[t];
-		bool any = false, openssl = false;
-		struct tls_location loc;
-
-		tls_locate(target, &loc);
-		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
-			if (!loc.wanted[fn])
-				continue;
-			if (attach_tls_function(s, obj, t, fn, loc.offset[fn]))
-				return -1;
-			if (target->status[fn] == OBSERVE_TLS_ATTACHED) {
-				any = true;
-				openssl |= tls_functions[fn].library == OBSERVE_TLS_OPENSSL;
-			}
-		}
-		if (target->from_user && target->found_by == OBSERVE_TLS_BY_SYMBOL && any && !openssl)
-			target->library = OBSERVE_TLS_GNUTLS;
-		probed += any;
-	}
-	if (!probed)
-		report_warn("tls: no OpenSSL, GnuTLS or BoringSSL code was found to probe (give "
-			    "programs with --tls-binary)");
-	return 0;
-}
-
+/* Each program to its own hook, unless the collector attaches them itself. */
 static int attach_collector(struct load_state *s, const struct collector *c, struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
-	if (c->id == OBSERVE_COLLECTOR_TLS && attach_tls(s, obj))
-		return -1;
+	if (c->attach)
+		return c->attach(s, c, obj);
 	bpf_object__for_each_program(prog, obj) {
-		struct attached *a;
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog) || is_uprobe(prog))
+		if (!bpf_program__autoload(prog))
 			continue;
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT) {
-			if (attach_per_cpu(s, c, prog))
-				return -1;
-			continue;
-		}
-		if (s->nr_links == MAX_LINKS)
-			return report_error("too many programs"), -1;
 		link = bpf_program__attach(prog);
 		if (!link) {
 			report_error("cannot attach %s-%s to %s: %s", c->name, bpf_program__name(prog),
 				     bpf_program__section_name(prog), strerror(errno));
 			return -1;
 		}
-		a = &s->links[s->nr_links++];
-		a->link = link;
-		snprintf(a->pin_name, sizeof(a->pin_name), "%s-%s", c->name, bpf_program__name(prog));
+		if (load_add_link(s, link, "%s-%s", c->name, bpf_program__name(prog)))
+			return -1;
 	}
 	return 0;
 }
@@ -568,7 +395,7 @@ static int set_owner(const char *path, gid_t gid, mode_t mode)
 	return pin_set_owner(path, gid, mode);
 }
 
-static int make_dir(struct load_state *s, const char *path, gid_t gid)
+int load_make_dir(struct load_state *s, const char *path, gid_t gid)
 {
 	bool created;
 
@@ -583,8 +410,15 @@ static int stage_pin(struct load_state *s, int fd, const char *path, gid_t gid, 
 	const char *slash = strrchr(path, '/');
 	char tmp[4200];
 
-	if (s->nr_staged == MAX_STAGED)
-		return report_error("too many pins"), -1;
+	if (s->nr_staged == s->staged_room) {
+		int room = s->staged_room ? 2 * s->staged_room : 128;
+		void *more = realloc(s->staged, room * sizeof(*s->staged));
+
+		if (!more)
+			return report_error("out of memory"), -1;
+		s->staged = more;
+		s->staged_room = room;
+	}
 	/* The pid: a killed run's tmp- links may be the ones running until
 	 * this run's switch; they are removed after it. */
 	snprintf(tmp, sizeof(tmp), "%.*s/tmp-%d-%s", (int)(slash - path), path, (int)getpid(),
@@ -618,21 +452,19 @@ static void unstage(struct load_state *s)
 		unlink(s->staged[i].tmp);
 }
 
-/* The TLS directory first: the TLS maps are pinned in it. */
+/* A map placed in a subdirectory (the TLS group's) gets it first. */
 static int pin_maps(struct load_state *s)
 {
 	char path[4096];
 
-	if (find_map(s, "observe_tls_readers")) {
-		if (!path_of(path, sizeof(path), s->cfg->pin_dir, OBSERVE_TLS_SUBDIR) ||
-		    make_dir(s, path, s->tls_gid))
-			return -1;
-	}
 	for (int i = 0; i < s->nr_maps; i++) {
 		struct shared_map *sm = &s->maps[i];
 		struct pin_place place = pin_place(sm->name);
 		gid_t gid = place.tls_group ? s->tls_gid : s->gid;
 
+		if (place.subdir && (!path_of(path, sizeof(path), s->cfg->pin_dir, place.subdir) ||
+				     load_make_dir(s, path, gid)))
+			return -1;
 		if (!map_path(s, path, sizeof(path), sm->name))
 			return report_error("pin path too long"), -1;
 		if (!sm->pinned) {
@@ -652,7 +484,7 @@ static int stage_rings(struct load_state *s, struct ring_family *r)
 	for (unsigned i = 0; i < r->nr_slots; i++) {
 		slot_path(s, dir, sizeof(dir), r, i, NULL);
 		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
-		if (make_dir(s, dir, r->gid))
+		if (load_make_dir(s, dir, r->gid))
 			return -1;
 		if (r->ring_new[i] ? stage_pin(s, r->ring_fd[i], path, r->gid, 0660) :
 				     set_owner(path, r->gid, 0660))
@@ -666,7 +498,7 @@ static int stage_rings(struct load_state *s, struct ring_family *r)
  * reader leaves and observe-load runs again). */
 static void switch_rings(struct load_state *s, struct ring_family *r)
 {
-	struct shared_map *slots = find_map(s, r->family->outer), pinned = { .fd = -1 };
+	struct shared_map *slots = load_find_map(s, r->family->outer), pinned = { .fd = -1 };
 	char dir[4096], path[4200];
 
 	/* A family no loaded collector writes (TLS left out this time): its
@@ -717,7 +549,7 @@ static int stage_links(struct load_state *s)
 	char dir[4096], path[4400];
 
 	snprintf(dir, sizeof(dir), "%s/" OBSERVE_LINKS_SUBDIR, s->cfg->pin_dir);
-	if (make_dir(s, dir, s->gid))
+	if (load_make_dir(s, dir, s->gid))
 		return -1;
 	for (int i = 0; i < s->nr_links; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, s->links[i].pin_name);
@@ -751,7 +583,7 @@ static void remove_stale_links(struct load_state *s)
 
 static int write_info(struct load_state *s, const struct kernel_features *f)
 {
-	struct shared_map *sm = find_map(s, "observe_info");
+	struct shared_map *sm = load_find_map(s, "observe_info");
 	struct observe_info info = {};
 	__u32 zero = 0;
 
@@ -773,40 +605,13 @@ static int write_info(struct load_state *s, const struct kernel_features *f)
 	return 0;
 }
 
-/* A filter set created by this load (first load of its collector, or a new
- * layout) is empty: a mode kept in observe_filter from before would then
- * block every network event. */
-static void reset_modes_of_new_sets(struct load_state *s)
-{
-	struct shared_map *filter = find_map(s, "observe_filter");
-	struct shared_map *ports = find_map(s, "observe_filter_ports");
-	struct shared_map *cidrs = find_map(s, "observe_filter_cidrs");
-	struct observe_filter f;
-	bool changed = false;
-	__u32 zero = 0;
-
-	if (!filter || (!filter->pinned && !filter->copied) || bpf_map_lookup_elem(filter->fd, &zero, &f))
-		return;		/* a new observe_filter starts with everything off */
-	if (ports && !ports->pinned && !ports->copied && f.port_mode) {
-		f.port_mode = OBSERVE_FILTER_OFF;
-		changed = true;
-	}
-	if (cidrs && !cidrs->pinned && !cidrs->copied && f.cidr_on) {
-		f.cidr_on = 0;
-		f.cidr_default = OBSERVE_FILTER_ALLOW;
-		changed = true;
-	}
-	if (changed && !bpf_map_update_elem(filter->fd, &zero, &f, BPF_ANY))
-		report_warn("the port and cidr filters were switched off: their sets are new and empty");
-}
-
 /* observe_readers may be new (first load, new layout) while observe_filter
  * is kept: its copy of the pid set's state must say what the filter says
  * before the fork and exit hooks run. */
 static int publish_pid_set(struct load_state *s)
 {
-	struct shared_map *filter = find_map(s, "observe_filter");
-	struct shared_map *readers = find_map(s, "observe_readers");
+	struct shared_map *filter = load_find_map(s, "observe_filter");
+	struct shared_map *readers = load_find_map(s, "observe_readers");
 	struct observe_filter f = {};
 	__u32 zero = 0;
 
@@ -816,67 +621,13 @@ static int publish_pid_set(struct load_state *s)
 	return filters_publish(readers->fd, &f);
 }
 
-/* The profiler's lock directory, and its frequency for the readers; whether
- * it samples stays as it was (a new observe_profile_ctl starts off). */
-static int prepare_profiler(struct load_state *s)
+/* The collector's object if this run loaded it, else NULL. */
+static struct bpf_object *loaded_object(struct load_state *s, const struct collector *c)
 {
-	struct shared_map *ctl_map = find_map(s, "observe_profile_ctl");
-	struct observe_profile_ctl ctl = {};
-	char dir[4096];
-	__u32 zero = 0;
-
-	if (!ctl_map)
-		return 0;	/* the profile collector is not loaded */
-	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_PROFILE_LOCK_DIR))
-		return report_error("pin path too long"), -1;
-	if (make_dir(s, dir, s->gid))
-		return -1;
-	bpf_map_lookup_elem(ctl_map->fd, &zero, &ctl);
-	ctl.hz = s->cfg->profile_hz;
-	if (bpf_map_update_elem(ctl_map->fd, &zero, &ctl, BPF_ANY))
-		return report_error("cannot write observe_profile_ctl: %s", strerror(errno)), -1;
-	return 0;
-}
-
-/* What the TLS readers and observe-stats need to know: the TLS slots and
- * what each target's probes became. */
-static int write_tls_info(struct load_state *s)
-{
-	struct shared_map *info_map = find_map(s, "observe_tls_info");
-	struct shared_map *targets = find_map(s, "observe_tls_targets");
-	struct observe_tls_info info = {
-		.nr_slots = s->rings[1].nr_slots,
-		.capture_max = s->cfg->tls_max,
-		.ring_size = s->rings[1].ring_size,
-		.nr_targets = s->nr_tls_targets,
-	};
-	__u32 zero = 0;
-
-	if (!info_map || !targets) {
-		/* Not loaded (this time): readers must not claim retired slots. */
-		char path[4096];
-		int fd;
-
-		if (!path_of(path, sizeof(path), s->cfg->pin_dir, "observe_tls_info"))
-			return 0;
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			memset(&info, 0, sizeof(info));
-			bpf_map_update_elem(fd, &zero, &info, BPF_ANY);
-			close(fd);
-		}
-		return 0;
-	}
-	for (__u32 i = 0; i < OBSERVE_TLS_MAX_TARGETS; i++) {
-		struct observe_tls_target none = {};
-
-		if (bpf_map_update_elem(targets->fd, &i, i < (__u32)s->nr_tls_targets ?
-					&s->tls_targets[i] : &none, BPF_ANY))
-			return report_error("cannot write observe_tls_targets: %s", strerror(errno)), -1;
-	}
-	if (bpf_map_update_elem(info_map->fd, &zero, &info, BPF_ANY))
-		return report_error("cannot write observe_tls_info: %s", strerror(errno)), -1;
-	return 0;
+	for (int i = 0; i < s->nr_loaded; i++)
+		if (s->loaded[i].c == c)
+			return s->loaded[i].obj;
+	return NULL;
 }
 
 /* Slot i of a family is free: no reader holds its directory. The lock
@@ -902,7 +653,7 @@ static bool slot_is_free(struct load_state *s, struct ring_family *r, unsigned i
 static void switch_family(struct load_state *s, struct ring_family *r)
 {
 	const char *name = strrchr(r->family->readers, '/');
-	struct shared_map *readers = find_map(s, name ? name + 1 : r->family->readers);
+	struct shared_map *readers = load_find_map(s, name ? name + 1 : r->family->readers);
 	int locks[OBSERVE_MAX_SLOTS];
 	__u64 keep = 0;
 
@@ -923,26 +674,36 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	int err = 0;
 
-	if (!find_map(s, "observe_slots") || make_dir(s, s->cfg->pin_dir, s->gid) || pin_maps(s))
+	if (!load_find_map(s, "observe_slots") || load_make_dir(s, s->cfg->pin_dir, s->gid) ||
+	    pin_maps(s))
 		err = -1;
-	for (int i = 0; !err && i < 2; i++)
-		err = stage_rings(s, &s->rings[i]);
-	if (err || prepare_profiler(s) || publish_pid_set(s) || stage_links(s)) {
+	FOR_EACH_FAMILY(s, r)
+		if (!err)
+			err = stage_rings(s, r);
+	for (int i = 0; !err && i < s->nr_loaded; i++)
+		if (s->loaded[i].c->commit)
+			err = s->loaded[i].c->commit(s, s->loaded[i].c);
+	if (err || publish_pid_set(s) || stage_links(s)) {
 		unstage(s);
 		for (int i = s->nr_new_paths - 1; i >= 0; i--)
 			rmdir(s->new_paths[i]);	/* only directories this run made */
 		return -1;
 	}
-	for (int i = 0; i < 2; i++)
-		switch_family(s, &s->rings[i]);
+	FOR_EACH_FAMILY(s, r)
+		switch_family(s, r);
 	rename_staged(s);
-	reset_modes_of_new_sets(s);
-	for (int i = 0; i < 2; i++)
-		switch_rings(s, &s->rings[i]);
+	FOR_EACH_FAMILY(s, r)
+		switch_rings(s, r);
 	remove_stale_links(s);
 	remove_leftover_staging(s->cfg->pin_dir);
 	err = write_info(s, f);
-	return write_tls_info(s) || err;
+	for (unsigned i = 0; i < nr_collectors; i++) {
+		const struct collector *c = collectors[i];
+
+		if (c->reset && c->reset(s, c, loaded_object(s, c)))
+			err = -1;
+	}
+	return err;
 }
 
 static void free_state(struct load_state *s, bool keep_links)
@@ -960,12 +721,12 @@ static void free_state(struct load_state *s, bool keep_links)
 		if (s->maps[i].frozen_fd >= 0)
 			close(s->maps[i].frozen_fd);
 	}
-	for (int r = 0; r < 2; r++)
+	FOR_EACH_FAMILY(s, r)
 		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
-			if (s->rings[r].ring_fd[i] >= 0)
-				close(s->rings[r].ring_fd[i]);
-			if (s->rings[r].slot_lock[i] >= 0)
-				close(s->rings[r].slot_lock[i]);
+			if (r->ring_fd[i] >= 0)
+				close(r->ring_fd[i]);
+			if (r->slot_lock[i] >= 0)
+				close(r->slot_lock[i]);
 		}
 	for (int i = 0; i < s->nr_new_paths; i++)
 		free(s->new_paths[i]);
@@ -973,6 +734,8 @@ static void free_state(struct load_state *s, bool keep_links)
 		free(s->staged[i].tmp);
 		free(s->staged[i].final);
 	}
+	free(s->staged);
+	free(s->links);
 	free(s->log);
 }
 
@@ -1001,14 +764,15 @@ static int choose_generation(struct load_state *s)
 {
 	char paths[2][4096];
 	const char *p[2] = { paths[0], paths[1] };
+	int n = 0;
 
-	for (int r = 0; r < 2; r++) {
-		const char *name = strrchr(s->rings[r].family->readers, '/');
+	FOR_EACH_FAMILY(s, r) {
+		const char *name = strrchr(r->family->readers, '/');
 
-		if (!map_path(s, paths[r], sizeof(paths[r]), name ? name + 1 : s->rings[r].family->readers))
+		if (!map_path(s, paths[n++], sizeof(paths[0]), name ? name + 1 : r->family->readers))
 			return report_error("pin path too long"), -1;
 	}
-	s->generation = next_generation(p, 2);
+	s->generation = next_generation(p, n);
 	return 0;
 }
 
@@ -1017,18 +781,17 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 {
 	struct load_state s = { .cfg = cfg, .gid = gid, .tls_gid = tls_gid };
 	bool ok = false;
-	int programs;
 
-	s.rings[0] = (struct ring_family){ .family = &slot_events, .nr_slots = cfg->nr_slots,
-					   .ring_size = cfg->ring_size, .gid = gid,
-					   .slot_bits_var = "observe_slot_bits" };
-	s.rings[1] = (struct ring_family){ .family = &slot_tls, .nr_slots = cfg->nr_tls_slots,
-					   .ring_size = cfg->tls_ring_size, .gid = tls_gid,
-					   .slot_bits_var = "observe_tls_slot_bits" };
-	for (int r = 0; r < 2; r++) {
+	s.rings.events = (struct ring_family){ .family = &slot_events, .nr_slots = cfg->nr_slots,
+					       .ring_size = cfg->ring_size, .gid = gid,
+					       .slot_bits_var = "observe_slot_bits" };
+	s.rings.tls = (struct ring_family){ .family = &slot_tls, .nr_slots = cfg->nr_tls_slots,
+					    .ring_size = cfg->tls_ring_size, .gid = tls_gid,
+					    .slot_bits_var = "observe_tls_slot_bits" };
+	FOR_EACH_FAMILY(&s, r) {
 		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++)
-			s.rings[r].ring_fd[i] = s.rings[r].slot_lock[i] = -1;
-		s.rings[r].slot_bits = slot_bits(&s, &s.rings[r]);
+			r->ring_fd[i] = r->slot_lock[i] = -1;
+		r->slot_bits = slot_bits(&s, r);
 	}
 	if (choose_generation(&s))
 		return 1;
@@ -1037,37 +800,35 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		return report_error("out of memory"), 1;
 
 	for (unsigned i = 0; i < nr_collectors; i++)
-		if ((cfg->collectors & (1ULL << collectors[i].id)) && load_collector(&s, &collectors[i]))
+		if ((cfg->collectors & (1ULL << collectors[i]->id)) && load_collector(&s, collectors[i]))
 			goto out;
 	if (!s.nr_loaded) {
 		report_error("no collector selected");
 		goto out;
 	}
-	/* TLS slots only while the TLS collector is loaded: a reload without it
-	 * retires them (the counters stay). */
-	if (!find_map(&s, "observe_tls_slots"))
-		s.rings[1].nr_slots = 0;
-	for (int r = 0; r < 2; r++)
-		if (prepare_rings(&s, &s.rings[r]))
+	/* A family's slots only while a loaded collector writes into them (the
+	 * TLS ones with the TLS collector): a reload without retires them (the
+	 * counters stay). */
+	FOR_EACH_FAMILY(&s, r) {
+		if (!load_find_map(&s, r->family->outer))
+			r->nr_slots = 0;
+		if (prepare_rings(&s, r))
 			goto out;
+	}
 	for (int i = 0; i < s.nr_loaded; i++)
 		if (attach_collector(&s, s.loaded[i].c, s.loaded[i].obj))
 			goto out;
 	if (commit(&s, f))
 		goto out;
 	ok = true;
-	programs = s.nr_links;
-	printf("observe-load: loaded %d programs (", programs);
+	printf("observe-load: loaded %d programs (", s.nr_links);
 	for (int i = 0; i < s.nr_loaded; i++)
 		printf("%s%s", i ? ", " : "", s.loaded[i].c->name);
 	printf("), %u ring slots of %llu KiB, pinned in %s for group %s\n", cfg->nr_slots,
 	       (unsigned long long)cfg->ring_size >> 10, cfg->pin_dir, cfg->group);
-	for (int t = 0; t < s.nr_tls_targets; t++)
-		tls_print_target(&s.tls_targets[t], false);
-	if (s.rings[1].nr_slots)
-		printf("observe-load: tls: %u TLS ring slots of %llu KiB for group %s, %u bytes "
-		       "captured per call\n", s.rings[1].nr_slots,
-		       (unsigned long long)s.rings[1].ring_size >> 10, cfg->tls_group, cfg->tls_max);
+	for (int i = 0; i < s.nr_loaded; i++)
+		if (s.loaded[i].c->describe)
+			s.loaded[i].c->describe(&s, s.loaded[i].c);
 out:
 	free_state(&s, ok);
 	return ok ? 0 : 1;

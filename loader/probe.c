@@ -195,7 +195,7 @@ int print_probe(const struct load_config *cfg)
 	       exit_has_group_dead() ? "the tracepoint's group_dead marks the last thread" :
 	       "no group_dead: signal->live and a set of processes reported");
 	for (unsigned i = 0; i < nr_collectors; i++) {
-		const struct collector *c = &collectors[i];
+		const struct collector *c = collectors[i];
 		struct bpf_object *obj = NULL;
 		void *skel = c->open(&obj, NULL);
 		struct bpf_program *prog;
@@ -207,7 +207,8 @@ int print_probe(const struct load_config *cfg)
 		}
 		printf("collector %s%s:\n", c->name,
 		       cfg->collectors & (1ULL << c->id) ? "" : " (not selected)");
-		c->configure(skel, cfg);	/* what this kernel leaves out */
+		if (c->configure)
+			c->configure(skel, cfg);	/* what this kernel leaves out */
 		bpf_object__for_each_program(prog, obj) {
 			const char *sec = bpf_program__section_name(prog), *why = NULL;
 			bool ok;

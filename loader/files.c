@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The files collector's load: file opens. */
+#include "collectors.h"
+#include "files.skel.h"
+
+COLLECTOR_SKELETON(files)
+
+static void files_configure(void *skel, const struct load_config *cfg)
+{
+	struct files_bpf *s = skel;
+
+	if (!can_read_syscall_args("file opens will not be reported")) {
+		bpf_program__set_autoload(s->progs.openat_exit, false);
+		bpf_program__set_autoload(s->progs.openat2_exit, false);
+	}
+}
+
+const struct collector collector_files = {
+	COLLECTOR_ROW(FILES, files),
+	.configure = files_configure,
+};
