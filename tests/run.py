@@ -7,6 +7,7 @@ with --arm64, also checks that the BPF objects build for arm64; with --vm,
 also runs this whole suite on another kernel under qemu (scripts/vmtest.sh)
 and counts its results. Ends with the line 'N passed, N failed'."""
 import argparse
+import importlib
 import os
 import re
 import subprocess
@@ -19,29 +20,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Environment, Failure, Skip  # noqa: E402
 import fuzz  # noqa: E402
 import test_spine  # noqa: E402
-import test_files  # noqa: E402
-import test_net  # noqa: E402
-import test_syscalls  # noqa: E402
-import test_memory  # noqa: E402
-import test_block  # noqa: E402
-import test_cpu  # noqa: E402
-import test_exporter  # noqa: E402
-import test_profile  # noqa: E402
-import test_tls  # noqa: E402
-import test_agents  # noqa: E402
-import test_http  # noqa: E402
-import test_loader_hostile  # noqa: E402
-import test_hostile_reader  # noqa: E402
-import test_textview  # noqa: E402
-import test_package  # noqa: E402
-import test_prometheus_files  # noqa: E402
-import test_unload  # noqa: E402
 
-# In order: the spine, each collector, then the unload of the test load.
-MODULES = (test_spine, test_files, test_net, test_syscalls, test_memory, test_block, test_cpu,
-           test_exporter, test_profile, test_tls, test_agents, test_http,
-           test_loader_hostile, test_hostile_reader,
-           test_textview, test_prometheus_files, test_package, test_unload)
+
+def test_modules():
+    """Every tests/test_*.py, by its RUN_ORDER (default 50) then its name: the
+    spine first, the collectors' modules, what reloads the test load, and
+    the unload of the test load last."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    names = sorted(f[:-3] for f in os.listdir(here) if re.fullmatch(r"test_\w+\.py", f))
+    modules = [importlib.import_module(n) for n in names]
+    return sorted(modules, key=lambda m: (getattr(m, "RUN_ORDER", 50), m.__name__))
 
 
 def run_unit_tests(build):
@@ -144,7 +132,7 @@ def run_host_suite(args):
         env.links_at_start = test_spine.link_count()
         env.load()
         print(f"  loaded into {env.pin_dir}")
-        for fn in [fn for module in MODULES for fn in module.TESTS]:
+        for fn in [fn for module in test_modules() for fn in module.TESTS]:
             if args.only and not re.search(args.only, fn.__name__):
                 continue
             t0 = time.monotonic()

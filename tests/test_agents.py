@@ -20,6 +20,7 @@ from harness import (GROUP, MEMBER, Failure, Skip, check, check_eq, events_of, r
 from test_tls import PYTHON, certificate, finish, free_port, read_line, start, tls_reader
 
 TESTS, test = test_list()
+RUN_ORDER = 80  # after the collectors: it reloads the test load
 
 MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "messages_mock.py")
 MOCK_TEXT = "Hello from the mock of the Messages API."

@@ -19,6 +19,7 @@ from harness import (GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, run, settle
                      wait_until)
 
 TESTS, test = test_list()
+RUN_ORDER = 90  # after the collectors: it reloads the test load
 
 LOCK_DIR = "/run/observe-load"
 

@@ -15,6 +15,7 @@ from harness import (GROUP, MEMBER, OUTSIDER, Failure, check, check_eq, events_o
                      surrogate_bytes, test_list, wait_until)
 
 TESTS, test = test_list()
+RUN_ORDER = 0  # first: the load every other module uses
 
 
 def slot_counters(env, slot):

@@ -6,6 +6,7 @@ from harness import check, check_eq, test_list
 from test_spine import link_count
 
 TESTS, test = test_list()
+RUN_ORDER = 100  # last: it unloads the test load
 
 
 @test
