@@ -27,12 +27,6 @@
 #define OBSERVE_FILTER_ENTRIES 4096	/* capacity of each filter set */
 #define OBSERVE_PID_ENTRIES 16384	/* pid set: room for followed children */
 
-/* Pinned names, relative to the pin directory (default /sys/fs/bpf/observe). */
-#define OBSERVE_PIN_DIR_DEFAULT "/sys/fs/bpf/observe"
-#define OBSERVE_LINKS_SUBDIR "links"
-#define OBSERVE_SLOT_SUBDIR_FMT "slot%u"	/* one directory per ring slot */
-#define OBSERVE_SLOT_RING "ring"		/* the slot's ring buffer */
-
 /*
  * Every collector and every event type, once: the enums below, the names in
  * lib/events.c and the loader's table (loader/collectors.c) come from these

@@ -18,10 +18,10 @@
 #define OBSERVE_PROFILE_KEYS 16384	/* (process, stacks) pairs counted */
 #define OBSERVE_PROFILE_MAX_CPUS 1024	/* CPUs sampled */
 
-/* A directory under the pin directory that each observe-profile flock()s
- * shared while it runs; the last one out (an exclusive lock) switches
- * sampling off, and the first one in clears the stacks. */
-#define OBSERVE_PROFILE_LOCK_DIR "profilers"
+/* OBSERVE_PROFILE_LOCK_DIR (lib/pins.h): a directory under the pin
+ * directory that each observe-profile flock()s shared while it runs; the
+ * last one out (an exclusive lock) switches sampling off, and the first one
+ * in clears the stacks. */
 
 struct observe_profile_ctl {	/* observe_profile_ctl, one entry */
 	__u32 sampling;		/* 1: count samples; 0: the program returns at once */

@@ -4,8 +4,8 @@
  * OpenSSL and GnuTLS, seen by uprobes on their record functions.
  *
  * Plaintext holds secrets, so its records go only to the TLS ring slots,
- * which live under OBSERVE_TLS_SUBDIR, owned by a group of their own
- * (default observe-tls). The slot protocol is the events' one (observe.h)
+ * which live under OBSERVE_TLS_SUBDIR (lib/pins.h), owned by a group of
+ * their own (default observe-tls). The slot protocol is the events' one (observe.h)
  * with its own maps; the counters about TLS stay readable by group observe.
  */
 #ifndef OBSERVE_TLS_H
@@ -13,8 +13,6 @@
 
 #include "observe.h"
 
-#define OBSERVE_TLS_SUBDIR "tls"			/* 0750 root:observe-tls */
-#define OBSERVE_TLS_SLOT_SUBDIR_FMT "tls/slot%u"	/* one directory per TLS slot */
 #define OBSERVE_TLS_DEFAULT_SLOTS 2
 #define OBSERVE_TLS_DEFAULT_RING_SIZE (8u << 20)	/* a burst of full 16 KiB records */
 #define OBSERVE_TLS_DEFAULT_CAPTURE (16u << 10)	/* --tls-max: bytes captured per call */

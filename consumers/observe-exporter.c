@@ -299,9 +299,9 @@ static int write_counters(struct exporter *e, const struct observe_info *info)
 	int stats_fd, slot_fd, readers_fd, ret = -1;
 	__u32 zero = 0;
 
-	stats_fd = pins_open_map(e->dir, "observe_stats", PIN_READ);
-	slot_fd = stats_fd < 0 ? -1 : pins_open_map(e->dir, "observe_slot_stats", PIN_READ);
-	readers_fd = slot_fd < 0 ? -1 : pins_open_map(e->dir, "observe_readers", PIN_READ);
+	stats_fd = pins_open_map(e->dir, PIN_STATS, PIN_READ);
+	slot_fd = stats_fd < 0 ? -1 : pins_open_map(e->dir, PIN_SLOT_STATS, PIN_READ);
+	readers_fd = slot_fd < 0 ? -1 : pins_open_map(e->dir, PIN_READERS, PIN_READ);
 	if (readers_fd < 0)
 		goto out;
 	for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++)
@@ -537,8 +537,8 @@ static int write_profiler(struct exporter *e)
 	int ctl_fd, stats_fd, ret = -1;
 	__u32 zero = 0;
 
-	ctl_fd = pins_open_map(e->dir, "observe_profile_ctl", PIN_READ);
-	stats_fd = ctl_fd < 0 ? -1 : pins_open_map(e->dir, "observe_profile_stats", PIN_READ);
+	ctl_fd = pins_open_map(e->dir, PIN_PROFILE_CTL, PIN_READ);
+	stats_fd = ctl_fd < 0 ? -1 : pins_open_map(e->dir, PIN_PROFILE_STATS, PIN_READ);
 	if (stats_fd < 0)
 		goto out;
 	if (bpf_map_lookup_elem(ctl_fd, &zero, &ctl) ||

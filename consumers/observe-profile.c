@@ -623,11 +623,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static int open_maps(const char *dir, struct maps *m)
 {
-	m->ctl = pins_open_map(dir, "observe_profile_ctl", PIN_WRITE);
-	m->counts = m->ctl < 0 ? -1 : pins_open_map(dir, "observe_profile_counts", PIN_WRITE);
-	m->stacks = m->counts < 0 ? -1 : pins_open_map(dir, "observe_profile_stacks", PIN_WRITE);
-	m->stats = m->stacks < 0 ? -1 : pins_open_map(dir, "observe_profile_stats", PIN_READ);
-	m->filter = m->stats < 0 ? -1 : pins_open_map(dir, "observe_filter", PIN_READ);
+	m->ctl = pins_open_map(dir, PIN_PROFILE_CTL, PIN_WRITE);
+	m->counts = m->ctl < 0 ? -1 : pins_open_map(dir, PIN_PROFILE_COUNTS, PIN_WRITE);
+	m->stacks = m->counts < 0 ? -1 : pins_open_map(dir, PIN_PROFILE_STACKS, PIN_WRITE);
+	m->stats = m->stacks < 0 ? -1 : pins_open_map(dir, PIN_PROFILE_STATS, PIN_READ);
+	m->filter = m->stats < 0 ? -1 : pins_open_map(dir, PIN_FILTER, PIN_READ);
 	return m->filter < 0 ? -1 : 0;
 }
 

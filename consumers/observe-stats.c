@@ -301,7 +301,7 @@ static int dump(const struct pins *p, struct json_writer *w)
 		    strnlen(p->info.kernel_release, sizeof(p->info.kernel_release)));
 	json_object_end(w);
 
-	fd = pins_open_map(p->dir, "observe_sequence", PIN_READ);
+	fd = pins_open_map(p->dir, PIN_SEQUENCE, PIN_READ);
 	if (fd < 0)
 		return -1;
 	bpf_map_lookup_elem(fd, &zero, &seq);
@@ -356,10 +356,10 @@ static int open_tls(struct pins *p)
 		return -1;
 	if (!p->tls_info.nr_slots)
 		return 0;
-	p->tls_stats_fd = pins_open_map(p->dir, "observe_tls_stats", PIN_READ);
+	p->tls_stats_fd = pins_open_map(p->dir, PIN_TLS_STATS, PIN_READ);
 	if (p->tls_stats_fd < 0)
 		return -1;
-	p->tls_slot_stats_fd = pins_open_map(p->dir, "observe_tls_slot_stats", PIN_READ);
+	p->tls_slot_stats_fd = pins_open_map(p->dir, PIN_TLS_SLOT_STATS, PIN_READ);
 	return p->tls_slot_stats_fd < 0 ? -1 : 0;
 }
 
@@ -411,10 +411,10 @@ int main(int argc, char **argv)
 	runloop_init();
 	if (pins_read_info(p.dir, &p.info))
 		return 1;
-	p.stats_fd = pins_open_map(p.dir, "observe_stats", PIN_READ);
-	p.slot_stats_fd = p.stats_fd < 0 ? -1 : pins_open_map(p.dir, "observe_slot_stats", PIN_READ);
-	p.slot_cfg_fd = p.slot_stats_fd < 0 ? -1 : pins_open_map(p.dir, "observe_slot_cfg", PIN_READ);
-	p.readers_fd = p.slot_cfg_fd < 0 ? -1 : pins_open_map(p.dir, "observe_readers", PIN_READ);
+	p.stats_fd = pins_open_map(p.dir, PIN_STATS, PIN_READ);
+	p.slot_stats_fd = p.stats_fd < 0 ? -1 : pins_open_map(p.dir, PIN_SLOT_STATS, PIN_READ);
+	p.slot_cfg_fd = p.slot_stats_fd < 0 ? -1 : pins_open_map(p.dir, PIN_SLOT_CFG, PIN_READ);
+	p.readers_fd = p.slot_cfg_fd < 0 ? -1 : pins_open_map(p.dir, PIN_READERS, PIN_READ);
 	if (p.readers_fd < 0)
 		goto out;
 	if (open_tls(&p))

@@ -453,7 +453,7 @@ static int print_targets(const struct options *o)
 
 	if (read_tls_info(o->s.pin_dir, &info))
 		return 1;
-	fd = pins_open_map(o->s.pin_dir, "observe_tls_targets", PIN_READ);
+	fd = pins_open_map(o->s.pin_dir, PIN_TLS_TARGETS, PIN_READ);
 	if (fd < 0)
 		return 1;
 	json_init(&w);

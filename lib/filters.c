@@ -17,8 +17,8 @@ static const char *const set_names[FILTER_SET_COUNT] = {
 	"pid", "comm", "uid", "cgroup", "port", "cidr",
 };
 static const char *const set_maps[FILTER_SET_COUNT] = {
-	"observe_filter_pids", "observe_filter_comms", "observe_filter_uids",
-	"observe_filter_cgroups", "observe_filter_ports", "observe_filter_cidrs",
+	PIN_FILTER_PIDS, PIN_FILTER_COMMS, PIN_FILTER_UIDS,
+	PIN_FILTER_CGROUPS, PIN_FILTER_PORTS, PIN_FILTER_CIDRS,
 };
 
 const char *filter_set_collector(enum filter_set set)
@@ -54,11 +54,11 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access)
 	for (int i = 0; i < FILTER_SET_COUNT; i++)
 		f->set_fd[i] = -1;
 	f->readers_fd = -1;
-	f->filter_fd = pins_open_map(dir, "observe_filter", access);
+	f->filter_fd = pins_open_map(dir, PIN_FILTER, access);
 	if (f->filter_fd < 0)
 		return -1;
 	if (access == PIN_WRITE) {
-		f->readers_fd = pins_open_map(dir, "observe_readers", PIN_WRITE);
+		f->readers_fd = pins_open_map(dir, PIN_READERS, PIN_WRITE);
 		if (f->readers_fd < 0) {
 			filters_close(f);
 			return -1;
@@ -109,7 +109,7 @@ int filters_write(const struct filters *f, const struct observe_filter *filter)
 	__u32 zero = 0;
 
 	if (bpf_map_update_elem(f->filter_fd, &zero, filter, BPF_ANY)) {
-		pins_explain_write_error(f->filter_fd, "observe_filter", errno);
+		pins_explain_write_error(f->filter_fd, PIN_FILTER, errno);
 		return -1;
 	}
 	return filters_publish(f->readers_fd, filter);
@@ -126,7 +126,7 @@ int filters_publish(int readers_fd, const struct observe_filter *filter)
 	readers = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, readers_fd, 0);
 	if (readers == MAP_FAILED) {
 		if (errno == EPERM && pins_map_frozen(readers_fd))
-			pins_report_frozen("observe_readers");
+			pins_report_frozen(PIN_READERS);
 		else
 			report_error("cannot map observe_readers: %s", strerror(errno));
 		return -1;

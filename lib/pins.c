@@ -134,11 +134,10 @@ void pins_explain_write_error(int fd, const char *name, int err)
 
 /* The maps the group may open for writing, hence freeze. */
 static const char *const group_writable[] = {
-	"observe_filter", "observe_filter_pids", "observe_filter_comms", "observe_filter_uids",
-	"observe_filter_cgroups", "observe_filter_ports", "observe_filter_cidrs",
-	"observe_slot_cfg", "observe_readers", "observe_profile_ctl", "observe_profile_counts",
-	"observe_profile_stacks", OBSERVE_TLS_SUBDIR "/observe_tls_slot_cfg",
-	OBSERVE_TLS_SUBDIR "/observe_tls_readers",
+	PIN_FILTER, PIN_FILTER_PIDS, PIN_FILTER_COMMS, PIN_FILTER_UIDS, PIN_FILTER_CGROUPS,
+	PIN_FILTER_PORTS, PIN_FILTER_CIDRS, PIN_SLOT_CFG, PIN_READERS, PIN_PROFILE_CTL,
+	PIN_PROFILE_COUNTS, PIN_PROFILE_STACKS, OBSERVE_TLS_SUBDIR "/" PIN_TLS_SLOT_CFG,
+	OBSERVE_TLS_SUBDIR "/" PIN_TLS_READERS,
 };
 
 static int warn_if_frozen(const char *dir, const char *name)
@@ -202,7 +201,7 @@ int pins_read_info(const char *dir, struct observe_info *info)
 	__u32 zero = 0;
 	int fd, err;
 
-	fd = pins_open_map(dir, "observe_info", PIN_READ);
+	fd = pins_open_map(dir, PIN_INFO, PIN_READ);
 	if (fd < 0)
 		return -1;
 	err = bpf_map_lookup_elem(fd, &zero, info);
@@ -229,11 +228,11 @@ int pins_read_tls_info(const char *dir, struct observe_tls_info *info)
 	int fd, err;
 
 	memset(info, 0, sizeof(*info));
-	if (!pins_path(path, sizeof(path), dir, "observe_tls_info"))
+	if (!pins_path(path, sizeof(path), dir, PIN_TLS_INFO))
 		return -1;
 	if (access(path, F_OK) && errno == ENOENT)
 		return 0;
-	fd = pins_open_map(dir, "observe_tls_info", PIN_READ);
+	fd = pins_open_map(dir, PIN_TLS_INFO, PIN_READ);
 	if (fd < 0)
 		return -1;
 	err = bpf_map_lookup_elem(fd, &zero, info);

@@ -17,6 +17,52 @@
 #include <stddef.h>
 #include "observe.h"
 
+/*
+ * Pinned names, relative to the pin directory: a map is pinned under the name
+ * its BPF code gives it (PIN_*), in the pin directory unless its comment says
+ * otherwise. Who may open each: loader/pinning.c.
+ */
+#define OBSERVE_PIN_DIR_DEFAULT "/sys/fs/bpf/observe"
+#define OBSERVE_LINKS_SUBDIR "links"
+#define OBSERVE_SLOT_SUBDIR_FMT "slot%u"	/* one directory per ring slot */
+#define OBSERVE_SLOT_RING "ring"		/* the slot's ring buffer */
+#define OBSERVE_TLS_SUBDIR "tls"		/* 0750 root:observe-tls */
+#define OBSERVE_TLS_SLOT_SUBDIR_FMT OBSERVE_TLS_SUBDIR "/slot%u"	/* one per TLS slot */
+#define OBSERVE_PROFILE_LOCK_DIR "profilers"	/* flock()ed by each observe-profile */
+
+/* The core's maps (observe.h) */
+#define PIN_FILTER "observe_filter"
+#define PIN_FILTER_PIDS "observe_filter_pids"
+#define PIN_FILTER_COMMS "observe_filter_comms"
+#define PIN_FILTER_UIDS "observe_filter_uids"
+#define PIN_FILTER_CGROUPS "observe_filter_cgroups"
+#define PIN_SLOT_CFG "observe_slot_cfg"
+#define PIN_READERS "observe_readers"
+#define PIN_STATS "observe_stats"
+#define PIN_SLOT_STATS "observe_slot_stats"
+#define PIN_INFO "observe_info"
+#define PIN_SEQUENCE "observe_sequence"
+#define PIN_SLOTS "observe_slots"
+/* The collectors' (<collector>.h) */
+#define PIN_FILTER_PORTS "observe_filter_ports"
+#define PIN_FILTER_CIDRS "observe_filter_cidrs"
+#define PIN_SYSCALLS "observe_syscalls"
+#define PIN_SYSCALLS_BY_PID "observe_syscalls_by_pid"
+#define PIN_FAULTS_BY_PID "observe_faults_by_pid"
+#define PIN_BLOCK "observe_block"
+#define PIN_RUNQ "observe_runq"
+#define PIN_PROFILE_CTL "observe_profile_ctl"
+#define PIN_PROFILE_COUNTS "observe_profile_counts"
+#define PIN_PROFILE_STACKS "observe_profile_stacks"
+#define PIN_PROFILE_STATS "observe_profile_stats"
+#define PIN_TLS_SLOT_CFG "observe_tls_slot_cfg"	/* in OBSERVE_TLS_SUBDIR */
+#define PIN_TLS_READERS "observe_tls_readers"	/* in OBSERVE_TLS_SUBDIR */
+#define PIN_TLS_SLOTS "observe_tls_slots"
+#define PIN_TLS_SLOT_STATS "observe_tls_slot_stats"
+#define PIN_TLS_STATS "observe_tls_stats"
+#define PIN_TLS_TARGETS "observe_tls_targets"
+#define PIN_TLS_INFO "observe_tls_info"
+
 enum pin_access {
 	PIN_READ,	/* opened with BPF_F_RDONLY: enough for 0640 pins */
 	PIN_WRITE,	/* read and write: filters, slot config, rings */

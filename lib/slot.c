@@ -18,19 +18,19 @@
 const struct slot_family slot_events = {
 	.what = "ring slots",
 	.slot_fmt = OBSERVE_SLOT_SUBDIR_FMT,
-	.outer = "observe_slots",
-	.cfg = "observe_slot_cfg",
-	.readers = "observe_readers",
-	.stats = "observe_slot_stats",
+	.outer = PIN_SLOTS,
+	.cfg = PIN_SLOT_CFG,
+	.readers = PIN_READERS,
+	.stats = PIN_SLOT_STATS,
 };
 
 const struct slot_family slot_tls = {
 	.what = "TLS ring slots",
 	.slot_fmt = OBSERVE_TLS_SLOT_SUBDIR_FMT,
-	.outer = "observe_tls_slots",
-	.cfg = OBSERVE_TLS_SUBDIR "/observe_tls_slot_cfg",
-	.readers = OBSERVE_TLS_SUBDIR "/observe_tls_readers",
-	.stats = "observe_tls_slot_stats",
+	.outer = PIN_TLS_SLOTS,
+	.cfg = OBSERVE_TLS_SUBDIR "/" PIN_TLS_SLOT_CFG,
+	.readers = OBSERVE_TLS_SUBDIR "/" PIN_TLS_READERS,
+	.stats = PIN_TLS_SLOT_STATS,
 };
 
 void slot_name(char *buf, size_t len, const struct slot_family *family, unsigned index,

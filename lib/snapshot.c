@@ -312,11 +312,11 @@ int snapshot_open_maps(const char *dir, const struct observe_info *info, struct 
 		const char *map;
 		size_t offset;
 	} wanted[] = {
-		{ OBSERVE_COLLECTOR_SYSCALLS, "observe_syscalls", offsetof(struct snapshot_maps, syscalls_fd) },
-		{ OBSERVE_COLLECTOR_SYSCALLS, "observe_syscalls_by_pid", offsetof(struct snapshot_maps, by_pid_fd) },
-		{ OBSERVE_COLLECTOR_MEMORY, "observe_faults_by_pid", offsetof(struct snapshot_maps, faults_fd) },
-		{ OBSERVE_COLLECTOR_BLOCK, "observe_block", offsetof(struct snapshot_maps, block_fd) },
-		{ OBSERVE_COLLECTOR_CPU, "observe_runq", offsetof(struct snapshot_maps, runq_fd) },
+		{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS, offsetof(struct snapshot_maps, syscalls_fd) },
+		{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS_BY_PID, offsetof(struct snapshot_maps, by_pid_fd) },
+		{ OBSERVE_COLLECTOR_MEMORY, PIN_FAULTS_BY_PID, offsetof(struct snapshot_maps, faults_fd) },
+		{ OBSERVE_COLLECTOR_BLOCK, PIN_BLOCK, offsetof(struct snapshot_maps, block_fd) },
+		{ OBSERVE_COLLECTOR_CPU, PIN_RUNQ, offsetof(struct snapshot_maps, runq_fd) },
 	};
 	int opened = 0;
 

@@ -583,7 +583,7 @@ static void remove_stale_links(struct load_state *s)
 
 static int write_info(struct load_state *s, const struct kernel_features *f)
 {
-	struct shared_map *sm = load_find_map(s, "observe_info");
+	struct shared_map *sm = load_find_map(s, PIN_INFO);
 	struct observe_info info = {};
 	__u32 zero = 0;
 
@@ -610,8 +610,8 @@ static int write_info(struct load_state *s, const struct kernel_features *f)
  * before the fork and exit hooks run. */
 static int publish_pid_set(struct load_state *s)
 {
-	struct shared_map *filter = load_find_map(s, "observe_filter");
-	struct shared_map *readers = load_find_map(s, "observe_readers");
+	struct shared_map *filter = load_find_map(s, PIN_FILTER);
+	struct shared_map *readers = load_find_map(s, PIN_READERS);
 	struct observe_filter f = {};
 	__u32 zero = 0;
 
@@ -674,7 +674,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	int err = 0;
 
-	if (!load_find_map(s, "observe_slots") || load_make_dir(s, s->cfg->pin_dir, s->gid) ||
+	if (!load_find_map(s, PIN_SLOTS) || load_make_dir(s, s->cfg->pin_dir, s->gid) ||
 	    pin_maps(s))
 		err = -1;
 	FOR_EACH_FAMILY(s, r)

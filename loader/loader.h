@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "observe.h"
+#include "pins.h"
 #include "tls.h"
 
 #define OBSERVE_TLS_MAX_BINARIES 16

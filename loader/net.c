@@ -27,9 +27,9 @@ static void net_configure(void *skel, const struct load_config *cfg)
  * block every network event. */
 static int net_reset(struct load_state *s, const struct collector *c, struct bpf_object *obj)
 {
-	struct shared_map *filter = load_find_map(s, "observe_filter");
-	struct shared_map *ports = load_find_map(s, "observe_filter_ports");
-	struct shared_map *cidrs = load_find_map(s, "observe_filter_cidrs");
+	struct shared_map *filter = load_find_map(s, PIN_FILTER);
+	struct shared_map *ports = load_find_map(s, PIN_FILTER_PORTS);
+	struct shared_map *cidrs = load_find_map(s, PIN_FILTER_CIDRS);
 	struct observe_filter f;
 	bool changed = false;
 	__u32 zero = 0;

@@ -26,36 +26,36 @@ static const struct {
 	struct pin_place place;
 } map_places[] = {
 	/* changed at run time by consumers */
-	{ "observe_filter", { NULL, 0660, false } },
-	{ "observe_filter_pids", { NULL, 0660, false } },
-	{ "observe_filter_comms", { NULL, 0660, false } },
-	{ "observe_filter_uids", { NULL, 0660, false } },
-	{ "observe_filter_cgroups", { NULL, 0660, false } },
-	{ "observe_filter_ports", { NULL, 0660, false } },
-	{ "observe_filter_cidrs", { NULL, 0660, false } },
-	{ "observe_slot_cfg", { NULL, 0660, false } },
-	{ "observe_readers", { NULL, 0660, false } },
+	{ PIN_FILTER, { NULL, 0660, false } },
+	{ PIN_FILTER_PIDS, { NULL, 0660, false } },
+	{ PIN_FILTER_COMMS, { NULL, 0660, false } },
+	{ PIN_FILTER_UIDS, { NULL, 0660, false } },
+	{ PIN_FILTER_CGROUPS, { NULL, 0660, false } },
+	{ PIN_FILTER_PORTS, { NULL, 0660, false } },
+	{ PIN_FILTER_CIDRS, { NULL, 0660, false } },
+	{ PIN_SLOT_CFG, { NULL, 0660, false } },
+	{ PIN_READERS, { NULL, 0660, false } },
 	/* sampling switched on, stacks cleared by observe-profile */
-	{ "observe_profile_ctl", { NULL, 0660, false } },
-	{ "observe_profile_counts", { NULL, 0660, false } },
-	{ "observe_profile_stacks", { NULL, 0660, false } },
+	{ PIN_PROFILE_CTL, { NULL, 0660, false } },
+	{ PIN_PROFILE_COUNTS, { NULL, 0660, false } },
+	{ PIN_PROFILE_STACKS, { NULL, 0660, false } },
 	/* read by consumers, written by the kernel or the loader */
-	{ "observe_stats", { NULL, 0640, false } },
-	{ "observe_slot_stats", { NULL, 0640, false } },
-	{ "observe_info", { NULL, 0640, false } },
-	{ "observe_sequence", { NULL, 0640, false } },
-	{ "observe_profile_stats", { NULL, 0640, false } },
+	{ PIN_STATS, { NULL, 0640, false } },
+	{ PIN_SLOT_STATS, { NULL, 0640, false } },
+	{ PIN_INFO, { NULL, 0640, false } },
+	{ PIN_SEQUENCE, { NULL, 0640, false } },
+	{ PIN_PROFILE_STATS, { NULL, 0640, false } },
 	/* the loader's own: readers open their ring by its pin instead */
-	{ "observe_slots", { NULL, 0600, false } },
+	{ PIN_SLOTS, { NULL, 0600, false } },
 	/* TLS: plaintext only for group observe-tls, in its own directory;
 	 * the counters and the probed targets stay readable by observe */
-	{ "observe_tls_slot_cfg", { OBSERVE_TLS_SUBDIR, 0660, true } },
-	{ "observe_tls_readers", { OBSERVE_TLS_SUBDIR, 0660, true } },
-	{ "observe_tls_slots", { NULL, 0600, false } },
-	{ "observe_tls_slot_stats", { NULL, 0640, false } },
-	{ "observe_tls_stats", { NULL, 0640, false } },
-	{ "observe_tls_targets", { NULL, 0640, false } },
-	{ "observe_tls_info", { NULL, 0640, false } },
+	{ PIN_TLS_SLOT_CFG, { OBSERVE_TLS_SUBDIR, 0660, true } },
+	{ PIN_TLS_READERS, { OBSERVE_TLS_SUBDIR, 0660, true } },
+	{ PIN_TLS_SLOTS, { NULL, 0600, false } },
+	{ PIN_TLS_SLOT_STATS, { NULL, 0640, false } },
+	{ PIN_TLS_STATS, { NULL, 0640, false } },
+	{ PIN_TLS_TARGETS, { NULL, 0640, false } },
+	{ PIN_TLS_INFO, { NULL, 0640, false } },
 };
 
 struct pin_place pin_place(const char *name)

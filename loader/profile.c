@@ -70,7 +70,7 @@ static int profile_attach(struct load_state *s, const struct collector *c, struc
  * stays as it was (a new observe_profile_ctl starts off). */
 static int profile_commit(struct load_state *s, const struct collector *c)
 {
-	struct shared_map *ctl_map = load_find_map(s, "observe_profile_ctl");
+	struct shared_map *ctl_map = load_find_map(s, PIN_PROFILE_CTL);
 	struct observe_profile_ctl ctl = {};
 	char dir[4096];
 	__u32 zero = 0;

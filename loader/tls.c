@@ -120,7 +120,7 @@ static void forget_tls_info(struct load_state *s)
 	__u32 zero = 0;
 	int fd;
 
-	if (!path_of(path, sizeof(path), s->cfg->pin_dir, "observe_tls_info"))
+	if (!path_of(path, sizeof(path), s->cfg->pin_dir, PIN_TLS_INFO))
 		return;
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
@@ -133,8 +133,8 @@ static void forget_tls_info(struct load_state *s)
  * what each target's probes became. */
 static int tls_reset(struct load_state *s, const struct collector *c, struct bpf_object *obj)
 {
-	struct shared_map *info_map = load_find_map(s, "observe_tls_info");
-	struct shared_map *targets_map = load_find_map(s, "observe_tls_targets");
+	struct shared_map *info_map = load_find_map(s, PIN_TLS_INFO);
+	struct shared_map *targets_map = load_find_map(s, PIN_TLS_TARGETS);
 	struct observe_tls_info info = {
 		.nr_slots = s->rings.tls.nr_slots,
 		.capture_max = s->cfg->tls_max,
