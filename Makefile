@@ -87,12 +87,18 @@ LIB_HEADERS := $(wildcard lib/*.h)
 .SECONDARY:
 
 .PHONY: all fuzzers fuzz fuzz-deps run test deps vmtest-deps test-deps agents bench vmlinux vmtest \
-	bpf-arm64 programs install uninstall deb clean
+	bpf-arm64 programs install uninstall deb clean test-helpers
 
-TEST_HELPERS := $(BUILD)/test-pin-open $(BUILD)/test-cpu-burner $(BUILD)/test-tls-static \
-                $(BUILD)/test-ring-tamper $(BUILD)/test-cpp-burner $(BUILD)/test-cpu-burner-nofp
+# Programs the tests run (tests/helpers/<name>.c or .cc -> test-<name>, and a
+# build of one without frame pointers): built for the tests (tests/run.py asks
+# for them), not part of 'all'.
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/test-%,$(wildcard tests/helpers/*.c)) \
+                $(patsubst tests/helpers/%.cc,$(BUILD)/test-%,$(wildcard tests/helpers/*.cc)) \
+                $(BUILD)/test-cpu-burner-nofp
 
-all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(GENERATED)
+all: $(BINS) $(UNIT_BIN) $(GENERATED)
+
+test-helpers: $(TEST_HELPERS)
 
 $(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers $(BUILD)/arm64:
 	$(Q)mkdir -p $@
@@ -247,12 +253,12 @@ run: deps all
 # Every test: unit tests, then the real kernel as a non-root group member;
 # each fuzz target for 10 s; then that the arm64 objects build, and the whole suite again on $(KERNEL)
 # under qemu. One summary line counts all of it.
-test: deps vmtest-deps test-deps fuzz-deps agents all fuzzers
+test: deps vmtest-deps test-deps fuzz-deps agents all fuzzers test-helpers
 	python3 tests/run.py --build $(BUILD) --fuzz 10 --arm64 --vm "$(KERNEL)"
 	-scripts/check-newest-claude.sh $(BUILD) $(CLAUDE_VERSION)
 
 # The suite on $(KERNEL) alone.
-vmtest: deps vmtest-deps test-deps all
+vmtest: deps vmtest-deps test-deps all test-helpers
 	scripts/vmtest.sh $(if $(KERNEL),-k $(KERNEL)) -- python3 tests/run.py --build $(BUILD)
 
 deps:
