@@ -103,12 +103,12 @@ test-helpers: $(TEST_HELPERS)
 $(BUILD) $(BUILD)/lib $(BUILD)/loader $(BUILD)/consumers $(BUILD)/arm64:
 	$(Q)mkdir -p $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # CO-RE objects for another architecture: built, not loaded here.
-$(BUILD)/arm64/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/arm64/vmlinux.h | $(BUILD)/arm64
+$(BUILD)/arm64/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h vmlinux/arm64/vmlinux.h | $(BUILD)/arm64
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_arm64 -c $< -o $@
 
