@@ -76,26 +76,9 @@ struct request {
 };
 
 union filter_key {
-	uint32_t u32;
-	uint64_t u64;
-	struct observe_comm_key comm;
 	unsigned char bytes[FILTER_KEY_MAX];
-	uint16_t port;
-	struct observe_cidr_key cidr;
+	uint64_t align;
 };
-
-static int parse_key(enum filter_set set, const char *text, union filter_key *key, char *err)
-{
-	memset(key, 0, sizeof(*key));
-	switch (set) {
-	case FILTER_PID: return parse_pid(text, &key->u32, err);
-	case FILTER_COMM: return parse_comm(text, key->comm.comm, err);
-	case FILTER_UID: return parse_uid(text, &key->u32, err);
-	case FILTER_PORT: return parse_port(text, &key->port, err);
-	case FILTER_CIDR: return parse_cidr(text, &key->cidr, err);
-	default: return parse_cgroup(text, &key->u64, err);
-	}
-}
 
 static int parse_set(const char *name)
 {
@@ -153,7 +136,8 @@ static int parse_keys(enum filter_set set, char **args, int n, union filter_key 
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (parse_key(set, args[i], &keys[i], err)) {
+		memset(&keys[i], 0, sizeof(keys[i]));
+		if (filter_sets[set].parse(args[i], &keys[i], err)) {
 			report_error("%s", err);
 			return -1;
 		}
@@ -198,8 +182,7 @@ static int add_to_set(const struct filters *f, const struct request *r, unsigned
 			     filter_set_name(set), filter_mode_name(*cur), filter_set_name(set));
 		return -1;
 	}
-	capacity = set == FILTER_PID ? OBSERVE_PID_ENTRIES :
-		   set == FILTER_CIDR ? OBSERVE_CIDR_ENTRIES : OBSERVE_FILTER_ENTRIES;
+	capacity = filter_sets[set].capacity;
 	if (count_entries(f->set_fd[set]) + (r->nargs - 1) > capacity) {
 		report_error("the %s set would hold more than %u entries", filter_set_name(set), capacity);
 		return -1;

@@ -7,34 +7,96 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-static const char *const set_names[FILTER_SET_COUNT] = {
-	"pid", "comm", "uid", "cgroup", "port", "cidr",
+/* The value and key forms of each set, for its row below. */
+#define KEY_PARSER(name, type, parser)							\
+	static int parse_##name##_key(const char *text, void *key, char *err)		\
+	{										\
+		return parser(text, (type *)key, err);					\
+	}
+KEY_PARSER(pid, uint32_t, parse_pid)
+KEY_PARSER(uid, uint32_t, parse_uid)
+KEY_PARSER(cgroup, uint64_t, parse_cgroup)
+KEY_PARSER(port, uint16_t, parse_port)
+KEY_PARSER(cidr, struct observe_cidr_key, parse_cidr)
+
+static int parse_comm_key(const char *text, void *key, char *err)
+{
+	return parse_comm(text, ((struct observe_comm_key *)key)->comm, err);
+}
+
+static void json_u32_key(struct json_writer *w, const void *key)
+{
+	json_u64(w, *(const __u32 *)key);
+}
+
+static void json_u64_key(struct json_writer *w, const void *key)
+{
+	json_u64(w, *(const __u64 *)key);
+}
+
+static void json_u16_key(struct json_writer *w, const void *key)
+{
+	json_u64(w, *(const __u16 *)key);
+}
+
+static void json_comm_key(struct json_writer *w, const void *key)
+{
+	json_string(w, key, strnlen(key, OBSERVE_COMM_LEN));
+}
+
+static void json_cidr_key(struct json_writer *w, const void *key)
+{
+	char text[64];
+
+	format_cidr(text, sizeof(text), key);
+	json_cstring(w, text);
+}
+
+#define MODE(field) offsetof(struct observe_filter, field)
+
+const struct filter_set_desc filter_sets[FILTER_SET_COUNT] = {
+	[FILTER_PID] = { "pid", PIN_FILTER_PIDS, NULL, MODE(pid_mode), sizeof(__u32),
+			 OBSERVE_PID_ENTRIES, parse_pid_key, json_u32_key },
+	[FILTER_COMM] = { "comm", PIN_FILTER_COMMS, NULL, MODE(comm_mode),
+			  sizeof(struct observe_comm_key), OBSERVE_FILTER_ENTRIES,
+			  parse_comm_key, json_comm_key },
+	[FILTER_UID] = { "uid", PIN_FILTER_UIDS, NULL, MODE(uid_mode), sizeof(__u32),
+			 OBSERVE_FILTER_ENTRIES, parse_uid_key, json_u32_key },
+	[FILTER_CGROUP] = { "cgroup", PIN_FILTER_CGROUPS, NULL, MODE(cgroup_mode), sizeof(__u64),
+			    OBSERVE_FILTER_ENTRIES, parse_cgroup_key, json_u64_key },
+	[FILTER_PORT] = { "port", PIN_FILTER_PORTS, "net", MODE(port_mode), sizeof(__u16),
+			  OBSERVE_FILTER_ENTRIES, parse_port_key, json_u16_key },
+	[FILTER_CIDR] = { "cidr", PIN_FILTER_CIDRS, "net", MODE(cidr_on),
+			  sizeof(struct observe_cidr_key), OBSERVE_CIDR_ENTRIES, parse_cidr_key,
+			  json_cidr_key },
 };
-static const char *const set_maps[FILTER_SET_COUNT] = {
-	PIN_FILTER_PIDS, PIN_FILTER_COMMS, PIN_FILTER_UIDS,
-	PIN_FILTER_CGROUPS, PIN_FILTER_PORTS, PIN_FILTER_CIDRS,
-};
+
+/* Every set's key fits the buffers its users size with FILTER_KEY_MAX. */
+_Static_assert(sizeof(struct observe_comm_key) <= FILTER_KEY_MAX, "comm key");
+_Static_assert(sizeof(struct observe_cidr_key) <= FILTER_KEY_MAX, "cidr key");
+_Static_assert(sizeof(__u64) <= FILTER_KEY_MAX, "cgroup key");
 
 const char *filter_set_collector(enum filter_set set)
 {
-	return set == FILTER_PORT || set == FILTER_CIDR ? "net" : NULL;
+	return filter_sets[set].collector;
 }
 
 const char *filter_set_name(enum filter_set set)
 {
-	return set < FILTER_SET_COUNT ? set_names[set] : NULL;
+	return set < FILTER_SET_COUNT ? filter_sets[set].name : NULL;
 }
 
 int filter_set_by_name(const char *name)
 {
 	for (int i = 0; i < FILTER_SET_COUNT; i++)
-		if (!strcmp(set_names[i], name))
+		if (!strcmp(filter_sets[i].name, name))
 			return i;
 	return -1;
 }
@@ -69,10 +131,10 @@ int filters_open(struct filters *f, const char *dir, enum pin_access access)
 		char path[4096];
 
 		/* A collector's own sets exist once it has been loaded. */
-		if (filter_set_collector(i) && pins_path(path, sizeof(path), dir, set_maps[i]) &&
+		if (filter_set_collector(i) && pins_path(path, sizeof(path), dir, filter_sets[i].map) &&
 		    stat(path, &st) && errno == ENOENT)
 			continue;
-		f->set_fd[i] = pins_open_map(dir, set_maps[i], access);
+		f->set_fd[i] = pins_open_map(dir, filter_sets[i].map, access);
 		if (f->set_fd[i] < 0) {
 			filters_close(f);
 			return -1;
@@ -141,51 +203,17 @@ int filters_publish(int readers_fd, const struct observe_filter *filter)
 
 __u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set)
 {
-	switch (set) {
-	case FILTER_PID: return &filter->pid_mode;
-	case FILTER_COMM: return &filter->comm_mode;
-	case FILTER_UID: return &filter->uid_mode;
-	case FILTER_PORT: return &filter->port_mode;
-	case FILTER_CIDR: return &filter->cidr_on;
-	default: return &filter->cgroup_mode;
-	}
+	return (__u8 *)filter + filter_sets[set].mode_offset;
 }
 
 size_t filter_key_size(enum filter_set set)
 {
-	switch (set) {
-	case FILTER_PID: return sizeof(__u32);
-	case FILTER_COMM: return sizeof(struct observe_comm_key);
-	case FILTER_UID: return sizeof(__u32);
-	case FILTER_PORT: return sizeof(__u16);
-	case FILTER_CIDR: return sizeof(struct observe_cidr_key);
-	default: return sizeof(__u64);
-	}
+	return filter_sets[set].key_size;
 }
 
 void filter_key_json(struct json_writer *w, enum filter_set set, const void *key)
 {
-	switch (set) {
-	case FILTER_PID:
-	case FILTER_UID:
-		json_u64(w, *(const __u32 *)key);
-		break;
-	case FILTER_COMM:
-		json_string(w, key, strnlen(key, OBSERVE_COMM_LEN));
-		break;
-	case FILTER_PORT:
-		json_u64(w, *(const __u16 *)key);
-		break;
-	case FILTER_CIDR: {
-		char text[64];
-
-		format_cidr(text, sizeof(text), key);
-		json_cstring(w, text);
-		break;
-	}
-	default:
-		json_u64(w, *(const __u64 *)key);
-	}
+	filter_sets[set].key_json(w, key);
 }
 
 static void set_json(const struct filters *f, struct json_writer *w, enum filter_set set)
@@ -239,7 +267,7 @@ int filters_json(const struct filters *f, struct json_writer *w)
 	for (int s = 0; s < FILTER_SET_COUNT; s++) {
 		if (f->set_fd[s] < 0)
 			continue;
-		json_key(w, set_names[s]);
+		json_key(w, filter_sets[s].name);
 		json_object_begin(w);
 		if (s == FILTER_CIDR)
 			json_kv_cstr(w, "mode", filter.cidr_on ? "on" : "off");

@@ -20,6 +20,22 @@ enum filter_set {
 
 #define FILTER_KEY_MAX 32	/* bytes of the largest set key */
 
+/* One row per set: what user space knows of it. A new set adds its enum
+ * value above, its field in struct observe_filter and its row here. */
+struct filter_set_desc {
+	const char *name;	/* "pid": as users type it */
+	const char *map;	/* its pinned map (PIN_FILTER_*) */
+	const char *collector;	/* the collector whose maps hold it ("net"); NULL: the core */
+	size_t mode_offset;	/* its mode's __u8 in struct observe_filter (cidr: whether on) */
+	size_t key_size;
+	unsigned capacity;	/* entries its map holds */
+	/* Parses a value as users type it into a zeroed key; -1 with err set. */
+	int (*parse)(const char *text, void *key, char *err);
+	void (*key_json)(struct json_writer *w, const void *key);
+};
+
+extern const struct filter_set_desc filter_sets[FILTER_SET_COUNT];
+
 struct filters {
 	int filter_fd;
 	int set_fd[FILTER_SET_COUNT];	/* -1: a set of a collector not loaded */
