@@ -368,12 +368,56 @@ static int show(const struct filters *f, const struct request *r)
 	return 0;
 }
 
+static int allow(const struct filters *f, const struct request *r)
+{
+	return add_to_set(f, r, OBSERVE_FILTER_ALLOW);
+}
+
+static int deny(const struct filters *f, const struct request *r)
+{
+	return add_to_set(f, r, OBSERVE_FILTER_DENY);
+}
+
+static int enable(const struct filters *f, const struct request *r)
+{
+	return switch_types(f, r, true);
+}
+
+static int disable(const struct filters *f, const struct request *r)
+{
+	return switch_types(f, r, false);
+}
+
+/* The subcommands, as bpftool dispatches its own. */
+static const struct command {
+	const char *name;
+	bool writes;		/* opens the maps for writing */
+	int (*run)(const struct filters *f, const struct request *r);
+} commands[] = {
+	{ "show", false, show },
+	{ "allow", true, allow },
+	{ "deny", true, deny },
+	{ "remove", true, remove_from_set },
+	{ "clear", true, clear },
+	{ "enable", true, enable },
+	{ "disable", true, disable },
+	{ "follow", true, follow },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
 	struct request r = { .command = "show" };
+	const struct command *cmd;
 	struct filters f;
-	bool writes;
 	int opt, err;
 
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
@@ -405,33 +449,18 @@ int main(int argc, char **argv)
 	r.pin_dir = pins_dir(r.pin_dir);
 	report_libbpf_setup(false);
 
-	writes = strcmp(r.command, "show") != 0;
-	if (!writes && r.nargs) {
-		report_error("show takes no arguments");
-		return 2;
-	}
-	if (writes && strcmp(r.command, "allow") && strcmp(r.command, "deny") &&
-	    strcmp(r.command, "remove") && strcmp(r.command, "clear") &&
-	    strcmp(r.command, "enable") && strcmp(r.command, "disable") && strcmp(r.command, "follow")) {
+	cmd = find_command(r.command);
+	if (!cmd) {
 		report_error("unknown command '%s' (try --help)", r.command);
 		return 2;
 	}
-	if (filters_open(&f, r.pin_dir, writes ? PIN_WRITE : PIN_READ))
+	if (!cmd->writes && r.nargs) {
+		report_error("%s takes no arguments", cmd->name);
+		return 2;
+	}
+	if (filters_open(&f, r.pin_dir, cmd->writes ? PIN_WRITE : PIN_READ))
 		return 1;
-	if (!strcmp(r.command, "show"))
-		err = show(&f, &r);
-	else if (!strcmp(r.command, "allow"))
-		err = add_to_set(&f, &r, OBSERVE_FILTER_ALLOW);
-	else if (!strcmp(r.command, "deny"))
-		err = add_to_set(&f, &r, OBSERVE_FILTER_DENY);
-	else if (!strcmp(r.command, "remove"))
-		err = remove_from_set(&f, &r);
-	else if (!strcmp(r.command, "clear"))
-		err = clear(&f, &r);
-	else if (!strcmp(r.command, "enable") || !strcmp(r.command, "disable"))
-		err = switch_types(&f, &r, !strcmp(r.command, "enable"));
-	else
-		err = follow(&f, &r);
+	err = cmd->run(&f, &r);
 	filters_close(&f);
 	return err ? 1 : 0;
 }
