@@ -209,22 +209,34 @@ struct observe_comm_key {
 	char comm[OBSERVE_COMM_LEN];
 };
 
+/*
+ * Counter structs are __u64 fields only, listed once: the struct and the
+ * names readers show (observe-stats) both come from the list.
+ * X(name) per counter.
+ */
+#define OBSERVE_COUNTER_FIELD(name) __u64 name;
+#define OBSERVE_COUNTER_NAME(name) #name,
+
 /* Counters, per CPU. observe_stats is keyed by event type; its counters
  * move only while at least one reader is attached. */
+#define OBSERVE_TYPE_COUNTERS(X)						\
+	X(seen)		/* the event happened (while someone read) */		\
+	X(filtered)	/* dropped by a global filter or a type switched off */	\
+	X(produced)	/* built and offered to the active slots */		\
+	X(truncated)	/* a field was cut at its limit */			\
+	X(incomplete)	/* a kernel read failed */
 struct observe_type_stats {
-	__u64 seen;		/* the event happened (while someone read) */
-	__u64 filtered;		/* dropped by a global filter or a type switched off */
-	__u64 produced;		/* built and offered to the active slots */
-	__u64 truncated;	/* a field was cut at its limit */
-	__u64 incomplete;	/* a kernel read failed */
+	OBSERVE_TYPE_COUNTERS(OBSERVE_COUNTER_FIELD)
 };
 
+#define OBSERVE_SLOT_COUNTERS(X)					\
+	X(delivered)	/* written into the ring */			\
+	X(dropped)	/* ring full: lost */				\
+	X(filtered)	/* not wanted by the slot's filter */		\
+	X(bytes)	/* delivered bytes */				\
+	X(wakeups)	/* forced reader wake-ups */
 struct observe_slot_stats {	/* observe_slot_stats, keyed by slot */
-	__u64 delivered;	/* written into the ring */
-	__u64 dropped;		/* ring full: lost */
-	__u64 filtered;		/* not wanted by the slot's filter */
-	__u64 bytes;		/* delivered bytes */
-	__u64 wakeups;		/* forced reader wake-ups */
+	OBSERVE_SLOT_COUNTERS(OBSERVE_COUNTER_FIELD)
 };
 
 struct observe_sequence {	/* observe_sequence, one entry */

@@ -82,14 +82,16 @@ struct observe_tls_handshake_event {
 };
 
 /* observe_tls_stats, per CPU, one entry: readable by group observe. */
+#define OBSERVE_TLS_COUNTERS(X)									\
+	X(calls)	/* data calls that returned plaintext, while a TLS reader was attached */	\
+	X(bytes)	/* plaintext bytes those calls moved */						\
+	X(captured)	/* of which captured into records */						\
+	X(missing)	/* of which not captured (beyond --tls-max, failed reads) */			\
+	X(records)	/* data records built (continuations included) */				\
+	X(handshakes)	/* handshake calls seen */							\
+	X(lost_calls)	/* calls not followed: the table of calls in flight was full */
 struct observe_tls_stats {
-	__u64 calls;		/* data calls that returned plaintext, while a TLS reader was attached */
-	__u64 bytes;		/* plaintext bytes those calls moved */
-	__u64 captured;		/* of which captured into records */
-	__u64 missing;		/* of which not captured (beyond --tls-max, failed reads) */
-	__u64 records;		/* data records built (continuations included) */
-	__u64 handshakes;	/* handshake calls seen */
-	__u64 lost_calls;	/* calls not followed: the table of calls in flight was full */
+	OBSERVE_TLS_COUNTERS(OBSERVE_COUNTER_FIELD)
 };
 
 /* What the loader did with one function of one target. */

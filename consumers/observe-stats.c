@@ -62,16 +62,24 @@ static const struct option options[] = {
 	{},
 };
 
-static const char *const type_fields[] = { "seen", "filtered", "produced", "truncated", "incomplete" };
-static const char *const slot_fields[] = { "delivered", "dropped", "filtered", "bytes", "wakeups" };
-static const char *const tls_fields[] = { "calls", "bytes", "captured", "missing", "records",
-					   "handshakes", "lost_calls" };
-#define NR_TYPE_FIELDS (sizeof(struct observe_type_stats) / sizeof(__u64))
-#define NR_SLOT_FIELDS (sizeof(struct observe_slot_stats) / sizeof(__u64))
-_Static_assert(sizeof(type_fields) / sizeof(type_fields[0]) == NR_TYPE_FIELDS, "type fields");
-#define NR_TLS_FIELDS (sizeof(struct observe_tls_stats) / sizeof(__u64))
-_Static_assert(sizeof(slot_fields) / sizeof(slot_fields[0]) == NR_SLOT_FIELDS, "slot fields");
-_Static_assert(sizeof(tls_fields) / sizeof(tls_fields[0]) == NR_TLS_FIELDS, "TLS fields");
+/* The counters' names, from their structs' lists; every field a __u64. */
+static const char *const type_fields[] = { OBSERVE_TYPE_COUNTERS(OBSERVE_COUNTER_NAME) };
+static const char *const slot_fields[] = { OBSERVE_SLOT_COUNTERS(OBSERVE_COUNTER_NAME) };
+static const char *const tls_fields[] = { OBSERVE_TLS_COUNTERS(OBSERVE_COUNTER_NAME) };
+#define NR_TYPE_FIELDS (sizeof(type_fields) / sizeof(type_fields[0]))
+#define NR_SLOT_FIELDS (sizeof(slot_fields) / sizeof(slot_fields[0]))
+#define NR_TLS_FIELDS (sizeof(tls_fields) / sizeof(tls_fields[0]))
+_Static_assert(NR_TYPE_FIELDS * sizeof(__u64) == sizeof(struct observe_type_stats), "type fields");
+_Static_assert(NR_SLOT_FIELDS * sizeof(__u64) == sizeof(struct observe_slot_stats), "slot fields");
+_Static_assert(NR_TLS_FIELDS * sizeof(__u64) == sizeof(struct observe_tls_stats), "TLS fields");
+
+/* Room for the counters of the largest of them. */
+union any_counters {
+	struct observe_type_stats type;
+	struct observe_slot_stats slot;
+	struct observe_tls_stats tls;
+};
+#define MAX_FIELDS (sizeof(union any_counters) / sizeof(__u64))
 
 struct pins {
 	const char *dir;
@@ -89,7 +97,7 @@ struct options {
 
 /* Counters of one key: totals and, per CPU, ncpus * nfields values. */
 struct counters {
-	uint64_t sum[8];
+	uint64_t sum[MAX_FIELDS];
 	uint64_t *percpu;
 };
 
@@ -192,7 +200,7 @@ static int show_tls(const struct pins *p, const struct options *o, struct json_w
 
 static int show(const struct pins *p, const struct options *o, struct json_writer *w)
 {
-	struct counters c = { .percpu = calloc((size_t)stats_ncpus() * 8, sizeof(uint64_t)) };
+	struct counters c = { .percpu = calloc((size_t)stats_ncpus() * MAX_FIELDS, sizeof(uint64_t)) };
 	char loaded[64], label[64];
 	time_t at = p->info.loaded_at;
 	int err = -1;
