@@ -16,4 +16,6 @@ struct observe_block_stats {
 	struct observe_hist latency_ns;	/* issue to the driver .. completion */
 };
 
+OBSERVE_ABI_LAYOUT(observe_block_stats, 352, 8);
+
 #endif /* OBSERVE_BLOCK_H */

@@ -14,4 +14,6 @@ struct observe_runq_stats {
 	struct observe_hist latency_ns;	/* woken or preempted .. running */
 };
 
+OBSERVE_ABI_LAYOUT(observe_runq_stats, 336, 8);
+
 #endif /* OBSERVE_CPU_H */

@@ -33,4 +33,7 @@ struct observe_oom_event {
 	char victim_comm[OBSERVE_COMM_LEN];
 };
 
+OBSERVE_ABI_LAYOUT(observe_proc_faults, 24, 8);
+OBSERVE_ABI_LAYOUT(observe_oom_event, 144, 8);
+
 #endif /* OBSERVE_MEMORY_H */

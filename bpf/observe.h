@@ -18,6 +18,15 @@
 
 #define OBSERVE_ABI_VERSION 3
 
+/*
+ * The layout kernel and user space share, checked on both sides: a change
+ * that moves a field fails the build here, not a reader at run time. When
+ * one of these has to change, bpf/ABI.md says what else does.
+ */
+#define OBSERVE_ABI_LAYOUT(type, size, align)						\
+	_Static_assert(sizeof(struct type) == (size), #type ": size changed (bpf/ABI.md)");	\
+	_Static_assert(_Alignof(struct type) == (align), #type ": alignment changed (bpf/ABI.md)")
+
 #define OBSERVE_COMM_LEN 16
 #define OBSERVE_MAX_SLOTS 16		/* size of the outer ring array */
 #define OBSERVE_DEFAULT_SLOTS 4
@@ -269,5 +278,17 @@ struct observe_info {		/* observe_info, one entry */
 	char kernel_release[OBSERVE_RELEASE_LEN];
 	char pad[7];
 };
+
+OBSERVE_ABI_LAYOUT(observe_event_header, 72, 8);
+OBSERVE_ABI_LAYOUT(observe_slot_cfg, 64, 8);
+OBSERVE_ABI_LAYOUT(observe_readers, 32, 8);
+OBSERVE_ABI_LAYOUT(observe_filter, 16, 8);
+OBSERVE_ABI_LAYOUT(observe_pid_entry, 8, 4);
+OBSERVE_ABI_LAYOUT(observe_comm_key, 16, 1);
+OBSERVE_ABI_LAYOUT(observe_type_stats, 40, 8);
+OBSERVE_ABI_LAYOUT(observe_slot_stats, 40, 8);
+OBSERVE_ABI_LAYOUT(observe_sequence, 8, 8);
+OBSERVE_ABI_LAYOUT(observe_hist, 336, 8);
+OBSERVE_ABI_LAYOUT(observe_info, 112, 8);
 
 #endif /* OBSERVE_H */

@@ -41,4 +41,8 @@ struct observe_exit_event {
 	__u32 pad;
 };
 
+OBSERVE_ABI_LAYOUT(observe_exec_event, 88, 8);
+OBSERVE_ABI_LAYOUT(observe_fork_event, 80, 8);
+OBSERVE_ABI_LAYOUT(observe_exit_event, 88, 8);
+
 #endif /* OBSERVE_PROCESS_H */

@@ -45,4 +45,8 @@ struct observe_profile_stats {	/* observe_profile_stats, per CPU, one entry */
 	__u64 lost_full;	/* observe_profile_counts was full: the sample is lost */
 };
 
+OBSERVE_ABI_LAYOUT(observe_profile_ctl, 8, 4);
+OBSERVE_ABI_LAYOUT(observe_profile_key, 32, 4);
+OBSERVE_ABI_LAYOUT(observe_profile_stats, 48, 8);
+
 #endif /* OBSERVE_PROFILE_H */

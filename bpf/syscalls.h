@@ -24,4 +24,7 @@ struct observe_proc_syscalls {
 	char comm[OBSERVE_COMM_LEN];	/* of the thread that made the first one */
 };
 
+OBSERVE_ABI_LAYOUT(observe_syscall_stats, 352, 8);
+OBSERVE_ABI_LAYOUT(observe_proc_syscalls, 40, 8);
+
 #endif /* OBSERVE_SYSCALLS_H */

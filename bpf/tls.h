@@ -138,4 +138,10 @@ struct observe_tls_info {
 	__u32 pad;
 };
 
+OBSERVE_ABI_LAYOUT(observe_tls_event, 128, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_handshake_event, 96, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_stats, 56, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_target, 552, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_info, 24, 8);
+
 #endif /* OBSERVE_TLS_H */
