@@ -33,6 +33,12 @@ int collector_by_name(const char *name);
 /* Bit (1 << type) for each event type the collector produces. */
 uint64_t collector_types(unsigned collector);
 
+/* Room for every name of the list joined by ", ", and the NUL: the size of
+ * a buffer that lists them, as the list grows. */
+#define EVENTS_NAME_ROOM(id, value, name, ...) + sizeof(#name) + 2
+#define EVENT_TYPE_NAMES_LEN (1 OBSERVE_EVENT_TYPES(EVENTS_NAME_ROOM, EVENTS_NAME_ROOM))
+#define COLLECTOR_NAMES_LEN (1 OBSERVE_COLLECTORS(EVENTS_NAME_ROOM))
+
 /* Every type in use, aggregates included. */
 #define EVENT_TYPES_ALL (((1ULL << OBSERVE_EV_COUNT) - 1) & ~1ULL)
 

@@ -107,7 +107,7 @@ int parse_types(const char *s, uint64_t *mask, char *err)
 		} else if ((c = collector_by_name(tok)) >= 0) {
 			m |= collector_types(c);
 		} else {
-			char names[256] = "", collectors[128] = "";
+			char names[EVENT_TYPE_NAMES_LEN] = "", collectors[COLLECTOR_NAMES_LEN] = "";
 
 			for (unsigned i = 1; i < OBSERVE_EV_COUNT; i++) {
 				strcat(names, i > 1 ? ", " : "");

@@ -132,7 +132,7 @@ static int parse_collectors(const char *s, struct load_config *cfg, char *err)
 		} else if (c >= 0) {
 			named |= 1ULL << c;
 		} else {
-			char known[128] = "";
+			char known[COLLECTOR_NAMES_LEN] = "";
 
 			for (unsigned i = 0; i < OBSERVE_COLLECTOR_COUNT; i++) {
 				strcat(known, collector_name(i));
