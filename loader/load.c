@@ -18,6 +18,7 @@
  */
 #include "load.h"
 #include "filters.h"
+#include "layout.h"
 #include "pins.h"
 #include "report.h"
 
@@ -66,17 +67,40 @@ static bool map_path(struct load_state *s, char *buf, size_t len, const char *na
 	       path_of(buf, len, dir, name);
 }
 
-static bool same_layout(int fd, const struct bpf_map *map)
+/*
+ * Whether the pinned map at fd can serve as this version's 'map': the same
+ * type, sizes and flags, and, where both carry BTF, keys and values of the
+ * same field names, offsets and sizes; a same-size value whose fields moved or
+ * changed meaning must not keep its old entries. False with 'why' set.
+ */
+static bool same_layout(int fd, const struct bpf_map *map, struct bpf_object *obj, char *why,
+			size_t why_len)
 {
+	const struct btf *new_btf = bpf_object__btf(obj);
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
+	struct btf *old_btf;
+	bool same;
 
+	snprintf(why, why_len, "its type, sizes or flags changed");
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return false;
-	return info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
-	       info.value_size == bpf_map__value_size(map) &&
-	       info.max_entries == bpf_map__max_entries(map) &&
-	       info.map_flags == bpf_map__map_flags(map);
+	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map) || info.map_flags != bpf_map__map_flags(map))
+		return false;
+	if (!info.btf_id || !new_btf || !info.btf_value_type_id || !bpf_map__btf_value_type_id(map))
+		return true;	/* no BTF to compare (rings, arrays of maps) */
+	old_btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!old_btf)
+		return true;	/* unreadable: the sizes matched, as before BTF was checked */
+	same = (!info.btf_key_type_id || !bpf_map__btf_key_type_id(map) ||
+		layout_same(old_btf, info.btf_key_type_id, new_btf, bpf_map__btf_key_type_id(map),
+			    why, why_len)) &&
+	       layout_same(old_btf, info.btf_value_type_id, new_btf,
+			   bpf_map__btf_value_type_id(map), why, why_len);
+	btf__free(old_btf);
+	return same;
 }
 
 /* Gives the object the pinned (or already loaded) instance of each shared map. */
@@ -86,7 +110,7 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 	char path[4096];
 
 	bpf_object__for_each_map(map, obj) {
-		char name[64];
+		char name[64], why[256];
 		struct shared_map *sm;
 		int fd;
 
@@ -111,9 +135,9 @@ static int reuse_shared_maps(struct load_state *s, struct bpf_object *obj)
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;	/* a first load: created by libbpf, pinned at commit */
-		if (!same_layout(fd, map)) {
-			report_warn("%s has a new layout in this version: replacing it (its values "
-				    "start again from zero)", path);
+		if (!same_layout(fd, map, obj, why, sizeof(why))) {
+			report_warn("%s has a new layout in this version (%s): replacing it (its "
+				    "values start again from zero)", path, why);
 			close(fd);
 			sm->replace = true;
 			continue;
