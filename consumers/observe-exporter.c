@@ -18,6 +18,7 @@
 #include "snapshot.h"
 #include "stats.h"
 #include "syscall_names.h"
+#include "tls.h"
 #include "topn.h"
 #include "version.h"
 #include "sock_peer.h"
@@ -266,9 +267,12 @@ static void write_info(struct exporter *e, const struct observe_info *info)
 	prom_u64(w, "observe_last_load_timestamp_seconds", info->loaded_at, NULL);
 }
 
-static const struct {
+/* One metric per field of a counter struct, in the struct's order. */
+struct counter_metric {
 	const char *name, *help;
-} type_counters[] = {
+};
+
+static const struct counter_metric type_counters[] = {
 	{ "observe_events_seen_total", "Events that happened while a reader was attached." },
 	{ "observe_events_filtered_total", "Events dropped by a global filter or a type switched off." },
 	{ "observe_events_produced_total", "Events built and offered to the ring slots (aggregates: counted into their maps)." },
@@ -278,9 +282,7 @@ static const struct {
 _Static_assert(sizeof(type_counters) / sizeof(type_counters[0]) ==
 	       sizeof(struct observe_type_stats) / sizeof(__u64), "one metric per type counter");
 
-static const struct {
-	const char *name, *help;
-} slot_counters[] = {
+static const struct counter_metric slot_counters[] = {
 	{ "observe_slot_events_delivered_total", "Events written into the slot's ring." },
 	{ "observe_slot_events_dropped_total", "Events lost by the slot, by reason." },
 	{ "observe_slot_events_filtered_total", "Events the slot's reader did not ask for." },
@@ -357,6 +359,64 @@ out:
 		close(slot_fd);
 	if (readers_fd >= 0)
 		close(readers_fd);
+	return ret;
+}
+
+static const struct counter_metric tls_counters[] = {
+	{ "observe_tls_calls_total", "TLS data calls that returned plaintext while a TLS reader was attached." },
+	{ "observe_tls_bytes_total", "Plaintext bytes those calls moved." },
+	{ "observe_tls_captured_bytes_total", "Plaintext bytes captured into records." },
+	{ "observe_tls_missing_bytes_total", "Plaintext bytes not captured (beyond --tls-max, failed reads)." },
+	{ "observe_tls_records_total", "TLS data records built, continuations included." },
+	{ "observe_tls_handshakes_total", "TLS handshake calls seen." },
+	{ "observe_tls_lost_calls_total", "TLS calls not followed: the table of calls in flight was full." },
+};
+_Static_assert(sizeof(tls_counters) / sizeof(tls_counters[0]) ==
+	       sizeof(struct observe_tls_stats) / sizeof(__u64), "one metric per TLS counter");
+
+/* The TLS collector's counters and its slots' drops: readable by the readers'
+ * group, while the plaintext is not. */
+static int write_tls(struct exporter *e)
+{
+	struct prom_writer *w = &e->out;
+	struct observe_tls_stats ts = {};
+	struct observe_slot_stats ss = {};
+	struct observe_tls_info info;
+	int stats_fd, slot_fd = -1, ret = -1;
+
+	if (pins_read_tls_info(e->dir, &info))
+		return -1;
+	stats_fd = pins_open_map(e->dir, PIN_TLS_STATS, PIN_READ);
+	if (stats_fd < 0)
+		return -1;
+	if (stats_read(stats_fd, 0, sizeof(ts) / sizeof(__u64), NULL, (uint64_t *)&ts))
+		goto read_failed;
+	for (unsigned f = 0; f < sizeof(tls_counters) / sizeof(tls_counters[0]); f++) {
+		prom_family(w, tls_counters[f].name, "counter", tls_counters[f].help);
+		prom_u64(w, tls_counters[f].name, ((__u64 *)&ts)[f], NULL);
+	}
+	slot_fd = pins_open_map(e->dir, PIN_TLS_SLOT_STATS, PIN_READ);
+	if (slot_fd < 0)
+		goto out;
+	prom_family(w, "observe_tls_slot_events_dropped_total", "counter",
+		    "TLS records lost by the TLS slot, by reason.");
+	for (unsigned i = 0; i < info.nr_slots; i++) {
+		char slot[12];
+
+		if (stats_read(slot_fd, i, sizeof(ss) / sizeof(__u64), NULL, (uint64_t *)&ss))
+			goto read_failed;
+		snprintf(slot, sizeof(slot), "%u", i);
+		prom_u64(w, "observe_tls_slot_events_dropped_total", ss.dropped, "slot", slot,
+			 "reason", "ring_full", NULL);
+	}
+	ret = 0;
+	goto out;
+read_failed:
+	report_error("cannot read the TLS counters: %s", strerror(errno));
+out:
+	close(stats_fd);
+	if (slot_fd >= 0)
+		close(slot_fd);
 	return ret;
 }
 
@@ -592,7 +652,8 @@ static void scrape(struct exporter *e)
 	if (up) {
 		write_info(e, &info);
 		up = !write_counters(e, &info) && !write_aggregates(e, &info) &&
-		     (!(info.collectors & (1ULL << OBSERVE_COLLECTOR_PROFILE)) || !write_profiler(e));
+		     (!(info.collectors & (1ULL << OBSERVE_COLLECTOR_PROFILE)) || !write_profiler(e)) &&
+		     (!(info.collectors & (1ULL << OBSERVE_COLLECTOR_TLS)) || !write_tls(e));
 	}
 	report_capture(NULL, 0);
 	if (!up) {

@@ -124,10 +124,15 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
         for family in ("observe_events_produced_total", "observe_slot_events_dropped_total",
                        "observe_syscall_duration_seconds", "observe_exporter_scrape_duration_seconds",
                        "observe_profile_samples_total", "observe_block_io_duration_seconds",
-                       "observe_runqueue_latency_seconds", "observe_page_faults_total"):
+                       "observe_runqueue_latency_seconds", "observe_page_faults_total",
+                       "observe_tls_calls_total", "observe_tls_missing_bytes_total",
+                       "observe_tls_slot_events_dropped_total"):
             check(f"# TYPE {family} " in text, f"a TYPE line for {family}")
             check(f"# HELP {family} " in text, f"a HELP line for {family}")
         check('reason="ring_full"' in text, "slot drops carry their reason")
+        tls_drops = samples(text, "observe_tls_slot_events_dropped_total")
+        check_eq({f'{{slot="{i}",reason="ring_full"}}' for i in range(2)}, set(tls_drops),
+                 "one TLS slot drop series per TLS slot (the test load has 2)")
         status, _, _ = http_get(exp.url.replace("/metrics", "/"), token=exp.token)
         check_eq(200, status, "status of /")
         try:
