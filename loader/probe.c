@@ -60,9 +60,7 @@ static struct btf *vmlinux_btf(void)
 
 	if (!tried) {
 		tried = true;
-		btf = btf__load_vmlinux_btf();
-		if (!btf)
-			btf = NULL;
+		btf = btf__load_vmlinux_btf();	/* NULL when the kernel has none */
 	}
 	return btf;
 }
@@ -111,7 +109,6 @@ bool probe_hook(const char *section, const char **why)
 			return false;
 		}
 		fd = open_cpu_clock(cpu, OBSERVE_PROFILE_DEFAULT_HZ);
-
 		if (fd < 0) {
 			*why = errno == ENOENT || errno == EOPNOTSUPP ?
 				"no software cpu-clock perf event" : "perf_event_open failed";
