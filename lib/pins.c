@@ -132,13 +132,52 @@ void pins_explain_write_error(int fd, const char *name, int err)
 		report_error("cannot write %s: %s", name, strerror(err));
 }
 
-/* The maps the group may open for writing, hence freeze. */
-static const char *const group_writable[] = {
-	PIN_FILTER, PIN_FILTER_PIDS, PIN_FILTER_COMMS, PIN_FILTER_UIDS, PIN_FILTER_CGROUPS,
-	PIN_FILTER_PORTS, PIN_FILTER_CIDRS, PIN_SLOT_CFG, PIN_READERS, PIN_PROFILE_CTL,
-	PIN_PROFILE_COUNTS, PIN_PROFILE_STACKS, OBSERVE_TLS_SUBDIR "/" PIN_TLS_SLOT_CFG,
-	OBSERVE_TLS_SUBDIR "/" PIN_TLS_READERS,
+static const struct {
+	const char *name;
+	struct pin_place place;
+} pin_places[] = {
+	/* changed at run time by consumers */
+	{ PIN_FILTER, { NULL, 0660, false } },
+	{ PIN_FILTER_PIDS, { NULL, 0660, false } },
+	{ PIN_FILTER_COMMS, { NULL, 0660, false } },
+	{ PIN_FILTER_UIDS, { NULL, 0660, false } },
+	{ PIN_FILTER_CGROUPS, { NULL, 0660, false } },
+	{ PIN_FILTER_PORTS, { NULL, 0660, false } },
+	{ PIN_FILTER_CIDRS, { NULL, 0660, false } },
+	{ PIN_SLOT_CFG, { NULL, 0660, false } },
+	{ PIN_READERS, { NULL, 0660, false } },
+	/* sampling switched on, stacks cleared by observe-profile */
+	{ PIN_PROFILE_CTL, { NULL, 0660, false } },
+	{ PIN_PROFILE_COUNTS, { NULL, 0660, false } },
+	{ PIN_PROFILE_STACKS, { NULL, 0660, false } },
+	/* read by consumers, written by the kernel or the loader */
+	{ PIN_STATS, { NULL, 0640, false } },
+	{ PIN_SLOT_STATS, { NULL, 0640, false } },
+	{ PIN_INFO, { NULL, 0640, false } },
+	{ PIN_SEQUENCE, { NULL, 0640, false } },
+	{ PIN_PROFILE_STATS, { NULL, 0640, false } },
+	/* the loader's own: readers open their ring by its pin instead */
+	{ PIN_SLOTS, { NULL, 0600, false } },
+	/* TLS: plaintext only for group observe-tls, in its own directory;
+	 * the counters and the probed targets stay readable by observe */
+	{ PIN_TLS_SLOT_CFG, { OBSERVE_TLS_SUBDIR, 0660, true } },
+	{ PIN_TLS_READERS, { OBSERVE_TLS_SUBDIR, 0660, true } },
+	{ PIN_TLS_SLOTS, { NULL, 0600, false } },
+	{ PIN_TLS_SLOT_STATS, { NULL, 0640, false } },
+	{ PIN_TLS_STATS, { NULL, 0640, false } },
+	{ PIN_TLS_TARGETS, { NULL, 0640, false } },
+	{ PIN_TLS_INFO, { NULL, 0640, false } },
 };
+
+struct pin_place pin_place(const char *name)
+{
+	struct pin_place unlisted = { NULL, 0640, false };	/* at most readable */
+
+	for (size_t i = 0; i < sizeof(pin_places) / sizeof(pin_places[0]); i++)
+		if (!strcmp(pin_places[i].name, name))
+			return pin_places[i].place;
+	return unlisted;
+}
 
 static int warn_if_frozen(const char *dir, const char *name)
 {
@@ -165,8 +204,16 @@ int pins_warn_frozen(const char *dir)
 	char name[64];
 	int frozen = 0;
 
-	for (size_t i = 0; i < sizeof(group_writable) / sizeof(group_writable[0]); i++)
-		frozen += warn_if_frozen(dir, group_writable[i]);
+	/* The maps the group may open for writing, hence freeze. */
+	for (size_t i = 0; i < sizeof(pin_places) / sizeof(pin_places[0]); i++) {
+		const struct pin_place *p = &pin_places[i].place;
+
+		if (!(p->mode & S_IWGRP))
+			continue;
+		snprintf(name, sizeof(name), "%s%s%s", p->subdir ? p->subdir : "",
+			 p->subdir ? "/" : "", pin_places[i].name);
+		frozen += warn_if_frozen(dir, name);
+	}
 	for (size_t f = 0; f < 2; f++)
 		for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 			slot_name(name, sizeof(name), families[f], i, OBSERVE_SLOT_RING);

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "observe.h"
 
 /*
@@ -62,6 +63,15 @@
 #define PIN_TLS_STATS "observe_tls_stats"
 #define PIN_TLS_TARGETS "observe_tls_targets"
 #define PIN_TLS_INFO "observe_tls_info"
+
+/* Where a map is pinned, and who may do what with it. */
+struct pin_place {
+	const char *subdir;	/* NULL: the pin directory itself */
+	mode_t mode;		/* group-writable (0660): consumers change it */
+	bool tls_group;		/* owned by the TLS group, not the readers' group */
+};
+/* The place of the map called 'name'; an unlisted map is at most readable. */
+struct pin_place pin_place(const char *name);
 
 enum pin_access {
 	PIN_READ,	/* opened with BPF_F_RDONLY: enough for 0640 pins */

@@ -158,14 +158,7 @@ int switch_generation(int readers_fd, __u32 generation, __u64 keep_bits);
 /* Copies every entry of the map 'from' into 'to'; how many, or -1 (errno). */
 int copy_map_entries(int from, int to);
 
-/* pinning.c: layout, owners, modes and removal */
-struct pin_place {
-	const char *subdir;	/* NULL: the pin directory itself */
-	mode_t mode;
-	bool tls_group;		/* owned by the TLS group, not the readers' group */
-};
-/* Where the map called 'name' is pinned, and who may do what with it. */
-struct pin_place pin_place(const char *name);
+/* pinning.c: owners, modes and removal (pin_place: lib/pins.h) */
 int unload_pins(const char *pin_dir);
 /* Removes the tmp- pins that killed runs left anywhere below the pin
  * directory (this run's are renamed by then). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Who may do what with each pin, and removing them all (--unload). The pin
+ * Owners and modes of the pins (who may do what: lib/pins.c), and removing
+ * them all (--unload). The pin
  * directory is trusted only as a real directory on bpffs that only root may
  * change: no component of its path may be a symbolic link (openat2 with
  * RESOLVE_NO_SYMLINKS), and owners and modes are changed through an fd of
@@ -20,53 +21,6 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
-
-static const struct {
-	const char *name;
-	struct pin_place place;
-} map_places[] = {
-	/* changed at run time by consumers */
-	{ PIN_FILTER, { NULL, 0660, false } },
-	{ PIN_FILTER_PIDS, { NULL, 0660, false } },
-	{ PIN_FILTER_COMMS, { NULL, 0660, false } },
-	{ PIN_FILTER_UIDS, { NULL, 0660, false } },
-	{ PIN_FILTER_CGROUPS, { NULL, 0660, false } },
-	{ PIN_FILTER_PORTS, { NULL, 0660, false } },
-	{ PIN_FILTER_CIDRS, { NULL, 0660, false } },
-	{ PIN_SLOT_CFG, { NULL, 0660, false } },
-	{ PIN_READERS, { NULL, 0660, false } },
-	/* sampling switched on, stacks cleared by observe-profile */
-	{ PIN_PROFILE_CTL, { NULL, 0660, false } },
-	{ PIN_PROFILE_COUNTS, { NULL, 0660, false } },
-	{ PIN_PROFILE_STACKS, { NULL, 0660, false } },
-	/* read by consumers, written by the kernel or the loader */
-	{ PIN_STATS, { NULL, 0640, false } },
-	{ PIN_SLOT_STATS, { NULL, 0640, false } },
-	{ PIN_INFO, { NULL, 0640, false } },
-	{ PIN_SEQUENCE, { NULL, 0640, false } },
-	{ PIN_PROFILE_STATS, { NULL, 0640, false } },
-	/* the loader's own: readers open their ring by its pin instead */
-	{ PIN_SLOTS, { NULL, 0600, false } },
-	/* TLS: plaintext only for group observe-tls, in its own directory;
-	 * the counters and the probed targets stay readable by observe */
-	{ PIN_TLS_SLOT_CFG, { OBSERVE_TLS_SUBDIR, 0660, true } },
-	{ PIN_TLS_READERS, { OBSERVE_TLS_SUBDIR, 0660, true } },
-	{ PIN_TLS_SLOTS, { NULL, 0600, false } },
-	{ PIN_TLS_SLOT_STATS, { NULL, 0640, false } },
-	{ PIN_TLS_STATS, { NULL, 0640, false } },
-	{ PIN_TLS_TARGETS, { NULL, 0640, false } },
-	{ PIN_TLS_INFO, { NULL, 0640, false } },
-};
-
-struct pin_place pin_place(const char *name)
-{
-	struct pin_place unlisted = { NULL, 0640, false };	/* at most readable */
-
-	for (size_t i = 0; i < sizeof(map_places) / sizeof(map_places[0]); i++)
-		if (!strcmp(map_places[i].name, name))
-			return map_places[i].place;
-	return unlisted;
-}
 
 /* path opened with flags; -1 with errno ELOOP when a component of it is a
  * symbolic link. */
