@@ -345,15 +345,25 @@ static bool has_site_at(const struct search *s, uint64_t addr)
 	return false;
 }
 
-/* Disassembles a region whole: keeps the call targets that are instructions,
- * the region's own direct calls, and checks that each error site is an
- * instruction too. */
+/* Whether code may end before the next instruction: a function that
+ * follows it without padding starts after one of these. */
+static bool ends_flow(unsigned id)
+{
+	return id == X86_INS_RET || id == X86_INS_JMP || id == X86_INS_INT3 || id == X86_INS_UD2 ||
+	       id == X86_INS_HLT || id == X86_INS_NOP || id == X86_INS_CALL;	/* noreturn */
+}
+
+/* Disassembles a region whole: keeps the call targets that are instructions
+ * where a function may start (the region's start, or an address aligned as
+ * functions are after code that does not fall through: a byte scan's false
+ * hit inside a function is not kept), the region's own direct calls, and
+ * checks that each error site is an instruction too. */
 static void decode_region(struct search *s, struct region *r)
 {
 	uint64_t pc = r->start, kept[MAX_ENTRIES];
 	const uint8_t *code = elf_image_bytes(&s->img, r->start, r->end - r->start, true, NULL);
 	size_t size = r->end - r->start;
-	unsigned nr_kept = 0, sites_seen = 0, sites_in = 0, e = 0;
+	unsigned nr_kept = 0, sites_seen = 0, sites_in = 0, e = 0, prev = X86_INS_INVALID;
 
 	if (!code)
 		return;
@@ -366,8 +376,10 @@ static void decode_region(struct search *s, struct region *r)
 			return;		/* bytes that are no instruction: not code we know */
 		while (e < r->nr_entries && r->entries[e] < at)
 			e++;		/* a call landing inside an instruction: a false hit */
-		if (e < r->nr_entries && r->entries[e] == at)
+		if (e < r->nr_entries && r->entries[e] == at &&
+		    (at == r->start || (!(at & 15) && ends_flow(prev))))
 			kept[nr_kept++] = at;
+		prev = s->insn->id;
 		sites_seen += has_site_at(s, at);
 		if (s->insn->id == X86_INS_CALL && s->insn->detail->x86.op_count == 1 &&
 		    s->insn->detail->x86.operands[0].type == X86_OP_IMM && r->nr_calls < MAX_CALLS) {
