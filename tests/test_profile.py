@@ -17,7 +17,7 @@ import time
 import xml.etree.ElementTree as ET
 import zlib
 
-from harness import GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, run, test_list
+from harness import GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, run, test_list, wait_until
 
 TESTS, test = test_list()
 SVG = "{http://www.w3.org/2000/svg}"
@@ -267,18 +267,27 @@ def a_node_jit_function_is_named_from_its_perf_map(env):
                 "const end = Date.now() + 1000 * Number(process.argv[2]);\n"
                 "let s = 0; while (Date.now() < end) s += observeHotLoop(100000);\n"
                 "console.log(s);\n")
-    node = subprocess.Popen(env.as_user(MEMBER) + ["node", "--perf-basic-prof", script, "6"],
+    node = subprocess.Popen(env.as_user(MEMBER) + ["node", "--perf-basic-prof", script, "40"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=env.out)
     env.started.append(node)
     folded = os.path.join(env.out, "node.folded")
+    perf_map = f"/tmp/perf-{node.pid}.map"
+
+    def compiled():
+        """The JIT wrote the function's code into its map (node's start-up
+        takes seconds under an emulated CPU)."""
+        try:
+            with open(perf_map) as f:
+                return "observeHotLoop" in f.read()
+        except FileNotFoundError:
+            return False
     try:
-        time.sleep(1.5)      # node's start-up and the first compilation
+        wait_until(compiled, 30, f"observeHotLoop in {perf_map}")
         with fast(env) as pins:
             res = profile(env, *pins, "-p", str(node.pid), "-d", "2", "-f", folded)
     finally:
         node.kill()
         node.wait()
-        perf_map = f"/tmp/perf-{node.pid}.map"
         if os.path.exists(perf_map):
             os.unlink(perf_map)
     lines = folded_lines(folded)
