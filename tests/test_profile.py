@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -168,15 +169,18 @@ def a_frame_pointer_program_shows_its_call_chain_with_the_hot_function_on_top(en
 def sampling_runs_while_any_of_two_profiles_runs_and_stops_after_the_last(env):
     check_eq(0, ctl(env)["sampling"], "sampling before any profile")
     check_eq(49, ctl(env)["hz"], "the default frequency in observe_profile_ctl")
+    # The long one runs until told to stop (Ctrl-C), however slow the
+    # short one is on a busy machine.
     long = subprocess.Popen(env.as_user(MEMBER) + [env.tool("observe-profile"), "--pin-dir",
-                                                   env.pin_dir, "-d", "2", "-f", "/dev/null"],
+                                                   env.pin_dir, "-d", "60", "-f", "/dev/null"],
                             stderr=subprocess.PIPE)
     env.started.append(long)
     time.sleep(0.3)
     check_eq(1, ctl(env)["sampling"], "sampling while a profile runs")
     profile(env, "-d", "0.5", "-f", "/dev/null")
     check_eq(1, ctl(env)["sampling"], "sampling after the short profile, the long one still running")
-    long.wait(10)
+    long.send_signal(signal.SIGINT)
+    long.wait(30)
     check_eq(0, long.returncode, f"exit of the long profile: {long.stderr.read().decode()}")
     check_eq(0, ctl(env)["sampling"], "sampling after both ended")
 
@@ -253,9 +257,9 @@ def go_tool_pprof_reads_the_pprof_output_and_finds_the_hot_function(env):
     res = run(["go", "tool", "pprof", "-top", pprof],
               env=dict(os.environ, HOME=home, GOCACHE=os.path.join(home, "cache")))
     top = res.stdout.decode()
-    rows = [line.split() for line in top.splitlines() if line.strip().endswith(" burn_hot")]
-    check(rows, f"go tool pprof -top lists burn_hot: {top}")
-    check(float(rows[0][1].rstrip("%")) > 50, f"burn_hot has most samples flat: {rows[0]}\n{top}")
+    rows = [line.split() for line in top.splitlines() if re.match(r"\s*[\d.]+\w?s ", line)]
+    check(rows and rows[0][-1] == "burn_hot",
+          f"go tool pprof -top lists burn_hot first, with the most samples of its own: {top}")
 
 
 @test
