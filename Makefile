@@ -47,9 +47,10 @@ BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
 KERNEL ?=
 VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # What the tests run beside observe: a real Prometheus server and promtool;
-# TLS clients and servers of both libraries; the package's build and checks;
-# for the profiler, a C++ compiler, libc's debug file, node (a JIT; also the
-# HTTP tests' fetch client), go tool pprof and a browser.
+# TLS clients and servers of both libraries; Go, to build a crypto/tls peer
+# (and go tool pprof for the profiler); the package's build and checks; for
+# the profiler, a C++ compiler, libc's debug file, node (a JIT; also the HTTP
+# tests' fetch client) and a browser.
 TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd \
              g++ libc6-dbg nodejs golang-go chromium
 # The claude CLI the tests run against a local mock of its API, from npm at
@@ -155,8 +156,9 @@ $(BUILD)/loader/%.o: loader/%.c $(SKELETONS) $(LIB_HEADERS) $(BPF_HEADERS) $(wil
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iloader -c $< -o $@
 
-# Capstone finds BoringSSL's functions without their
-# symbols (loader/tls_boringssl.c).
+# Capstone finds BoringSSL's functions without their symbols
+# (loader/tls_boringssl.c) and the return instructions of Go functions
+# (loader/tls_go.c).
 $(BUILD)/observe-load: LDLIBS += -lcapstone
 
 $(BUILD)/observe-load: $(LOADER_OBJS) $(LIB)

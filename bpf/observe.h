@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBSERVE_ABI_VERSION 3
+#define OBSERVE_ABI_VERSION 4
 
 /*
  * The layout kernel and user space share, checked on both sides: a change

@@ -69,10 +69,17 @@ struct {
 	__type(value, struct observe_tls_info);
 } observe_tls_info SEC(".maps");
 
-/* A call between its entry and its return, per thread. LRU: a thread that
- * dies inside a call leaves its entry, which must not fill the table. A call
- * made inside another on the same thread (TLS through a TLS proxy) replaces
- * the outer one, whose return then finds nothing. */
+/* A call between its entry and its return, per thread, or per goroutine in
+ * Go (a goroutine moves between threads while it waits for the network).
+ * LRU: a thread that dies inside a call leaves its entry, which must not
+ * fill the table. A call made inside another on the same thread (TLS
+ * through a TLS proxy) replaces the outer one, whose return then finds
+ * nothing. */
+struct tls_call_key {
+	__u64 task;		/* pid_tgid; Go: the tgid alone */
+	__u64 goroutine;	/* Go: its g; 0 for a thread */
+};
+
 struct tls_call {
 	__u64 conn;
 	__u64 buf;
@@ -85,7 +92,7 @@ struct tls_call {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);	/* pid_tgid */
+	__type(key, struct tls_call_key);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
@@ -119,11 +126,17 @@ static __always_inline void tls_submit(struct observe_event_ctx *ev, __u64 size)
 			  &observe_tls_slot_stats);
 }
 
-/* Nobody reads TLS: the call is not even noted, its return finds nothing. */
-static __always_inline int call_enter(__u32 func, const void *conn, const void *buf,
-				      const void *len_ptr)
+static __always_inline struct tls_call_key thread_key(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct tls_call_key key = { .task = bpf_get_current_pid_tgid() };
+
+	return key;
+}
+
+/* Nobody reads TLS: the call is not even noted, its return finds nothing. */
+static __always_inline int call_enter_as(struct tls_call_key *key, __u32 func, const void *conn,
+					 const void *buf, const void *len_ptr)
+{
 	struct tls_call call = {
 		.conn = (__u64)conn,
 		.buf = (__u64)buf,
@@ -134,7 +147,7 @@ static __always_inline int call_enter(__u32 func, const void *conn, const void *
 	if (!tls_reader_mask())
 		return 0;
 	call.start_ns = bpf_ktime_get_boot_ns();
-	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY)) {
+	if (bpf_map_update_elem(&tls_calls, key, &call, BPF_ANY)) {
 		struct observe_tls_stats *stats = tls_stats();
 
 		if (stats)
@@ -143,17 +156,31 @@ static __always_inline int call_enter(__u32 func, const void *conn, const void *
 	return 0;
 }
 
-/* Takes the call noted at entry out of the table into *call. */
-static __always_inline bool call_taken(struct tls_call *call)
+static __always_inline int call_enter(__u32 func, const void *conn, const void *buf,
+				      const void *len_ptr)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &id);
+	struct tls_call_key key = thread_key();
+
+	return call_enter_as(&key, func, conn, buf, len_ptr);
+}
+
+/* Takes the call noted at entry out of the table into *call. */
+static __always_inline bool call_taken_as(struct tls_call_key *key, struct tls_call *call)
+{
+	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, key);
 
 	if (!c)
 		return false;
 	*call = *c;
-	bpf_map_delete_elem(&tls_calls, &id);
+	bpf_map_delete_elem(&tls_calls, key);
 	return true;
+}
+
+static __always_inline bool call_taken(struct tls_call *call)
+{
+	struct tls_call_key key = thread_key();
+
+	return call_taken_as(&key, call);
 }
 
 /* One record of a call: bytes [i * CHUNK, ...) of its captured part. */
@@ -394,4 +421,82 @@ SEC("uretprobe")
 int BPF_KRETPROBE(gnutls_handshake_return, int ret)
 {
 	return handshake_return(ret);
+}
+
+/*
+ * Go's crypto/tls: func (c *Conn) Write(b []byte) (int, error) and
+ * func (c *Conn) Read(b []byte) (int, error), in Go's register ABI
+ * (ABIInternal, go1.17 and later): c, b's pointer, length and capacity in
+ * the first four integer registers, the int result in the first; the
+ * running goroutine's g in a register of its own. The return programs sit
+ * on each return instruction of the function, where its results are in
+ * those registers; a call is paired by goroutine.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define GO_ARG1(ctx) ((ctx)->ax)
+#define GO_ARG2(ctx) ((ctx)->bx)
+#define GO_G(ctx) ((ctx)->r14)
+#elif defined(__TARGET_ARCH_arm64)
+#define GO_ARG1(ctx) (((struct user_pt_regs *)(ctx))->regs[0])
+#define GO_ARG2(ctx) (((struct user_pt_regs *)(ctx))->regs[1])
+#define GO_G(ctx) (((struct user_pt_regs *)(ctx))->regs[28])
+#endif
+#define GO_RET1(ctx) GO_ARG1(ctx)
+
+static __always_inline struct tls_call_key goroutine_key(struct pt_regs *ctx)
+{
+	struct tls_call_key key = {
+		.task = bpf_get_current_pid_tgid() >> 32,
+		.goroutine = GO_G(ctx),
+	};
+
+	return key;
+}
+
+/* The entry runs again when the goroutine's stack had to grow (the
+ * prologue calls morestack and starts over): the same key, the same call. */
+static __always_inline int go_enter(struct pt_regs *ctx, __u32 func)
+{
+	struct tls_call_key key = goroutine_key(ctx);
+
+	return call_enter_as(&key, func, (const void *)GO_ARG1(ctx), (const void *)GO_ARG2(ctx),
+			     NULL);
+}
+
+static __always_inline int go_return(struct pt_regs *ctx, __u8 direction)
+{
+	struct tls_call_key key = goroutine_key(ctx);
+	long ret = GO_RET1(ctx);
+	struct tls_call call;
+
+	if (!call_taken_as(&key, &call) || ret <= 0)
+		return 0;
+	emit_data(&call, ret, direction);
+	return 0;
+}
+
+SEC("uprobe")
+int go_write_entry(struct pt_regs *ctx)
+{
+	return go_enter(ctx, OBSERVE_TLS_GO_WRITE);
+}
+
+/* At each RET of (*Conn).Write. */
+SEC("uprobe")
+int go_write_return(struct pt_regs *ctx)
+{
+	return go_return(ctx, OBSERVE_TLS_SENT);
+}
+
+SEC("uprobe")
+int go_read_entry(struct pt_regs *ctx)
+{
+	return go_enter(ctx, OBSERVE_TLS_GO_READ);
+}
+
+/* At each RET of (*Conn).Read: n may come with an error (io.EOF). */
+SEC("uprobe")
+int go_read_return(struct pt_regs *ctx)
+{
+	return go_return(ctx, OBSERVE_TLS_RECEIVED);
 }

@@ -20,6 +20,10 @@
 #define OBSERVE_TLS_CHUNK 16384			/* data bytes in one record at most */
 #define OBSERVE_TLS_MAX_TARGETS 32		/* libraries and binaries probed */
 #define OBSERVE_TLS_PATH_MAX 256
+/* Go functions are left at each of their return instructions (no
+ * uretprobe: it rewrites the return address on a goroutine's stack, which
+ * the Go runtime may move); a function with more is not probed. */
+#define OBSERVE_TLS_MAX_RETURNS 16
 
 /* The probed functions; a record says which one it came from. */
 enum observe_tls_func {
@@ -31,13 +35,17 @@ enum observe_tls_func {
 	OBSERVE_TLS_GNUTLS_RECORD_SEND = 5,
 	OBSERVE_TLS_GNUTLS_RECORD_RECV = 6,
 	OBSERVE_TLS_GNUTLS_HANDSHAKE = 7,
+	OBSERVE_TLS_GO_WRITE = 8,		/* crypto/tls.(*Conn).Write */
+	OBSERVE_TLS_GO_READ = 9,		/* crypto/tls.(*Conn).Read */
 	OBSERVE_TLS_FUNC_COUNT,
 };
 
 enum observe_tls_library {
 	OBSERVE_TLS_OPENSSL = 0,
 	OBSERVE_TLS_GNUTLS = 1,
+	OBSERVE_TLS_GO = 2,		/* Go's crypto/tls, in a Go binary */
 	OBSERVE_TLS_BORINGSSL = 3,	/* OpenSSL's SSL_* API, linked in without symbols */
+	OBSERVE_TLS_LIBRARY_COUNT,
 };
 
 enum observe_tls_direction {
@@ -57,7 +65,7 @@ enum observe_tls_direction {
  */
 struct observe_tls_event {
 	struct observe_event_header hdr;
-	__u64 conn;		/* the SSL * or gnutls_session_t: one per connection */
+	__u64 conn;		/* the SSL *, gnutls_session_t or Go *tls.Conn: one per connection */
 	__u64 latency_ns;	/* of the whole call */
 	__u64 call_len;		/* plaintext bytes the call moved */
 	__u64 offset;		/* of data[0] within the call */
@@ -141,7 +149,7 @@ struct observe_tls_info {
 OBSERVE_ABI_LAYOUT(observe_tls_event, 128, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_handshake_event, 96, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_stats, 56, 8);
-OBSERVE_ABI_LAYOUT(observe_tls_target, 552, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_target, 584, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_info, 24, 8);
 
 #endif /* OBSERVE_TLS_H */

@@ -8,28 +8,29 @@
 
 static enum tls_data_encoding data_encoding = TLS_DATA_TEXT;
 
-static const char *const function_names[OBSERVE_TLS_FUNC_COUNT] = {
-	[OBSERVE_TLS_SSL_WRITE] = "SSL_write",
-	[OBSERVE_TLS_SSL_READ] = "SSL_read",
-	[OBSERVE_TLS_SSL_WRITE_EX] = "SSL_write_ex",
-	[OBSERVE_TLS_SSL_READ_EX] = "SSL_read_ex",
-	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = "SSL_do_handshake",
-	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = "gnutls_record_send",
-	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = "gnutls_record_recv",
-	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = "gnutls_handshake",
+/* The probed functions: their symbol and their library. */
+static const struct {
+	const char *name;
+	unsigned library;	/* enum observe_tls_library */
+} functions[OBSERVE_TLS_FUNC_COUNT] = {
+	[OBSERVE_TLS_SSL_WRITE] = { "SSL_write", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_SSL_READ] = { "SSL_read", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_SSL_WRITE_EX] = { "SSL_write_ex", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_SSL_READ_EX] = { "SSL_read_ex", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = { "SSL_do_handshake", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = { "gnutls_record_send", OBSERVE_TLS_GNUTLS },
+	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = { "gnutls_record_recv", OBSERVE_TLS_GNUTLS },
+	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { "gnutls_handshake", OBSERVE_TLS_GNUTLS },
+	[OBSERVE_TLS_GO_WRITE] = { "crypto/tls.(*Conn).Write", OBSERVE_TLS_GO },
+	[OBSERVE_TLS_GO_READ] = { "crypto/tls.(*Conn).Read", OBSERVE_TLS_GO },
 };
 
-static const char *const library_names[] = {
+static const char *const library_names[OBSERVE_TLS_LIBRARY_COUNT] = {
 	[OBSERVE_TLS_OPENSSL] = "openssl",
 	[OBSERVE_TLS_GNUTLS] = "gnutls",
+	[OBSERVE_TLS_GO] = "go",
 	[OBSERVE_TLS_BORINGSSL] = "boringssl",
 };
-
-const char *tls_library_name(unsigned library)
-{
-	return library < sizeof(library_names) / sizeof(library_names[0]) &&
-	       library_names[library] ? library_names[library] : "?";
-}
 
 void decode_tls_set_encoding(enum tls_data_encoding encoding)
 {
@@ -38,7 +39,17 @@ void decode_tls_set_encoding(enum tls_data_encoding encoding)
 
 const char *tls_function_name(unsigned func)
 {
-	return func < OBSERVE_TLS_FUNC_COUNT ? function_names[func] : NULL;
+	return func < OBSERVE_TLS_FUNC_COUNT ? functions[func].name : NULL;
+}
+
+unsigned tls_function_library(unsigned func)
+{
+	return func < OBSERVE_TLS_FUNC_COUNT ? functions[func].library : OBSERVE_TLS_LIBRARY_COUNT;
+}
+
+const char *tls_library_name(unsigned library)
+{
+	return library < OBSERVE_TLS_LIBRARY_COUNT ? library_names[library] : "?";
 }
 
 /* The connection as the pointer it is: "0x55d0c8a3e2a0". */
@@ -55,7 +66,7 @@ static void function_json(struct json_writer *w, unsigned func)
 	const char *name = tls_function_name(func);
 
 	json_kv_cstr(w, "function", name ? name : "?");
-	json_kv_cstr(w, "library", func >= OBSERVE_TLS_GNUTLS_RECORD_SEND ? "gnutls" : "openssl");
+	json_kv_cstr(w, "library", tls_library_name(tls_function_library(func)));
 }
 
 void tls_data_json(struct json_writer *w, const void *data, size_t len)

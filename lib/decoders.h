@@ -32,7 +32,9 @@ void decode_tls_set_encoding(enum tls_data_encoding encoding);
 void tls_data_json(struct json_writer *w, const void *data, size_t len);
 /* "SSL_write", ... for enum observe_tls_func; NULL if unknown. */
 const char *tls_function_name(unsigned func);
-/* "openssl", "gnutls", "boringssl" for enum observe_tls_library; "?" if unknown. */
+/* Its enum observe_tls_library, or OBSERVE_TLS_LIBRARY_COUNT if unknown. */
+unsigned tls_function_library(unsigned func);
+/* "openssl", "gnutls", "go", "boringssl" for enum observe_tls_library; "?" if unknown. */
 const char *tls_library_name(unsigned library);
 
 /* "O_WRONLY|O_CREAT|O_TRUNC" (decode_files.c). */

@@ -79,9 +79,11 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		 gid_t tls_gid);
 
 /* tls_targets.c: the libraries and binaries the TLS collector probes */
-struct tls_function {	/* its symbol: tls_function_name() (lib/decoders.h) */
-	unsigned library;	/* enum observe_tls_library */
+/* A function's symbol and library: tls_function_name(), tls_function_library()
+ * (lib/decoders.h). */
+struct tls_function {
 	const char *entry_prog, *return_prog;	/* its programs in tls.bpf.c */
+	bool at_returns;	/* return_prog is a uprobe on each return instruction */
 };
 extern const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT];
 /* Fills t (OBSERVE_TLS_MAX_TARGETS entries): the --tls-binary files, then
@@ -90,12 +92,18 @@ extern const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT];
 int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t);
 /* Whether a --tls-binary is a glob(7) pattern, expanded at each load. */
 bool tls_is_pattern(const char *path);
-/* Whether the ELF file defines the function 'name'. */
-bool tls_has_symbol(const char *path, const char *name);
+/* A function in a file: where its code starts in the file, and its length. */
+struct tls_symbol {
+	uint64_t offset;
+	uint64_t size;
+};
+/* Finds the function 'name' in .symtab or .dynsym: 1 found, 0 not, -1 the
+ * file cannot be read as ELF. */
+int tls_find_symbol(const char *path, const char *name, struct tls_symbol *found);
 /* Where to probe each function of a target. */
 struct tls_location {
 	bool wanted[OBSERVE_TLS_FUNC_COUNT];
-	uint64_t offset[OBSERVE_TLS_FUNC_COUNT];	/* in the file; 0: by its symbol */
+	struct tls_symbol at[OBSERVE_TLS_FUNC_COUNT];	/* by symbol or by signature */
 };
 /* Finds a target's functions: by symbol, else (a --tls-binary without any)
  * by signature. Sets the target's found_by, note, addr and the status of
@@ -123,6 +131,12 @@ const uint8_t *elf_image_bytes(const struct elf_image *img, uint64_t addr, uint6
 /* The function around addr as .eh_frame has it: its FDE's [start, end). */
 bool eh_frame_function(const struct elf_image *img, uint64_t addr, uint64_t *start,
 		       uint64_t *end);
+
+/* tls_go.c: what Go code needs */
+/* The file offsets of the return instructions of a function (x86-64 only),
+ * at most max: how many, or -1 with errno (E2BIG: more than max;
+ * ENOEXEC: code that does not disassemble; ENOTSUP: another architecture). */
+int tls_return_offsets(const char *path, const struct tls_symbol *fn, uint64_t *offsets, int max);
 
 /* tls_boringssl.c: BoringSSL's functions in a binary without their symbols */
 enum boringssl_function {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The TLS collector's load: uprobes by symbol on each TLS target
- * (tls_targets.c finds them), what each target's probes became for the
+ * The TLS collector's load: uprobes on each TLS target, by symbol or by
+ * signature (tls_targets.c finds them; Go's return instructions, tls_go.c), what each target's probes became for the
  * readers and observe-stats, and its own slots' summary.
  */
 #include "load.h"
@@ -36,46 +36,80 @@ static void tls_configure(void *skel, const struct load_config *cfg)
 		bpf_program__set_autoload(prog, false);
 }
 
-/* One function of one TLS target: its entry and return probes, by symbol
- * (offset 0) or at the offset a signature gave. A refused probe is the
- * target's status, not a failure. */
+/* Where the return probes of a function go: its start for a uretprobe, or
+ * each of its return instructions (Go). */
+static int return_sites(const struct observe_tls_target *target, const struct tls_function *f,
+			const struct tls_symbol *sym, uint64_t *sites)
+{
+	if (!f->at_returns) {
+		sites[0] = sym->offset;
+		return 1;
+	}
+	return tls_return_offsets(target->path, sym, sites, OBSERVE_TLS_MAX_RETURNS);
+}
+
+static struct bpf_link *attach_probe(struct bpf_object *obj, const char *prog_name,
+				     const char *path, uint64_t offset, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, prog_name);
+
+	if (!prog || !bpf_program__autoload(prog)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
+}
+
+/* One function of one TLS target at 'sym' (found by symbol or signature):
+ * its entry probe, and its return probe (a uretprobe, or one uprobe per
+ * return instruction). A refused probe is the target's status, not a
+ * failure; a function is probed whole or not at all. */
 static int attach_function(struct load_state *s, struct bpf_object *obj, int t, unsigned fn,
-			   uint64_t offset)
+			   const struct tls_symbol *sym)
 {
 	struct observe_tls_target *target = &targets[t];
 	const struct tls_function *f = &tls_functions[fn];
-	const char *progs[2] = { f->entry_prog, f->return_prog };
-	const char *symbol = offset ? NULL : tls_function_name(fn);
-	struct bpf_link *links[2] = {};
+	struct bpf_link *links[1 + OBSERVE_TLS_MAX_RETURNS] = {};
+	uint64_t sites[OBSERVE_TLS_MAX_RETURNS];
+	int nr_sites, n = 0, err = 0;
 
-	for (int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = symbol, .retprobe = i == 1);
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
-
-		errno = ENOENT;
-		if (prog && bpf_program__autoload(prog))
-			links[i] = bpf_program__attach_uprobe_opts(prog, -1, target->path, offset,
-								   &opts);
-		if (!links[i]) {
-			target->status[fn] = errno == ENOENT ? OBSERVE_TLS_MISSING : OBSERVE_TLS_FAILED;
-			target->err[fn] = errno;
-			bpf_link__destroy(links[0]);
-			return 0;
-		}
+	nr_sites = return_sites(target, f, sym, sites);
+	if (nr_sites < 0)
+		goto failed;
+	links[n] = attach_probe(obj, f->entry_prog, target->path, sym->offset, false);
+	while (links[n] && n < nr_sites) {
+		n++;
+		links[n] = attach_probe(obj, f->return_prog, target->path, sites[n - 1],
+					!f->at_returns);
 	}
-	for (int i = 0; i < 2; i++)
-		if (load_add_link(s, links[i], "tls-t%d-%s", t, progs[i])) {
-			if (!i)
-				bpf_link__destroy(links[1]);
-			return -1;
-		}
+	if (!links[n])
+		goto failed;
+	/* load_add_link takes each link, or destroys it on failure. */
+	for (int i = 0; i <= n; i++) {
+		if (err)
+			bpf_link__destroy(links[i]);
+		else if (i && f->at_returns)
+			err = load_add_link(s, links[i], "tls-t%d-%s-%d", t, f->return_prog, i);
+		else
+			err = load_add_link(s, links[i], "tls-t%d-%s", t,
+					    i ? f->return_prog : f->entry_prog);
+	}
+	if (err)
+		return -1;
 	target->status[fn] = OBSERVE_TLS_ATTACHED;
+	return 0;
+failed:
+	target->status[fn] = errno == ENOENT ? OBSERVE_TLS_MISSING : OBSERVE_TLS_FAILED;
+	target->err[fn] = errno;
+	while (n > 0)
+		bpf_link__destroy(links[--n]);
 	return 0;
 }
 
 /*
  * Probes every TLS target: a system library for the functions of its kind
- * by symbol, a --tls-binary for both kinds by symbol, or by signature when it
+ * by symbol, a --tls-binary for all kinds by symbol, or by signature when it
  * has no symbol at all (tls_locate). A --tls-binary where nothing trustworthy
  * is found is probed nowhere and says so; the others load.
  */
@@ -88,27 +122,26 @@ static int tls_attach(struct load_state *s, const struct collector *c, struct bp
 	nr_targets = n;
 	for (int t = 0; t < n; t++) {
 		struct observe_tls_target *target = &targets[t];
-		bool any = false, openssl = false;
+		unsigned found = 0;	/* bit per enum observe_tls_library */
 		struct tls_location loc;
 
 		tls_locate(target, &loc);
 		for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
 			if (!loc.wanted[fn])
 				continue;
-			if (attach_function(s, obj, t, fn, loc.offset[fn]))
+			if (attach_function(s, obj, t, fn, &loc.at[fn]))
 				return -1;
-			if (target->status[fn] == OBSERVE_TLS_ATTACHED) {
-				any = true;
-				openssl |= tls_functions[fn].library == OBSERVE_TLS_OPENSSL;
-			}
+			if (target->status[fn] == OBSERVE_TLS_ATTACHED)
+				found |= 1u << tls_function_library(fn);
 		}
-		if (target->from_user && target->found_by == OBSERVE_TLS_BY_SYMBOL && any && !openssl)
-			target->library = OBSERVE_TLS_GNUTLS;
-		probed += any;
+		/* A binary's library by symbol: the first found in enum order. */
+		if (target->from_user && target->found_by == OBSERVE_TLS_BY_SYMBOL && found)
+			target->library = __builtin_ctz(found);
+		probed += found != 0;
 	}
 	if (!probed)
-		report_warn("tls: no OpenSSL, GnuTLS or BoringSSL code was found to probe (give "
-			    "programs with --tls-binary)");
+		report_warn("tls: no OpenSSL, GnuTLS, BoringSSL or Go crypto/tls code was found to "
+			    "probe (give programs with --tls-binary)");
 	return 0;
 }
 

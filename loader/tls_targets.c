@@ -3,10 +3,11 @@
  * What the TLS collector probes: the OpenSSL and GnuTLS libraries that the
  * dynamic loader's cache knows (libssl.so.N, libgnutls.so.N), and the
  * binaries given with --tls-binary (programs with a TLS library linked in
- * statically; paths or patterns, expanded at each load so that a reload
- * finds an agent's new version), each probed by symbol, or by signature when
- * it has none (tls_boringssl.c). A file reached by several names is probed
- * once: the probes sit on the file, for every process that maps it.
+ * statically, Go programs; paths or patterns, expanded at each load so that a
+ * reload finds an agent's new version), each probed by symbol, or by
+ * signature when it has none (tls_boringssl.c). A file reached by several
+ * names is probed once: the probes sit on the file, for every process that
+ * maps it.
  */
 #include "loader.h"
 #include "decoders.h"
@@ -26,23 +27,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Their symbols and libraries: tls_function_name(), tls_function_library(). */
 const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT] = {
-	[OBSERVE_TLS_SSL_WRITE] = { OBSERVE_TLS_OPENSSL,
-				    "ssl_write_entry", "ssl_write_return" },
-	[OBSERVE_TLS_SSL_READ] = { OBSERVE_TLS_OPENSSL,
-				   "ssl_read_entry", "ssl_read_return" },
-	[OBSERVE_TLS_SSL_WRITE_EX] = { OBSERVE_TLS_OPENSSL,
-				       "ssl_write_ex_entry", "ssl_write_ex_return" },
-	[OBSERVE_TLS_SSL_READ_EX] = { OBSERVE_TLS_OPENSSL,
-				      "ssl_read_ex_entry", "ssl_read_ex_return" },
-	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = { OBSERVE_TLS_OPENSSL,
-					   "ssl_handshake_entry", "ssl_handshake_return" },
-	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = { OBSERVE_TLS_GNUTLS,
-					     "gnutls_send_entry", "gnutls_send_return" },
-	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = { OBSERVE_TLS_GNUTLS,
-					     "gnutls_recv_entry", "gnutls_recv_return" },
-	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { OBSERVE_TLS_GNUTLS,
-					   "gnutls_handshake_entry", "gnutls_handshake_return" },
+	[OBSERVE_TLS_SSL_WRITE] = { "ssl_write_entry", "ssl_write_return" },
+	[OBSERVE_TLS_SSL_READ] = { "ssl_read_entry", "ssl_read_return" },
+	[OBSERVE_TLS_SSL_WRITE_EX] = { "ssl_write_ex_entry", "ssl_write_ex_return" },
+	[OBSERVE_TLS_SSL_READ_EX] = { "ssl_read_ex_entry", "ssl_read_ex_return" },
+	[OBSERVE_TLS_SSL_DO_HANDSHAKE] = { "ssl_handshake_entry", "ssl_handshake_return" },
+	[OBSERVE_TLS_GNUTLS_RECORD_SEND] = { "gnutls_send_entry", "gnutls_send_return" },
+	[OBSERVE_TLS_GNUTLS_RECORD_RECV] = { "gnutls_recv_entry", "gnutls_recv_return" },
+	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { "gnutls_handshake_entry", "gnutls_handshake_return" },
+	[OBSERVE_TLS_GO_WRITE] = { "go_write_entry", "go_write_return", true },
+	[OBSERVE_TLS_GO_READ] = { "go_read_entry", "go_read_return", true },
 };
 
 /* The sonames of the cache that are TLS libraries. */
@@ -231,21 +227,37 @@ int tls_find_targets(const struct load_config *cfg, struct observe_tls_target *t
 	return n;
 }
 
-/* Whether the file defines a function named 'name' in .symtab or .dynsym. */
-bool tls_has_symbol(const char *path, const char *name)
+/* The file offset of a symbol's address: where the section holding it
+ * lies in the file. */
+static bool symbol_file_offset(Elf *elf, const GElf_Sym *sym, uint64_t *offset)
 {
-	bool found = false;
+	Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
+	GElf_Shdr sh;
+
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS ||
+	    sym->st_value < sh.sh_addr || sym->st_value - sh.sh_addr >= sh.sh_size)
+		return false;
+	*offset = sym->st_value - sh.sh_addr + sh.sh_offset;
+	return true;
+}
+
+/* Where the function 'name' is in the file, from .symtab or .dynsym:
+ * 1 found, 0 not, -1 the file cannot be read as ELF. */
+int tls_find_symbol(const char *path, const char *name, struct tls_symbol *found)
+{
 	Elf_Scn *scn = NULL;
+	int ret = 0, fd;
 	Elf *elf;
-	int fd;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return true;	/* let the attach say */
+		return -1;
 	fd = open_regular_file(path);
 	if (fd < 0)
-		return true;
+		return -1;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
-	while (elf && !found && (scn = elf_nextscn(elf, scn))) {
+	if (!elf)
+		ret = -1;
+	while (elf && !ret && (scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
 
@@ -257,18 +269,19 @@ bool tls_has_symbol(const char *path, const char *name)
 			const char *sname;
 
 			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx == SHN_UNDEF)
+			    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE)
 				continue;
 			sname = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (sname && !strcmp(sname, name)) {
-				found = true;
-				break;
-			}
+			if (!sname || strcmp(sname, name) || !symbol_file_offset(elf, &sym, &found->offset))
+				continue;
+			found->size = sym.st_size;
+			ret = 1;
+			break;
 		}
 	}
 	elf_end(elf);
 	close(fd);
-	return found;
+	return ret;
 }
 
 /* The functions of BoringSSL found by signature, as the TLS collector's. */
@@ -302,7 +315,7 @@ static int locate_by_signature(struct observe_tls_target *t, struct tls_location
 			continue;
 		}
 		t->addr[fn] = found.addr[b];
-		loc->offset[fn] = found.offset[b];
+		loc->at[fn].offset = found.offset[b];	/* its size unknown: not needed */
 		loc->wanted[fn] = true;
 		n++;
 	}
@@ -320,9 +333,9 @@ int tls_locate(struct observe_tls_target *t, struct tls_location *loc)
 	if (t->found_by == OBSERVE_TLS_NO_FILE || t->found_by == OBSERVE_TLS_NOT_PROBED)
 		return 0;
 	for (unsigned fn = 0; fn < OBSERVE_TLS_FUNC_COUNT; fn++) {
-		if (!t->from_user && tls_functions[fn].library != t->library)
+		if (!t->from_user && tls_function_library(fn) != t->library)
 			continue;
-		if (!tls_has_symbol(t->path, tls_function_name(fn))) {
+		if (tls_find_symbol(t->path, tls_function_name(fn), &loc->at[fn]) <= 0) {
 			t->status[fn] = OBSERVE_TLS_MISSING;
 			continue;
 		}
