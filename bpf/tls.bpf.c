@@ -96,6 +96,33 @@ struct {
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
+/* The server name (SNI) each client connection asked for, noted where the
+ * client sets it (OpenSSL, GnuTLS, BoringSSL) or read from a Go *tls.Conn at
+ * each call, whether or not a TLS reader is attached (a reader that comes
+ * later sees the names of connections already open). Forgotten when the
+ * connection is freed (SSL_free, gnutls_deinit) so that a new one at the
+ * same address does not inherit it; LRU for those never freed. */
+struct tls_conn_key {
+	__u64 conn;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct tls_server_name {
+	__u64 source;		/* Go: the address of the string read; 0 for the others */
+	__u8 len;
+	__u8 cut;		/* longer than OBSERVE_TLS_SNI_MAX */
+	__u8 pad[6];
+	char name[OBSERVE_TLS_SNI_MAX + 1];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tls_conn_key);
+	__type(value, struct tls_server_name);
+} tls_server_names SEC(".maps");
+
 /* What each record of one call shares, for the chunk loop: the record's
  * fixed part is kept here and written into the scratch for every record, so
  * that a task preempting this one on the CPU (uprobe programs run with
@@ -103,6 +130,7 @@ struct {
 struct chunk_loop {
 	__u64 buf;
 	__u64 capture;		/* min(call_len, capture_max) */
+	struct tls_conn_key conn;	/* whose server name each record carries */
 	struct observe_tls_event fixed;	/* last: its data[] is empty */
 };
 
@@ -121,7 +149,8 @@ static __always_inline struct observe_tls_stats *tls_stats(void)
 /* The readers are read again: one may have left, or come, during a long call. */
 static __always_inline void tls_submit(struct observe_event_ctx *ev, __u64 size)
 {
-	observe_submit_to(ev, size, sizeof(struct observe_tls_event) + OBSERVE_TLS_CHUNK,
+	observe_submit_to(ev, size,
+			  sizeof(struct observe_tls_event) + OBSERVE_TLS_SNI_MAX + OBSERVE_TLS_CHUNK,
 			  tls_reader_mask(), &observe_tls_slots, &observe_tls_slot_cfg,
 			  &observe_tls_slot_stats);
 }
@@ -131,6 +160,32 @@ static __always_inline struct tls_call_key thread_key(void)
 	struct tls_call_key key = { .task = bpf_get_current_pid_tgid() };
 
 	return key;
+}
+
+static __always_inline struct tls_conn_key conn_key(__u64 conn)
+{
+	struct tls_conn_key key = { .conn = conn, .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	return key;
+}
+
+/* Copies the connection's server name to dst; returns its length. The name
+ * is looked up again for each record: a pointer into the map cannot cross
+ * into the bpf_loop callback. */
+static __always_inline __u32 copy_server_name(const struct tls_conn_key *key, void *dst, __u8 *cut)
+{
+	struct tls_server_name *name = bpf_map_lookup_elem(&tls_server_names, key);
+	__u32 len;
+
+	if (!name)
+		return 0;
+	len = name->len;
+	if (len > OBSERVE_TLS_SNI_MAX)
+		return 0;
+	if (len && bpf_probe_read_kernel(dst, len, name->name))
+		return 0;
+	*cut = name->cut;
+	return len;
 }
 
 /* Nobody reads TLS: the call is not even noted, its return finds nothing. */
@@ -190,8 +245,9 @@ static long emit_chunk(__u32 i, void *ctx)
 	struct observe_event_ctx ev = {};
 	struct observe_tls_stats *stats;
 	struct observe_tls_event *e;
-	__u32 zero = 0, type = OBSERVE_EV_TLS_DATA;
+	__u32 zero = 0, type = OBSERVE_EV_TLS_DATA, sni_len;
 	__u64 off = (__u64)i * OBSERVE_TLS_CHUNK, n = 0;
+	__u8 cut = 0;
 
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	ev.stats = bpf_map_lookup_elem(&observe_stats, &type);
@@ -206,12 +262,18 @@ static long emit_chunk(__u32 i, void *ctx)
 	if (n > OBSERVE_TLS_CHUNK)
 		return 1;
 	*e = loop->fixed;
+	sni_len = copy_server_name(&loop->conn, e->data, &cut);
+	barrier_var(sni_len);
+	if (sni_len > OBSERVE_TLS_SNI_MAX)
+		return 1;
+	e->sni_len = sni_len;
+	e->sni_cut = cut;
 	e->offset = off;
 	e->chunk = i;
 	e->more = off + n < loop->capture;
 	e->missing = e->more ? 0 : e->call_len - loop->capture;
 	e->data_len = n;
-	if (n && bpf_probe_read_user(e->data, n, (const void *)(loop->buf + off))) {
+	if (n && bpf_probe_read_user(e->data + sni_len, n, (const void *)(loop->buf + off))) {
 		/* Not in memory now (swapped out): counted, never faulted in. */
 		e->data_len = 0;
 		e->missing += n;
@@ -223,7 +285,7 @@ static long emit_chunk(__u32 i, void *ctx)
 	stats->captured += e->data_len;
 	stats->missing += e->missing;
 	ev.hdr = &e->hdr;
-	tls_submit(&ev, sizeof(*e) + (e->data_len & (OBSERVE_TLS_CHUNK * 2 - 1)));
+	tls_submit(&ev, sizeof(*e) + sni_len + (e->data_len & (OBSERVE_TLS_CHUNK * 2 - 1)));
 	return 0;
 }
 
@@ -257,6 +319,7 @@ static __always_inline void emit_data(const struct tls_call *call, __u64 len, __
 	e->direction = direction;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	loop.fixed = *e;
+	loop.conn = conn_key(call->conn);
 	loop.buf = call->buf;
 	loop.capture = len < capture_max ? len : capture_max;
 	/* --tls-max=0 still says that the call happened, in one empty record. */
@@ -295,8 +358,10 @@ static __always_inline int handshake_return(long ret)
 	struct observe_tls_handshake_event *e;
 	struct observe_event_ctx ev = {};
 	struct observe_tls_stats *stats;
+	struct tls_conn_key key;
 	struct tls_call call;
-	__u32 zero = 0;
+	__u32 zero = 0, sni_len;
+	__u8 cut = 0;
 
 	if (!call_taken(&call))
 		return 0;
@@ -315,8 +380,15 @@ static __always_inline int handshake_return(long ret)
 	e->latency_ns = e->hdr.ts_ns - call.start_ns;
 	e->ret = ret;
 	e->func = call.func;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	tls_submit(&ev, sizeof(*e));
+	e->pad = 0;
+	key = conn_key(call.conn);
+	sni_len = copy_server_name(&key, e->sni, &cut);
+	barrier_var(sni_len);
+	if (sni_len > OBSERVE_TLS_SNI_MAX)
+		return 0;
+	e->sni_len = sni_len;
+	e->sni_cut = cut;
+	tls_submit(&ev, sizeof(*e) + sni_len);
 	return 0;
 }
 
@@ -423,6 +495,93 @@ int BPF_KRETPROBE(gnutls_handshake_return, int ret)
 	return handshake_return(ret);
 }
 
+/* Notes the server name a client sets on a connection: 'len' bytes at
+ * 'name', or up to its NUL when len < 0. */
+static __always_inline int name_set(const void *conn, const char *name, long len, __u64 source)
+{
+	struct tls_conn_key key = conn_key((__u64)conn);
+	struct tls_server_name v = { .source = source };
+	struct observe_tls_stats *stats;
+	long n;
+
+	if (!conn || !name)
+		return 0;
+	if (len < 0) {
+		n = bpf_probe_read_user_str(v.name, sizeof(v.name), name);
+		if (n <= 0)
+			return 0;
+		v.len = n - 1;
+		/* As long as the buffer: the name may go on. */
+		if (n == sizeof(v.name)) {
+			char next = 0;
+
+			bpf_probe_read_user(&next, 1, name + OBSERVE_TLS_SNI_MAX);
+			v.cut = next != 0;
+		}
+	} else {
+		n = len < OBSERVE_TLS_SNI_MAX ? len : OBSERVE_TLS_SNI_MAX;
+		barrier_var(n);
+		if (n <= 0 || n > OBSERVE_TLS_SNI_MAX || bpf_probe_read_user(v.name, n, name))
+			return 0;
+		v.len = n;
+		v.cut = len > OBSERVE_TLS_SNI_MAX;
+	}
+	bpf_map_update_elem(&tls_server_names, &key, &v, BPF_ANY);
+	stats = tls_stats();
+	if (stats)
+		stats->server_names++;
+	return 0;
+}
+
+static __always_inline int name_forget(const void *conn)
+{
+	struct tls_conn_key key = conn_key((__u64)conn);
+
+	bpf_map_delete_elem(&tls_server_names, &key);
+	return 0;
+}
+
+/* long SSL_ctrl(SSL *, int cmd, long larg, void *parg): the macro
+ * SSL_set_tlsext_host_name(s, name) is SSL_ctrl(s, 55, 0, name). */
+SEC("uprobe")
+int BPF_KPROBE(ssl_ctrl_entry, void *ssl, int cmd, long larg, const char *parg)
+{
+	if (cmd != OBSERVE_TLS_SSL_CTRL_SET_TLSEXT_HOSTNAME)
+		return 0;
+	return name_set(ssl, parg, -1, 0);
+}
+
+/* BoringSSL: int SSL_set_tlsext_host_name(SSL *, const char *name) */
+SEC("uprobe")
+int BPF_KPROBE(ssl_set_host_name_entry, void *ssl, const char *name)
+{
+	return name_set(ssl, name, -1, 0);
+}
+
+/* void SSL_free(SSL *) */
+SEC("uprobe")
+int BPF_KPROBE(ssl_free_entry, void *ssl)
+{
+	return name_forget(ssl);
+}
+
+/* int gnutls_server_name_set(gnutls_session_t, gnutls_server_name_type_t,
+ * const void *name, size_t name_length): type 1 is GNUTLS_NAME_DNS. */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_server_name_set_entry, void *session, int type, const char *name, __u64 len)
+{
+	if (type != 1)
+		return 0;
+	return name_set(session, name, len, 0);
+}
+
+/* void gnutls_deinit(gnutls_session_t) */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_deinit_entry, void *session)
+{
+	return name_forget(session);
+}
+
 /*
  * Go's crypto/tls: func (c *Conn) Write(b []byte) (int, error) and
  * func (c *Conn) Read(b []byte) (int, error), in Go's register ABI
@@ -463,6 +622,35 @@ static __always_inline int go_enter(struct pt_regs *ctx, __u32 func)
 			     NULL);
 }
 
+/* A Go string's header. */
+struct go_string {
+	__u64 ptr;
+	__s64 len;
+};
+
+/* The connection's server name, from the Conn's serverName field (set by
+ * the handshake, on both sides): the loader gives its offset, from the
+ * binary's DWARF, as the probe's cookie (+1; 0: not known). Go strings are
+ * immutable: the same address is the same name, read once. */
+static __always_inline void go_note_server_name(struct pt_regs *ctx, __u64 conn)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct tls_conn_key key = conn_key(conn);
+	struct tls_server_name *known;
+	struct go_string s;
+
+	if (!cookie || bpf_probe_read_user(&s, sizeof(s), (const void *)(conn + cookie - 1)))
+		return;
+	known = bpf_map_lookup_elem(&tls_server_names, &key);
+	if (s.len <= 0 || !s.ptr) {
+		if (known)	/* a new Conn where an old one was */
+			name_forget((const void *)conn);
+		return;
+	}
+	if (!known || known->source != s.ptr)
+		name_set((const void *)conn, (const char *)s.ptr, s.len, s.ptr);
+}
+
 static __always_inline int go_return(struct pt_regs *ctx, __u8 direction)
 {
 	struct tls_call_key key = goroutine_key(ctx);
@@ -471,6 +659,7 @@ static __always_inline int go_return(struct pt_regs *ctx, __u8 direction)
 
 	if (!call_taken_as(&key, &call) || ret <= 0)
 		return 0;
+	go_note_server_name(ctx, call.conn);
 	emit_data(&call, ret, direction);
 	return 0;
 }

@@ -24,6 +24,10 @@
  * uretprobe: it rewrites the return address on a goroutine's stack, which
  * the Go runtime may move); a function with more is not probed. */
 #define OBSERVE_TLS_MAX_RETURNS 16
+/* The server name a client asked for (SNI) is kept up to this many bytes
+ * (a DNS name has at most 253); a longer one is cut and flagged. */
+#define OBSERVE_TLS_SNI_MAX 255
+#define OBSERVE_TLS_SSL_CTRL_SET_TLSEXT_HOSTNAME 55	/* OpenSSL's cmd of SSL_ctrl */
 
 /* The probed functions; a record says which one it came from. */
 enum observe_tls_func {
@@ -37,6 +41,12 @@ enum observe_tls_func {
 	OBSERVE_TLS_GNUTLS_HANDSHAKE = 7,
 	OBSERVE_TLS_GO_WRITE = 8,		/* crypto/tls.(*Conn).Write */
 	OBSERVE_TLS_GO_READ = 9,		/* crypto/tls.(*Conn).Read */
+	/* Where a client names the server (SNI), and where a connection ends. */
+	OBSERVE_TLS_SSL_CTRL = 10,		/* SSL_set_tlsext_host_name is a macro of it */
+	OBSERVE_TLS_SSL_SET_HOST_NAME = 11,	/* BoringSSL's SSL_set_tlsext_host_name */
+	OBSERVE_TLS_SSL_FREE = 12,
+	OBSERVE_TLS_GNUTLS_SERVER_NAME_SET = 13,
+	OBSERVE_TLS_GNUTLS_DEINIT = 14,
 	OBSERVE_TLS_FUNC_COUNT,
 };
 
@@ -55,7 +65,9 @@ enum observe_tls_direction {
 
 /*
  * type OBSERVE_EV_TLS_DATA: bytes [offset, offset + data_len) of one call's
- * plaintext. A call whose plaintext is longer than a record holds comes as
+ * plaintext, after the connection's server name (SNI) if one is known:
+ * data[0, sni_len) is the name, data[sni_len, sni_len + data_len) the
+ * plaintext. Every record carries the name, so that each stands alone. A call whose plaintext is longer than a record holds comes as
  * continuation records with rising offsets and one seq each; 'more' is set
  * on every record but the call's last. Nothing is cut silently: 'missing'
  * counts the bytes of this record's share that were not captured (beyond
@@ -75,19 +87,28 @@ struct observe_tls_event {
 	__u8 func;		/* enum observe_tls_func */
 	__u8 direction;		/* enum observe_tls_direction */
 	__u8 more;		/* another record of this call follows */
-	__u8 pad[7];
-	__u8 data[];
+	__u8 sni_len;		/* bytes of server name at the start of data[] */
+	__u8 sni_cut;		/* the name was longer than OBSERVE_TLS_SNI_MAX */
+	__u8 pad[5];
+	__u8 data[];		/* server name, then plaintext */
 };
 
-/* type OBSERVE_EV_TLS_HANDSHAKE: an explicit handshake call returned. */
+/* type OBSERVE_EV_TLS_HANDSHAKE: an explicit handshake call returned;
+ * sni[0, sni_len) is the connection's server name, if one is known. */
 struct observe_tls_handshake_event {
 	struct observe_event_header hdr;
 	__u64 conn;
 	__u64 latency_ns;
 	__s32 ret;		/* what the function returned (1 or 0: done; <0: error or retry) */
 	__u8 func;		/* enum observe_tls_func */
-	__u8 pad[3];
+	__u8 sni_len;
+	__u8 sni_cut;
+	__u8 pad;
+	__u8 sni[];
 };
+
+_Static_assert(sizeof(struct observe_tls_event) % 8 == 0, "records stay 8-byte aligned");
+_Static_assert(OBSERVE_TLS_SNI_MAX < 256, "sni_len is a byte");
 
 /* observe_tls_stats, per CPU, one entry: readable by group observe. */
 #define OBSERVE_TLS_COUNTERS(X)									\
@@ -97,7 +118,8 @@ struct observe_tls_handshake_event {
 	X(missing)	/* of which not captured (beyond --tls-max, failed reads) */			\
 	X(records)	/* data records built (continuations included) */				\
 	X(handshakes)	/* handshake calls seen */							\
-	X(lost_calls)	/* calls not followed: the table of calls in flight was full */
+	X(lost_calls)	/* calls not followed: the table of calls in flight was full */	\
+	X(server_names)	/* server names (SNI) noted, readers or not */
 struct observe_tls_stats {
 	OBSERVE_TLS_COUNTERS(OBSERVE_COUNTER_FIELD)
 };
@@ -148,8 +170,8 @@ struct observe_tls_info {
 
 OBSERVE_ABI_LAYOUT(observe_tls_event, 128, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_handshake_event, 96, 8);
-OBSERVE_ABI_LAYOUT(observe_tls_stats, 56, 8);
-OBSERVE_ABI_LAYOUT(observe_tls_target, 584, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_stats, 64, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_target, 648, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_info, 24, 8);
 
 #endif /* OBSERVE_TLS_H */

@@ -370,6 +370,7 @@ static const struct counter_metric tls_counters[] = {
 	{ "observe_tls_records_total", "TLS data records built, continuations included." },
 	{ "observe_tls_handshakes_total", "TLS handshake calls seen." },
 	{ "observe_tls_lost_calls_total", "TLS calls not followed: the table of calls in flight was full." },
+	{ "observe_tls_server_names_total", "Server names (SNI) that TLS clients set, noted per connection." },
 };
 _Static_assert(sizeof(tls_counters) / sizeof(tls_counters[0]) ==
 	       sizeof(struct observe_tls_stats) / sizeof(__u64), "one metric per TLS counter");

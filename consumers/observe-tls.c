@@ -61,8 +61,9 @@ STREAM_OUTPUT_HELP
 "      --version          show the version\n"
 "\n"
 "A tls_data line has the header fields (time, seq, pid, tid, comm, ...) and conn,\n"
-"function, library, direction (sent or received), latency_ns, call_len, offset,\n"
-"len, missing, chunk, more and data. A call longer than a record comes as\n"
+"sni (the server name the client asked for, when known), function, library,\n"
+"direction (sent or received), latency_ns, call_len, offset, len, missing,\n"
+"chunk, more and data. A call longer than a record comes as\n"
 "records with rising offsets; bytes not captured (beyond observe-load --tls-max)\n"
 "are counted in missing: over a call, the sum of len + missing is call_len.\n"
 "Bytes that are not UTF-8 appear as \\udc80-\\udcff escapes (Python: surrogateescape).\n"
@@ -121,6 +122,7 @@ struct exchanges {
 struct conversation {
 	const struct options *o;
 	struct observe_tls_event first;	/* header and fields of the call's first record */
+	char sni[OBSERVE_TLS_SNI_MAX];	/* its server name: first.sni_len bytes */
 	unsigned char *data;
 	size_t len, cap;
 	uint64_t missing;
@@ -254,6 +256,8 @@ static void print_call(struct stream *st, struct conversation *c, bool whole)
 	json_kv_u64(w, "pid", e->hdr.pid);
 	json_kv_u64(w, "tid", e->hdr.tid);
 	json_kv_str(w, "comm", e->hdr.comm, strnlen(e->hdr.comm, sizeof(e->hdr.comm)));
+	if (e->sni_len)
+		json_kv_str(w, "sni", c->sni, e->sni_len);
 	json_kv_cstr(w, "direction", e->direction == OBSERVE_TLS_SENT ? "sent" : "received");
 	json_kv_cstr(w, "function", tls_function_name(e->func) ? tls_function_name(e->func) : "?");
 	json_kv_u64(w, "latency_ns", e->latency_ns);
@@ -287,7 +291,7 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 
 	if (len < sizeof(*e) || e->hdr.type != OBSERVE_EV_TLS_DATA || e->conn != c->o->conn)
 		return 0;
-	if (sizeof(*e) + e->data_len > len)
+	if (sizeof(*e) + e->sni_len + e->data_len > len)
 		return -EINVAL;
 	if (c->open && !continues_call(c, e)) {
 		print_call(st, c, false);
@@ -295,6 +299,7 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 	}
 	if (!c->open) {
 		c->first = *e;
+		memcpy(c->sni, e->data, e->sni_len);
 		c->len = c->missing = 0;
 		c->open = true;
 	}
@@ -313,7 +318,7 @@ static int format_conversation(struct stream *st, const void *data, size_t len)
 		c->data = grown;
 		c->cap = cap;
 	}
-	memcpy(c->data + c->len, e->data, e->data_len);
+	memcpy(c->data + c->len, tls_event_data(e), e->data_len);
 	c->len += e->data_len;
 	c->missing += e->missing;
 	if (!e->more) {

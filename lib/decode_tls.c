@@ -23,6 +23,11 @@ static const struct {
 	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { "gnutls_handshake", OBSERVE_TLS_GNUTLS },
 	[OBSERVE_TLS_GO_WRITE] = { "crypto/tls.(*Conn).Write", OBSERVE_TLS_GO },
 	[OBSERVE_TLS_GO_READ] = { "crypto/tls.(*Conn).Read", OBSERVE_TLS_GO },
+	[OBSERVE_TLS_SSL_CTRL] = { "SSL_ctrl", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_SSL_SET_HOST_NAME] = { "SSL_set_tlsext_host_name", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_SSL_FREE] = { "SSL_free", OBSERVE_TLS_OPENSSL },
+	[OBSERVE_TLS_GNUTLS_SERVER_NAME_SET] = { "gnutls_server_name_set", OBSERVE_TLS_GNUTLS },
+	[OBSERVE_TLS_GNUTLS_DEINIT] = { "gnutls_deinit", OBSERVE_TLS_GNUTLS },
 };
 
 static const char *const library_names[OBSERVE_TLS_LIBRARY_COUNT] = {
@@ -85,13 +90,30 @@ void tls_data_json(struct json_writer *w, const void *data, size_t len)
 	}
 }
 
+/* The server name the client asked for, when known: "sni" (and "sni_cut"
+ * when it was longer than a record keeps). */
+static void sni_json(struct json_writer *w, const void *name, size_t len, bool cut)
+{
+	if (!len)
+		return;
+	json_kv_str(w, "sni", name, len);
+	if (cut)
+		json_kv_bool(w, "sni_cut", true);
+}
+
+const void *tls_event_data(const struct observe_tls_event *e)
+{
+	return e->data + e->sni_len;
+}
+
 int decode_tls_data(struct json_writer *w, const void *rec, size_t size)
 {
 	const struct observe_tls_event *e = rec;
 
-	if (sizeof(*e) + e->data_len > size || e->direction > OBSERVE_TLS_RECEIVED)
+	if (sizeof(*e) + e->sni_len + e->data_len > size || e->direction > OBSERVE_TLS_RECEIVED)
 		return -EINVAL;
 	conn_json(w, e->conn);
+	sni_json(w, e->data, e->sni_len, e->sni_cut);
 	function_json(w, e->func);
 	json_kv_cstr(w, "direction", e->direction == OBSERVE_TLS_SENT ? "sent" : "received");
 	json_kv_u64(w, "latency_ns", e->latency_ns);
@@ -101,7 +123,7 @@ int decode_tls_data(struct json_writer *w, const void *rec, size_t size)
 	json_kv_u64(w, "missing", e->missing);
 	json_kv_u64(w, "chunk", e->chunk);
 	json_kv_bool(w, "more", e->more);
-	tls_data_json(w, e->data, e->data_len);
+	tls_data_json(w, tls_event_data(e), e->data_len);
 	return 0;
 }
 
@@ -109,7 +131,10 @@ int decode_tls_handshake(struct json_writer *w, const void *rec, size_t size)
 {
 	const struct observe_tls_handshake_event *e = rec;
 
+	if (sizeof(*e) + e->sni_len > size)
+		return -EINVAL;
 	conn_json(w, e->conn);
+	sni_json(w, e->sni, e->sni_len, e->sni_cut);
 	function_json(w, e->func);
 	json_kv_u64(w, "latency_ns", e->latency_ns);
 	json_kv_i64(w, "ret", e->ret);

@@ -32,6 +32,9 @@ void decode_tls_set_encoding(enum tls_data_encoding encoding);
 void tls_data_json(struct json_writer *w, const void *data, size_t len);
 /* "SSL_write", ... for enum observe_tls_func; NULL if unknown. */
 const char *tls_function_name(unsigned func);
+/* The plaintext of a data record: after the server name. */
+struct observe_tls_event;
+const void *tls_event_data(const struct observe_tls_event *e);
 /* Its enum observe_tls_library, or OBSERVE_TLS_LIBRARY_COUNT if unknown. */
 unsigned tls_function_library(unsigned func);
 /* "openssl", "gnutls", "go", "boringssl" for enum observe_tls_library; "?" if unknown. */

@@ -8,6 +8,7 @@
  */
 #include "httpflow.h"
 #include "capbuf.h"
+#include "decoders.h"
 #include "http1.h"
 #include "llm.h"
 #include "sse.h"
@@ -769,7 +770,7 @@ static int feed_tls_data(struct httpflow *t, const struct observe_tls_event *e)
 	struct httpflow_data d = {
 		.conn = e->conn,
 		.direction = dir,
-		.data = e->data,
+		.data = tls_event_data(e),	/* after the server name */
 		.len = e->data_len,
 		.missing_after = e->missing,
 		.call_start = e->offset == 0,
@@ -812,7 +813,8 @@ int httpflow_feed_tls(struct httpflow *t, const void *rec, size_t len)
 	if (h->type == OBSERVE_EV_TLS_DATA) {
 		const struct observe_tls_event *e = rec;
 
-		if (len < sizeof(*e) || sizeof(*e) + e->data_len > len || e->direction > OBSERVE_TLS_RECEIVED ||
+		if (len < sizeof(*e) || sizeof(*e) + e->sni_len + e->data_len > len ||
+		    e->direction > OBSERVE_TLS_RECEIVED ||
 		    e->offset + e->data_len + e->missing > e->call_len)
 			return -EINVAL;
 		return feed_tls_data(t, e);

@@ -82,7 +82,7 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 /* A function's symbol and library: tls_function_name(), tls_function_library()
  * (lib/decoders.h). */
 struct tls_function {
-	const char *entry_prog, *return_prog;	/* its programs in tls.bpf.c */
+	const char *entry_prog, *return_prog;	/* its programs in tls.bpf.c (no return: NULL) */
 	bool at_returns;	/* return_prog is a uprobe on each return instruction */
 };
 extern const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT];
@@ -137,6 +137,9 @@ bool eh_frame_function(const struct elf_image *img, uint64_t addr, uint64_t *sta
  * at most max: how many, or -1 with errno (E2BIG: more than max;
  * ENOEXEC: code that does not disassemble; ENOTSUP: another architecture). */
 int tls_return_offsets(const char *path, const struct tls_symbol *fn, uint64_t *offsets, int max);
+/* The offset of crypto/tls.Conn's serverName in a Go binary, from its DWARF;
+ * -1 when it has none (built with -ldflags=-w, or stripped). */
+long tls_go_server_name_offset(const char *path);
 
 /* tls_boringssl.c: BoringSSL's functions in a binary without their symbols */
 enum boringssl_function {

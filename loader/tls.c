@@ -36,11 +36,13 @@ static void tls_configure(void *skel, const struct load_config *cfg)
 		bpf_program__set_autoload(prog, false);
 }
 
-/* Where the return probes of a function go: its start for a uretprobe, or
- * each of its return instructions (Go). */
+/* Where the return probes of a function go: its start for a uretprobe,
+ * each of its return instructions (Go), or nowhere (entry only). */
 static int return_sites(const struct observe_tls_target *target, const struct tls_function *f,
 			const struct tls_symbol *sym, uint64_t *sites)
 {
+	if (!f->return_prog)
+		return 0;
 	if (!f->at_returns) {
 		sites[0] = sym->offset;
 		return 1;
@@ -49,9 +51,9 @@ static int return_sites(const struct observe_tls_target *target, const struct tl
 }
 
 static struct bpf_link *attach_probe(struct bpf_object *obj, const char *prog_name,
-				     const char *path, uint64_t offset, bool retprobe)
+				     const char *path, uint64_t offset, bool retprobe, uint64_t cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_program *prog = bpf_object__find_program_by_name(obj, prog_name);
 
 	if (!prog || !bpf_program__autoload(prog)) {
@@ -61,27 +63,40 @@ static struct bpf_link *attach_probe(struct bpf_object *obj, const char *prog_na
 	return bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
 }
 
+/* What the return probes of Go functions are told: where a *tls.Conn keeps
+ * its server name (+1; 0: unknown, the records carry no name). */
+static uint64_t return_cookie(const struct observe_tls_target *target, const struct tls_function *f)
+{
+	long offset;
+
+	if (!f->at_returns)
+		return 0;
+	offset = tls_go_server_name_offset(target->path);
+	return offset < 0 ? 0 : (uint64_t)offset + 1;
+}
+
 /* One function of one TLS target at 'sym' (found by symbol or signature):
  * its entry probe, and its return probe (a uretprobe, or one uprobe per
- * return instruction). A refused probe is the target's status, not a
- * failure; a function is probed whole or not at all. */
+ * return instruction) if it has one. A refused probe is the target's
+ * status, not a failure; a function is probed whole or not at all. */
 static int attach_function(struct load_state *s, struct bpf_object *obj, int t, unsigned fn,
 			   const struct tls_symbol *sym)
 {
 	struct observe_tls_target *target = &targets[t];
 	const struct tls_function *f = &tls_functions[fn];
 	struct bpf_link *links[1 + OBSERVE_TLS_MAX_RETURNS] = {};
-	uint64_t sites[OBSERVE_TLS_MAX_RETURNS];
+	uint64_t sites[OBSERVE_TLS_MAX_RETURNS], cookie;
 	int nr_sites, n = 0, err = 0;
 
 	nr_sites = return_sites(target, f, sym, sites);
 	if (nr_sites < 0)
 		goto failed;
-	links[n] = attach_probe(obj, f->entry_prog, target->path, sym->offset, false);
+	cookie = return_cookie(target, f);
+	links[n] = attach_probe(obj, f->entry_prog, target->path, sym->offset, false, 0);
 	while (links[n] && n < nr_sites) {
 		n++;
 		links[n] = attach_probe(obj, f->return_prog, target->path, sites[n - 1],
-					!f->at_returns);
+					!f->at_returns, cookie);
 	}
 	if (!links[n])
 		goto failed;

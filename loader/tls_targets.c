@@ -39,6 +39,12 @@ const struct tls_function tls_functions[OBSERVE_TLS_FUNC_COUNT] = {
 	[OBSERVE_TLS_GNUTLS_HANDSHAKE] = { "gnutls_handshake_entry", "gnutls_handshake_return" },
 	[OBSERVE_TLS_GO_WRITE] = { "go_write_entry", "go_write_return", true },
 	[OBSERVE_TLS_GO_READ] = { "go_read_entry", "go_read_return", true },
+	/* Entry only: the server name a client sets, and the end of a connection. */
+	[OBSERVE_TLS_SSL_CTRL] = { "ssl_ctrl_entry", NULL },
+	[OBSERVE_TLS_SSL_SET_HOST_NAME] = { "ssl_set_host_name_entry", NULL },
+	[OBSERVE_TLS_SSL_FREE] = { "ssl_free_entry", NULL },
+	[OBSERVE_TLS_GNUTLS_SERVER_NAME_SET] = { "gnutls_server_name_set_entry", NULL },
+	[OBSERVE_TLS_GNUTLS_DEINIT] = { "gnutls_deinit_entry", NULL },
 };
 
 /* The sonames of the cache that are TLS libraries. */
@@ -291,6 +297,7 @@ static const struct {
 	{ BORINGSSL_SSL_WRITE, OBSERVE_TLS_SSL_WRITE },
 	{ BORINGSSL_SSL_READ, OBSERVE_TLS_SSL_READ },
 	{ BORINGSSL_SSL_DO_HANDSHAKE, OBSERVE_TLS_SSL_DO_HANDSHAKE },
+	{ BORINGSSL_SET_HOST_NAME, OBSERVE_TLS_SSL_SET_HOST_NAME },
 };
 
 /* No symbol at all: BoringSSL told by its own code, or nothing. */

@@ -89,6 +89,10 @@ def a_go_http1_client_and_server_are_captured_at_their_return_instructions(env):
     check_eq(2, text_of(got).count(request), f"the requests in what the server read: {got}")
     check_eq(2, text_of(answered).count("body-from-go"), f"the server's answers: {answered}")
     check_complete(sent + back + got + answered)
+    # The name the client asked for: from its Conn, and the server's Conn
+    # holds what it received.
+    for who, records in (("client", sent + back), ("server", got + answered)):
+        check_eq({"go.observe.test"}, {e.get("sni") for e in records}, f"sni of the {who}'s records")
     # Reads and writes of one connection are paired by goroutine, not thread:
     # net/http reads on a goroutine of its own, which may change threads.
     check(all(e["latency_ns"] < 10**10 for e in sent + back), "latencies of whole calls")

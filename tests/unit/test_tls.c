@@ -91,6 +91,56 @@ TEST(tls_data_longer_than_its_record_is_refused)
 	json_free(&w);
 }
 
+/* The server name sits before the plaintext: "sni" right after "conn", and
+ * the data is what follows the name. */
+TEST(tls_data_prints_the_server_name_before_the_function_and_the_data_after_it)
+{
+	static const char sni[] = "api.anthropic.com";
+	union tls_record r;
+	struct observe_tls_event *e = (void *)r.bytes;
+	size_t len = build_data(&r, "GET /", 5);
+	struct json_writer w;
+
+	memmove(e->data + strlen(sni), e->data, 5);
+	memcpy(e->data, sni, strlen(sni));
+	e->sni_len = strlen(sni);
+	e->hdr.size = len += strlen(sni);
+	json_init(&w);
+	CHECK_EQ_I64(0, decode_event_json(&w, r.bytes, len, &zero_clock));
+	CHECK_CONTAINS(w.buf, w.len, "\"conn\":\"0x55d0c8a3e2a0\",\"sni\":\"api.anthropic.com\","
+		       "\"function\":\"SSL_write_ex\"");
+	CHECK_CONTAINS(w.buf, w.len, "\"len\":5,");
+	CHECK_CONTAINS(w.buf, w.len, "\"data\":\"GET /\"}");
+	json_free(&w);
+	/* A name and data longer than the record together: refused. */
+	json_init(&w);
+	CHECK_EQ_I64(-EINVAL, decode_event_json(&w, r.bytes, len - 1, &zero_clock));
+	json_free(&w);
+}
+
+TEST(tls_handshake_prints_its_server_name_when_known)
+{
+	union tls_record r;
+	struct observe_tls_handshake_event *e = (void *)r.bytes;
+	size_t len = sizeof(*e) + 4;
+	struct json_writer w;
+
+	memset(&r, 0, sizeof(r));
+	e->hdr.size = len;
+	e->hdr.type = OBSERVE_EV_TLS_HANDSHAKE;
+	e->conn = 0x1000;
+	e->ret = 1;
+	e->func = OBSERVE_TLS_GNUTLS_HANDSHAKE;
+	e->sni_len = 4;
+	e->sni_cut = 1;
+	memcpy(e->sni, "host", 4);
+	json_init(&w);
+	CHECK_EQ_I64(0, decode_event_json(&w, r.bytes, len, &zero_clock));
+	CHECK_CONTAINS(w.buf, w.len, "\"sni\":\"host\",\"sni_cut\":true,\"function\":\"gnutls_handshake\","
+		       "\"library\":\"gnutls\"");
+	json_free(&w);
+}
+
 TEST(base64_pads_every_length)
 {
 	static const struct { const char *in, *out; } cases[] = {
