@@ -55,11 +55,12 @@ def mock_requests(log):
         return [json.loads(line) for line in f]
 
 
-def run_claude(env, binary, port, prompt):
-    """claude -p against the mock, as the issue runs it; returns its pid."""
+def run_claude(env, binary, port, prompt, host="127.0.0.1"):
+    """claude -p against the mock, as the issue runs it; returns its pid. A
+    host name (not an address) is sent as the server name (SNI)."""
     home = tempfile.mkdtemp(dir=env.tmp)
     agent_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
-                 "ANTHROPIC_BASE_URL": f"https://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "test",
+                 "ANTHROPIC_BASE_URL": f"https://{host}:{port}", "ANTHROPIC_API_KEY": "test",
                  "NODE_TLS_REJECT_UNAUTHORIZED": "0", "DISABLE_TELEMETRY": "1",
                  "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
     proc = subprocess.Popen([binary, "-p", prompt], env=agent_env, stdin=subprocess.DEVNULL,
@@ -144,11 +145,11 @@ def check_messages_call(events, pid, prompt, requests):
     return sent, received
 
 
-def capture_claude(env, binary, prompt):
+def capture_claude(env, binary, prompt, host="127.0.0.1"):
     mock, port, log = start_mock(env)
     reader = tls_reader(env, "--base64")
     try:
-        pid = run_claude(env, binary, port, prompt)
+        pid = run_claude(env, binary, port, prompt, host)
         settle()
     finally:
         events = reader.stop()
@@ -162,11 +163,15 @@ def the_claude_cli_is_found_by_signature_and_its_messages_call_captured_both_way
     no_agent_under_emulation()
     out = env.load("--tls-binary", binary).stdout.decode()
     try:
-        check(f"{binary}: 3 of 3 functions probed" in out, f"the loader's line: {out!r}")
+        check(f"{binary}: 4 of 4 functions probed" in out, f"the loader's line: {out!r}")
         check_found_by_signature(target_of(targets(env), binary))
         prompt = f"say hello {uuid.uuid4().hex[:8]}"
-        events, pid, requests = capture_claude(env, binary, prompt)
-        check_messages_call(events, pid, prompt, requests)
+        # "localhost": a name, which the client sends as its SNI; BoringSSL's
+        # SSL_set_tlsext_host_name is found by signature too.
+        events, pid, requests = capture_claude(env, binary, prompt, host="localhost")
+        sent, received = check_messages_call(events, pid, prompt, requests)
+        check_eq({"localhost"}, {e.get("sni") for e in sent + received},
+                 "the server name (SNI) on claude's records")
         handshakes = events_of(events, "tls_handshake", pid=pid)
         check(any(h["ret"] == 1 for h in handshakes),
               f"a completed SSL_do_handshake of claude: {handshakes}")
