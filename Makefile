@@ -95,7 +95,7 @@ LIB_HEADERS := $(wildcard lib/*.h)
 # for them), not part of 'all'.
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/test-%,$(wildcard tests/helpers/*.c)) \
                 $(patsubst tests/helpers/%.cc,$(BUILD)/test-%,$(wildcard tests/helpers/*.cc)) \
-                $(BUILD)/test-cpu-burner-nofp
+                $(BUILD)/test-cpu-burner-nofp $(if $(shell command -v go),$(BUILD)/test-tls-go)
 
 all: $(BINS) $(UNIT_BIN) $(GENERATED)
 
@@ -274,6 +274,13 @@ test-deps:
 
 agents:
 	$(Q)scripts/fetch-agents.sh $(BUILD)/agents $(CLAUDE_VERSION)
+
+# The Go TLS peer of the tests (Debian's golang-go, a test dependency): a
+# test helper, so that a run under qemu does not link it emulated.
+$(BUILD)/test-tls-go: tests/helpers/tls_go.go | $(BUILD)
+	$(call msg,GO,$@)
+	$(Q)HOME=$(abspath $(BUILD)) GOCACHE=$(abspath $(BUILD))/go-cache GO111MODULE=off \
+		CGO_ENABLED=0 GOFLAGS= go build -o $@ $<
 
 bench: deps all
 	bench/run.sh $(BUILD)
