@@ -275,6 +275,7 @@ static long emit_chunk(__u32 i, void *ctx)
 	e->data_len = n;
 	if (n && bpf_probe_read_user(e->data + sni_len, n, (const void *)(loop->buf + off))) {
 		/* Not in memory now (swapped out): counted, never faulted in. */
+		n = 0;
 		e->data_len = 0;
 		e->missing += n;
 		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
@@ -285,7 +286,9 @@ static long emit_chunk(__u32 i, void *ctx)
 	stats->captured += e->data_len;
 	stats->missing += e->missing;
 	ev.hdr = &e->hdr;
-	tls_submit(&ev, sizeof(*e) + sni_len + (e->data_len & (OBSERVE_TLS_CHUNK * 2 - 1)));
+	/* The size from the bounded locals: 6.1's verifier loses a bound read
+	 * back from the map value. */
+	tls_submit(&ev, sizeof(*e) + sni_len + n);
 	return 0;
 }
 
