@@ -23,8 +23,21 @@ TLS_GROUP = "observe-tls-test"       # may read TLS plaintext
 TLS_MEMBER = "observe-tls-tester"    # in GROUP and TLS_GROUP
 
 
+# scripts/vmtest-init writes this file in the qemu guest, which emulates
+# every instruction: there the suite runs what depends on the kernel.
+IN_GUEST = os.path.exists("/run/vmtest-command")
+
+
 class Failure(Exception):
     pass
+
+
+def host_only(fn):
+    """A test of user-space code alone (parsing, HTTP, rendering, a lock), or
+    a second case of a kernel path another test covers in the guest: run on
+    the host only, where the guest's emulation would cost minutes."""
+    fn.host_only = True
+    return fn
 
 
 class Skip(Exception):

@@ -15,8 +15,8 @@ import subprocess
 import tempfile
 import uuid
 
-from harness import (GROUP, MEMBER, Failure, Skip, check, check_eq, events_of, run, settle,
-                     test_list)
+from harness import (GROUP, IN_GUEST, MEMBER, Failure, Skip, check, check_eq, events_of, host_only,
+                     run, settle, test_list)
 from test_tls import PYTHON, certificate, finish, free_port, read_line, start, tls_reader
 
 TESTS, test = test_list()
@@ -24,7 +24,6 @@ RUN_ORDER = 80  # after the collectors: it reloads the test load
 
 MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "messages_mock.py")
 MOCK_TEXT = "Hello from the mock of the Messages API."
-IN_GUEST = os.path.exists("/run/vmtest-command")   # scripts/vmtest-init's
 
 
 def claude_binary(env):
@@ -180,6 +179,7 @@ def the_claude_cli_is_found_by_signature_and_its_messages_call_captured_both_way
 
 
 @test
+@host_only
 def a_stripped_binary_without_boringssl_is_said_not_attached_and_probed_nowhere(env):
     stripped = os.path.join(env.tmp, "tls-static-stripped")
     shutil.copy2(env.tool("test-tls-static"), stripped)

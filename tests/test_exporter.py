@@ -16,7 +16,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import GROUP, MEMBER, OUTSIDER, Failure, Skip, check, check_eq, run, test_list, wait_until
+from harness import (GROUP, MEMBER, OUTSIDER, Failure, Skip, check, check_eq, host_only, run,
+                     test_list, wait_until)
 
 TESTS, test = test_list()
 
@@ -195,6 +196,7 @@ class Prometheus:
 
 
 @test
+@host_only
 def prometheus_scrapes_the_exporter_and_sees_counters_rise(env):
     exp = Exporter(env)
     reader = env.reader("-t", "exec").wait_ready()
@@ -296,6 +298,7 @@ time.sleep(30)
 
 
 @test
+@host_only
 def an_outsider_is_refused_a_scrape_and_cannot_crowd_out_prometheus(env):
     exp = Exporter(env)
     outsider = None
@@ -317,6 +320,7 @@ def an_outsider_is_refused_a_scrape_and_cannot_crowd_out_prometheus(env):
 
 
 @test
+@host_only
 def the_exporter_takes_users_with_password_hashes_and_serves_https(env):
     hashed = run(["openssl", "passwd", "-6", "prometheus-secret"]).stdout.decode().strip()
     users = secret_file(env, "exporter.users", f"# who may scrape\nprom:{hashed}\n")

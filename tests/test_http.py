@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 
-from harness import TLS_MEMBER, Skip, check, check_eq, events_of, run, settle, test_list
+from harness import TLS_MEMBER, Skip, check, check_eq, events_of, host_only, run, settle, test_list
 from test_tls import PYTHON, certificate, finish, free_port, read_line, start, tls_reader
 
 TESTS, test = test_list()
@@ -125,6 +125,7 @@ def curl_python_and_node_calls_of_the_messages_api_are_each_one_llm_call(env):
 
 
 @test
+@host_only
 def an_openai_chat_completions_stream_is_one_llm_call(env):
     with Mock(env) as mock:
         events = exchanges(env, lambda: mock.python("chat", "python chats"), "-c", "python3")
@@ -135,6 +136,7 @@ def an_openai_chat_completions_stream_is_one_llm_call(env):
 
 
 @test
+@host_only
 def a_gzip_chunked_response_comes_inflated(env):
     with Mock(env) as mock:
         def calls():
@@ -152,6 +154,7 @@ def a_gzip_chunked_response_comes_inflated(env):
 
 
 @test
+@host_only
 def a_body_past_body_max_is_cut_and_counted(env):
     with Mock(env) as mock:
         def calls():
@@ -166,6 +169,7 @@ def a_body_past_body_max_is_cut_and_counted(env):
 
 
 @test
+@host_only
 def pipelined_requests_on_one_connection_pair_with_their_responses(env):
     names = ["first", "second", "third", "fourth"]
     with Mock(env) as mock:
@@ -179,6 +183,7 @@ def pipelined_requests_on_one_connection_pair_with_their_responses(env):
 
 
 @test
+@host_only
 def a_request_beyond_tls_max_says_its_bytes_are_missing_and_the_answer_still_merges(env):
     with Mock(env) as mock:
         events = exchanges(env, lambda: mock.python("messages", "big", "100000"), "-c", "python3")
@@ -192,6 +197,7 @@ def a_request_beyond_tls_max_says_its_bytes_are_missing_and_the_answer_still_mer
 
 
 @test
+@host_only
 def observe_tls_http_refuses_bad_options(env):
     for args, message in ((["--body-max", "1K"], "go with --http"),
                           (["--http", "--follow", "0x1"], "not with --follow"),

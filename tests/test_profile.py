@@ -18,7 +18,8 @@ import time
 import xml.etree.ElementTree as ET
 import zlib
 
-from harness import GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, run, test_list, wait_until
+from harness import (GROUP, MEMBER, OUTSIDER, Skip, check, check_eq, host_only, run, test_list,
+                     wait_until)
 
 TESTS, test = test_list()
 SVG = "{http://www.w3.org/2000/svg}"
@@ -242,6 +243,7 @@ def the_summary_names_a_program_built_without_frame_pointers(env):
 
 
 @test
+@host_only
 def go_tool_pprof_reads_the_pprof_output_and_finds_the_hot_function(env):
     proc = burner(env, 3.5)
     pprof = os.path.join(env.out, "burner.pb.gz")
@@ -302,6 +304,7 @@ def a_node_jit_function_is_named_from_its_perf_map(env):
 
 
 @test
+@host_only
 def a_diff_of_two_profiles_colours_the_function_that_doubled_red(env):
     def enough(pins, name, factor):
         """Profiles of 1.5 s appended until 100 samples (a busy machine
@@ -354,6 +357,7 @@ def chromium(env, *args):
 
 
 @test
+@host_only
 def a_browser_zooms_into_a_narrow_frame_by_url_or_click_and_resets(env):
     before, after = os.path.join(env.out, "z1.folded"), os.path.join(env.out, "z2.folded")
     with open(before, "w") as f:

@@ -11,8 +11,8 @@ import stat
 import subprocess
 import time
 
-from harness import (GROUP, MEMBER, OUTSIDER, Failure, check, check_eq, events_of, run, settle,
-                     surrogate_bytes, test_list, wait_until)
+from harness import (GROUP, MEMBER, OUTSIDER, Failure, check, check_eq, events_of, host_only, run,
+                     settle, surrogate_bytes, test_list, wait_until)
 
 TESTS, test = test_list()
 RUN_ORDER = 0  # first: the load every other module uses
@@ -371,6 +371,7 @@ def dropped_events_are_counted_and_reported_as_gaps(env):
 
 
 @test
+@host_only
 def config_file_sets_options_and_a_bad_line_is_refused(env):
     conf = os.path.join(env.tmp, "observe.conf")
     with open(conf, "w") as f:

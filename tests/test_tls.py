@@ -15,7 +15,7 @@ import subprocess
 import time
 
 from harness import (GROUP, MEMBER, OUTSIDER, TLS_GROUP, TLS_MEMBER, Failure, check, check_eq,
-                     events_of, run, settle, test_list, wait_until)
+                     events_of, host_only, run, settle, test_list, wait_until)
 
 TESTS, test = test_list()
 
@@ -266,6 +266,7 @@ def a_1_mib_write_beyond_tls_max_has_its_missing_bytes_counted_exactly(env):
 
 
 @test
+@host_only
 def a_1_mib_write_within_tls_max_comes_whole_in_continuation_records(env):
     env.load("--tls-max", "1M")
     try:

@@ -9,8 +9,7 @@ import os
 import struct
 import subprocess
 
-from harness import MEMBER, Failure, Skip, check, check_eq, run, settle
-from test_agents import IN_GUEST
+from harness import IN_GUEST, MEMBER, Failure, Skip, check, check_eq, host_only, run, settle
 from test_tls import certificate, data_of, finish, free_port, read_line, start, text_of, tls_reader
 from harness import test_list
 
@@ -127,6 +126,7 @@ HEADERS, DATA = 1, 0
 
 
 @test
+@host_only
 def a_go_http2_exchange_shows_its_frames_with_headers_compressed_and_data_as_is(env):
     events, server, _, printed = go_exchange(env, "http2", 1)
     check_eq("HTTP/2.0 body-from-go\n", printed, "what the Go client printed")
@@ -146,6 +146,7 @@ def a_go_http2_exchange_shows_its_frames_with_headers_compressed_and_data_as_is(
 
 
 @test
+@host_only
 def the_go_binary_is_a_target_with_both_functions_attached(env):
     binary = go_peer(env)
     env.load("--tls-binary", binary)
