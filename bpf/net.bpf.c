@@ -47,12 +47,19 @@ struct {
 	__type(value, __u8);	/* OBSERVE_FILTER_ALLOW or OBSERVE_FILTER_DENY */
 } observe_filter_cidrs SEC(".maps");
 
-/* When each thread entered connect(): for the latency. */
+/* Each thread's connect in progress: when it began (for the latency), and
+ * the source address the kernel chose (a refused connect has it reset to
+ * the wildcard by its return). */
+struct connect_start {
+	__u64 ns;
+	struct observe_endpoint local;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u64);	/* pid_tgid */
-	__type(value, __u64);	/* ktime ns */
+	__type(value, struct connect_start);
 } connect_starts SEC(".maps");
 
 /* tcp_state runs in softirq, where it may interrupt a program building its
@@ -172,12 +179,13 @@ static __always_inline struct sock *sock_of_fd(long fd)
 SEC("tp/syscalls/sys_enter_connect")
 int connect_enter(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct connect_start start = {};
 
 	if (!observe_reader_mask())
 		return 0;
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&connect_starts, &id, &now, BPF_ANY);
+	start.ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&connect_starts, &id, &start, BPF_ANY);
 	return 0;
 }
 
@@ -211,13 +219,24 @@ static __always_inline __u16 sockaddr_endpoint(const void *uaddr, long addrlen,
 	return sa.family;
 }
 
+/* 0.0.0.0 or :: (the 16 bytes hold either, zero-filled). */
+static __always_inline bool is_wildcard(const struct observe_endpoint *ep)
+{
+	__u8 any = 0;
+
+	for (int i = 0; i < 16; i++)
+		any |= ep->addr[i];
+	return !any;
+}
+
 SEC("tp/syscalls/sys_exit_connect")
 int connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct observe_event_ctx ev = {};
 	struct observe_conn_event *e;
-	__u64 id = bpf_get_current_pid_tgid(), *start, latency = 0;
-	struct observe_endpoint remote = {};
+	__u64 id = bpf_get_current_pid_tgid(), latency = 0;
+	struct observe_endpoint remote = {}, chosen = {};
+	struct connect_start *start;
 	struct pt_regs *regs;
 	struct sock *sk;
 	long ret = ctx->ret;
@@ -226,7 +245,8 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;	/* reported when the restarted call returns */
 	start = bpf_map_lookup_elem(&connect_starts, &id);
 	if (start) {
-		latency = bpf_ktime_get_ns() - *start;
+		latency = bpf_ktime_get_ns() - start->ns;
+		chosen = start->local;
 		bpf_map_delete_elem(&connect_starts, &id);
 	}
 	e = (struct observe_conn_event *)observe_event_begin(&ev, OBSERVE_EV_CONNECT);
@@ -250,6 +270,11 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 		endpoints_of(sk, &e->local, &ignored);
 		e->protocol = BPF_CORE_READ(sk, sk_protocol);
 	}
+	/* A refused TCP connect has its source address reset to the wildcard
+	 * before it returns (tcp_disconnect); the port stays. The address
+	 * chosen by SYN_SENT is the one its tcp_close event shows. */
+	if (is_wildcard(&e->local) && !is_wildcard(&chosen))
+		__builtin_memcpy(e->local.addr, chosen.addr, sizeof(chosen.addr));
 	e->ret = ret;
 	e->latency_ns = latency;
 	if (ret < 0 && ret != -EINPROGRESS)
@@ -332,6 +357,18 @@ static __always_inline void copy_identity(struct observe_event_header *dst,
 
 /* Starts following a connection: its start time, and its owner when the
  * state change runs in the owner's context (connect). */
+/* SYN_SENT is set in the connecting task's connect(): the source address
+ * is chosen by then (the port just after). */
+static __always_inline void remember_connect_local(const struct sock *sk)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct connect_start *start = bpf_map_lookup_elem(&connect_starts, &id);
+	struct observe_endpoint ignored;
+
+	if (start)
+		endpoints_of(sk, &start->local, &ignored);
+}
+
 static __always_inline void follow_tcp_conn(__u64 key, __u8 origin)
 {
 	struct tcp_conn conn = { .origin = origin };
@@ -367,6 +404,7 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 	}
 	if (newstate == TCP_SYN_SENT && oldstate == TCP_CLOSE) {
 		follow_tcp_conn(key, OBSERVE_TCP_ACTIVE);
+		remember_connect_local(sk);
 		return 0;
 	}
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {

@@ -27,18 +27,23 @@ static __always_inline __u32 argv_limit(void)
 }
 
 /* Reads argv string by string from a failed exec's user pointers into
- * data[0..]; returns the bytes used. argc counts every argument seen. */
+ * data[0..]; returns the bytes used. argc counts every argument passed: a
+ * string that is not resident (a literal in pages the program never
+ * touched) cannot be read from here, so an empty one stands in for it and
+ * 'missing' says which it was. */
 static __always_inline __u32 read_user_argv(struct observe_exec_event *e, const char *const *argv)
 {
 	__u32 limit = argv_limit(), off = 0, size;
 	int i;
 
+	if (!argv)
+		return 0;	/* execve(path, NULL, ...): no argument, none missing */
 	for (i = 0; i < OBSERVE_FAILED_EXEC_MAX_ARGS; i++) {
 		const char *arg = NULL;
 		long n;
 
 		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
-			e->hdr.flags |= OBSERVE_F_INCOMPLETE;
+			e->hdr.flags |= OBSERVE_F_INCOMPLETE;	/* the count itself is lost */
 			return off;
 		}
 		if (!arg)
@@ -52,9 +57,12 @@ static __always_inline __u32 read_user_argv(struct observe_exec_event *e, const 
 		off &= OBSERVE_ARGV_LIMIT - 1;
 		size = (limit - off) & (OBSERVE_ARGV_LIMIT * 2 - 1);
 		n = bpf_probe_read_user_str(&e->data[off], size, arg);
-		if (n < 0) {
+		if (n <= 0) {
+			e->data[off] = 0;
+			n = 1;
+			e->missing |= i < OBSERVE_EXEC_MISSING_LAST ? 1u << i :
+				      1u << OBSERVE_EXEC_MISSING_LAST;
 			e->hdr.flags |= OBSERVE_F_INCOMPLETE;
-			return off;
 		}
 		if (n == size)	/* the helper cut the string to fit */
 			e->hdr.flags |= OBSERVE_F_TRUNCATED;
@@ -102,6 +110,7 @@ static __always_inline int report_failed_exec(long ret, int filename_arg)
 	e->hdr.flags |= OBSERVE_F_FAILED;
 	e->retval = ret;
 	e->argc = 0;
+	e->missing = 0;
 
 	/* A failed exec returns to the unchanged process: the registers it
 	 * entered the syscall with still hold its arguments. */
@@ -149,6 +158,7 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 		return 0;
 	e->retval = 0;
 	e->argc = bprm->argc;
+	e->missing = 0;
 
 	/* The kernel has just copied the arguments to the new stack, where
 	 * they lie NUL-separated between arg_start and arg_end. */

@@ -22,9 +22,17 @@ struct observe_exec_event {
 	__u32 argc;		/* arguments passed, captured or not */
 	__u16 filename_len;
 	__u16 argv_len;
-	__u32 pad;
+	/* A failed exec's arguments that could not be read (an empty string
+	 * stands in data): bit i for argument i, the last bit for any from
+	 * OBSERVE_EXEC_MISSING_LAST on. Was padding: older loaders send 0. */
+	__u32 missing;
 	char data[];
 };
+
+#define OBSERVE_EXEC_MISSING_LAST 31
+
+_Static_assert(sizeof(struct observe_exec_event) == sizeof(struct observe_event_header) + 16,
+	       "exec event layout");
 
 /* type OBSERVE_EV_FORK: the header describes the parent. */
 struct observe_fork_event {

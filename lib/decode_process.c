@@ -7,17 +7,21 @@
 #include <stdio.h>
 #include <string.h>
 
-/* argv bytes are NUL-terminated strings; a cut last one has no NUL. */
-static void argv_json(struct json_writer *w, const char *argv, size_t len)
+/* argv bytes are NUL-terminated strings; a cut last one has no NUL. An
+ * argument the kernel could not read (bit i of 'missing') is null. */
+static void argv_json(struct json_writer *w, const char *argv, size_t len, uint32_t missing)
 {
 	size_t i = 0;
 
 	json_key(w, "argv");
 	json_array_begin(w);
-	while (i < len) {
+	for (unsigned arg = 0; i < len; arg++) {
 		size_t n = strnlen_bytes(argv + i, len - i);
 
-		json_string(w, argv + i, n);
+		if (!n && arg < OBSERVE_EXEC_MISSING_LAST && (missing & (1u << arg)))
+			json_null(w);
+		else
+			json_string(w, argv + i, n);
 		i += n + 1;
 	}
 	json_array_end(w);
@@ -31,8 +35,16 @@ int decode_exec(struct json_writer *w, const void *rec, size_t size)
 	if (sizeof(*e) + e->argv_len + e->filename_len > size)
 		return -EINVAL;
 	json_kv_str(w, "filename", filename, strnlen_bytes(filename, e->filename_len));
-	argv_json(w, argv, e->argv_len);
+	argv_json(w, argv, e->argv_len, e->missing);
 	json_kv_u64(w, "argc", e->argc);
+	if (e->missing) {
+		unsigned n = __builtin_popcount(e->missing & ~(1u << OBSERVE_EXEC_MISSING_LAST));
+
+		/* how many are null; from argument 31 on only that some are */
+		json_kv_u64(w, "argv_missing", n);
+		if (e->missing & (1u << OBSERVE_EXEC_MISSING_LAST))
+			json_kv_bool(w, "argv_missing_more", true);
+	}
 	json_kv_result(w, "ret", e->retval);
 	return 0;
 }

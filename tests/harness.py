@@ -105,7 +105,7 @@ class Environment:
                      "observe-stats", "observe-hist", "observe-exporter",
                      "observe-profile", "observe-tls", "test-pin-open", "test-cpu-burner",
                      "test-cpp-burner", "test-cpu-burner-nofp", "test-tls-static",
-                     "test-ring-tamper"):
+                     "test-ring-tamper", "test-failed-exec"):
             shutil.copy2(os.path.join(self.build, name), self.bin)
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)

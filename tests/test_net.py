@@ -133,3 +133,32 @@ def cidr_filter_allows_and_denies_by_longest_prefix(env):
     check_eq([], events_of(events, "connect", remote_port=six), "connect to ::1 (no entry)")
     check(bad.returncode == 1 and b"bits set past its prefix" in bad.stderr,
           f"bad cidr: {bad.returncode} {bad.stderr!r}")
+
+
+def closed_port(family, addr):
+    """A port nothing listens on: bound, then let go."""
+    with socket.socket(family) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+@test
+def a_refused_connect_shows_the_local_end_its_tcp_close_shows(env):
+    me = os.getpid()
+    reader = env.reader("-t", "connect,tcp_close", "-p", str(me)).wait_ready()
+    ports = {}
+    for family, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        ports[addr] = closed_port(family, addr)
+        with socket.socket(family) as s:
+            check_eq(111, s.connect_ex((addr, ports[addr])), f"connect to {addr} is refused")
+    settle()
+    events = reader.stop()
+    for addr, port in ports.items():
+        connects = events_of(events, "connect", remote_port=port)
+        closes = events_of(events, "tcp_close", remote_port=port)
+        check_eq((1, 1), (len(connects), len(closes)), f"connect and tcp_close events to {addr}")
+        c, t = connects[0], closes[0]
+        check_eq("ECONNREFUSED", c.get("error"), f"the refused connect's error ({c})")
+        check_eq((addr, t["local_port"]), (c["local_addr"], c["local_port"]),
+                 f"the refused connect's local end against its tcp_close ({t})")
+        check_eq(addr, t["local_addr"], "tcp_close's local address")

@@ -505,3 +505,34 @@ def init_script_loads_reports_status_and_unloads_its_own_pin_dir(env):
     check_eq(links, link_count(), "links after stop")
     check(not os.path.exists(pin_dir), f"{pin_dir} left after stop")
 
+
+
+@test
+def a_failed_execs_argc_counts_arguments_that_are_not_resident(env):
+    reader = env.reader("-x", "-t", "exec").wait_ready()
+    out = run([env.tool("test-failed-exec")]).stdout.decode()
+    none = run([env.tool("test-failed-exec"), "null"]).stdout.decode()
+    settle()
+    events = reader.stop()
+    mine = events_of(events, "exec", pid=int(out))
+    check_eq(1, len(mine), f"failed exec events of the child {out.strip()} (all: {events})")
+    e = mine[0]
+    # Kernels before 6.8 copy the arguments before they open the file
+    # (since: "execve: open the executable file before doing anything
+    # else"), so there the strings are resident again when the exec fails.
+    literals = ["untouched-argument-one", "untouched-argument-two", "untouched-argument-three"]
+    nulls = sum(a is None for a in e["argv"])
+    check_eq((5, ["/nonexistent/observe-failed-exec", "resident-argument"], "ENOENT"),
+             (e["argc"], e["argv"][:2], e.get("error")), "argc, the resident arguments, error")
+    check(all(a in (None, lit) for a, lit in zip(e["argv"][2:], literals)) and len(e["argv"]) == 5,
+          f"each literal read or null: {e['argv']}")
+    check_eq((nulls or None, True if nulls else None), (e.get("argv_missing"), e.get("incomplete")),
+             f"argv_missing and incomplete for {nulls} null arguments")
+    release = tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2])
+    if release >= (6, 8) and not nulls:
+        raise Failure(f"the literals were resident on {os.uname().release}: the test proves less")
+    bare = events_of(events, "exec", pid=int(none))
+    check_eq(1, len(bare), f"failed exec events of the child {none.strip()} with no argv")
+    check_eq((0, [], None, None), (bare[0]["argc"], bare[0]["argv"], bare[0].get("incomplete"),
+                                   bare[0].get("argv_missing")),
+             "execve(path, NULL, NULL): argc, argv, nothing incomplete or missing")

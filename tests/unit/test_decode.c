@@ -135,6 +135,21 @@ TEST(decode_exec_keeps_empty_arguments)
 			 "\"argv\":[],\"argc\":0,\"ret\":0}");
 }
 
+TEST(decode_exec_prints_arguments_it_could_not_read_as_null)
+{
+	struct json_writer w;
+	union record r;
+	size_t len = build_exec(&r, -2, 4, "/x\0\0b\0\0", 7, "/x", 3,
+				OBSERVE_F_FAILED | OBSERVE_F_INCOMPLETE);
+
+	((struct observe_exec_event *)r.bytes)->missing = 1u << 1 | 1u << 3;
+	json_init(&w);
+	CHECK_EQ_I64(0, decode_event_json(&w, r.bytes, len, &zero_clock));
+	CHECK_CONTAINS(w.buf, w.len, "\"argv\":[\"/x\",null,\"b\",null],\"argc\":4,"
+		       "\"argv_missing\":2,\"ret\":-2");
+	json_free(&w);
+}
+
 TEST(decode_exec_prints_a_cut_last_argument_and_truncated)
 {
 	union record r;
