@@ -31,9 +31,6 @@ struct observe_exec_event {
 
 #define OBSERVE_EXEC_MISSING_LAST 31
 
-_Static_assert(sizeof(struct observe_exec_event) == sizeof(struct observe_event_header) + 16,
-	       "exec event layout");
-
 /* type OBSERVE_EV_FORK: the header describes the parent. */
 struct observe_fork_event {
 	struct observe_event_header hdr;
