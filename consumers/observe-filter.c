@@ -412,6 +412,32 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/*
+ * Options may also follow the command ('allow pid 1 --follow', 'show
+ * --pin-dir=DIR'). Only '--' ones: a value may start with '-' (the comm of
+ * a login shell, '-bash'). argv[*i] is an option, or a value kept in r.
+ */
+static int trailing_option(struct request *r, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+
+	if (!strcmp(arg, "--follow"))
+		r->follow = true;
+	else if (!strcmp(arg, "--json"))
+		r->json = true;
+	else if (!strncmp(arg, "--pin-dir=", 10))
+		r->pin_dir = arg + 10;
+	else if (!strcmp(arg, "--pin-dir") && *i + 1 < argc)
+		r->pin_dir = argv[++*i];
+	else if (!strcmp(arg, "--pin-dir"))
+		return report_error("option '--pin-dir' requires an argument"), -1;
+	else if (arg[0] == '-' && arg[1] == '-')
+		return report_error("unknown option '%s' (try --help)", arg), -1;
+	else
+		r->args[r->nargs++] = argv[*i];
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
@@ -431,21 +457,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* Options may also follow the command ('allow pid 1 --follow'). */
 	if (optind < argc)
 		r.command = argv[optind++];
 	r.args = argv + optind;
-	for (int i = optind; i < argc; i++) {
-		if (!strcmp(argv[i], "--follow"))
-			r.follow = true;
-		else if (!strcmp(argv[i], "--json"))
-			r.json = true;
-		else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			report_error("unknown option '%s' (try --help)", argv[i]);
+	for (int i = optind; i < argc; i++)
+		if (trailing_option(&r, argc, argv, &i))
 			return 2;
-		} else
-			r.args[r.nargs++] = argv[i];
-	}
 	r.pin_dir = pins_dir(r.pin_dir);
 	report_libbpf_setup(false);
 

@@ -244,6 +244,26 @@ def global_filters_change_what_every_reader_sees_at_once(env):
     check(b'"mode":"allow"' in shown, f"filter shown: {shown[:300]!r}")
 
 
+@test
+@host_only
+def observe_filter_takes_its_options_after_the_command_and_values_with_a_dash(env):
+    def member_filter(*args, check_rc=True):
+        return run(env.as_user(MEMBER) + [env.tool("observe-filter"), *args], check_rc=check_rc)
+    # A login shell's comm starts with '-': a value, never an option.
+    member_filter("deny", "comm", "-bash", f"--pin-dir={env.pin_dir}")
+    try:
+        shown = json.loads(member_filter("show", "--pin-dir", env.pin_dir, "--json").stdout)
+        check_eq({"mode": "deny", "entries": ["-bash"]}, shown["comm"], "the comm set shown")
+    finally:
+        member_filter("clear", f"--pin-dir={env.pin_dir}")
+    for args, says in ((["show", "--pin-dir"], "option '--pin-dir' requires an argument"),
+                       (["show", "--pin-dirs=x"], "unknown option '--pin-dirs=x'")):
+        res = member_filter(*args, check_rc=False)
+        err = res.stderr.decode()
+        check(res.returncode == 2 and says in err and err.count("\n") == 1,
+              f"observe-filter {' '.join(args)}: exit {res.returncode}, {err!r}")
+
+
 def readers_dump(env):
     """observe_readers as root sees it through bpftool."""
     out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_readers")])
