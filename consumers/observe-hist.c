@@ -467,6 +467,39 @@ static bool print_one(const struct options *o, const struct snapshot_maps *m, st
 	return !fflush(stdout) && !ferror(stdout);
 }
 
+/*
+ * With --interval, across an unload or a reload that replaced the tables:
+ * the maps held here then count nothing, so the intervals follow the ones
+ * pinned now, counted anew. 0: the same maps; 1: this interval is not
+ * printed (unloaded, or its read is the new maps' baseline); -1: failed.
+ */
+static int follow_reload(const char *dir, struct snapshot_maps *m, bool *waiting)
+{
+	struct observe_info info;
+
+	if (snapshot_maps_current(dir, m))
+		return 0;
+	if (!pins_loaded(dir)) {
+		if (!*waiting)
+			report_warn("observe was unloaded from %s: waiting for it to be loaded again", dir);
+		*waiting = true;
+		return 1;
+	}
+	snapshot_close_maps(m);
+	if (pins_read_info(dir, &info))
+		return -1;
+	switch (snapshot_open_maps(dir, &info, m)) {
+	case -1:
+		return -1;
+	case 0:
+		report_error("observe was loaded again at %s without the collectors that count", dir);
+		return -1;
+	}
+	report_warn("observe was loaded again at %s: its counters are followed from here", dir);
+	*waiting = false;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
@@ -476,7 +509,8 @@ int main(int argc, char **argv)
 	struct json_writer w;
 	struct options o;
 	struct snapshot_maps m;
-	int ret = 1, opened;
+	int ret = 1, opened, reloaded;
+	bool waiting = false;
 
 	if (parse_options(argc, argv, &o, &pin_dir))
 		return 2;
@@ -518,8 +552,11 @@ int main(int argc, char **argv)
 			usleep(20000);
 		if (runloop_stopping())
 			break;
-		if (snapshot_read(&m, cur))
+		reloaded = follow_reload(dir, &m, &waiting);
+		if (reloaded < 0 || snapshot_read(&m, cur))
 			goto out;
+		if (reloaded)
+			continue;
 		/* The interval's changes are printed; the full values are kept. */
 		if (snapshot_copy(delta, cur))
 			goto out;

@@ -243,6 +243,52 @@ int pins_open_map(const char *dir, const char *name, enum pin_access access)
 	return fd;
 }
 
+/* The pin dir/name opened read-only, quietly; -1 if it is not there. */
+static int open_quietly(const char *dir, const char *name)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+	return n > 0 && (size_t)n < sizeof(path) ? bpf_obj_get_opts(path, &opts) : -1;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+bool pins_still_pinned(const char *dir, const char *name, int fd)
+{
+	int pinned = open_quietly(dir, name);
+	bool same;
+
+	if (pinned < 0)
+		return false;
+	same = map_id(pinned) && map_id(pinned) == map_id(fd);
+	close(pinned);
+	return same;
+}
+
+bool pins_loaded(const char *dir)
+{
+	struct observe_info info = {};
+	int fd = open_quietly(dir, PIN_INFO);
+	__u32 zero = 0;
+	bool done;
+
+	if (fd < 0)
+		return false;
+	/* A first load renames its pins, then writes observe_info. */
+	done = !bpf_map_lookup_elem(fd, &zero, &info) && info.load_count &&
+	       info.abi_version == OBSERVE_ABI_VERSION;
+	close(fd);
+	return done;
+}
+
 int pins_read_info(const char *dir, struct observe_info *info)
 {
 	__u32 zero = 0;

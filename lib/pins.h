@@ -102,6 +102,14 @@ void pins_explain_write_error(int fd, const char *name, int err);
 /* Warns of each map and ring of the group's that is frozen; how many. */
 int pins_warn_frozen(const char *dir);
 
+/* Whether the map open as fd is still the one pinned at dir/name: an unload
+ * or a reload that replaced it leaves fd on a map nothing updates. Quiet. */
+bool pins_still_pinned(const char *dir, const char *name, int fd);
+
+/* Whether observe is loaded at dir, its commit done (observe_info written,
+ * this ABI). Quiet: for a reader waiting for a load. */
+bool pins_loaded(const char *dir);
+
 /* Reads observe_info; prints an error and returns -1 on failure. */
 int pins_read_info(const char *dir, struct observe_info *info);
 

@@ -305,19 +305,32 @@ const char *disk_name(__u64 dev, char *buf, size_t len)
 	return buf;
 }
 
+/* Each map of struct snapshot_maps: its collector and its pin. */
+static const struct {
+	unsigned collector;
+	const char *map;
+	size_t offset;
+} wanted[] = {
+	{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS, offsetof(struct snapshot_maps, syscalls_fd) },
+	{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS_BY_PID, offsetof(struct snapshot_maps, by_pid_fd) },
+	{ OBSERVE_COLLECTOR_MEMORY, PIN_FAULTS_BY_PID, offsetof(struct snapshot_maps, faults_fd) },
+	{ OBSERVE_COLLECTOR_BLOCK, PIN_BLOCK, offsetof(struct snapshot_maps, block_fd) },
+	{ OBSERVE_COLLECTOR_CPU, PIN_RUNQ, offsetof(struct snapshot_maps, runq_fd) },
+};
+
+bool snapshot_maps_current(const char *dir, const struct snapshot_maps *m)
+{
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		int fd = *(const int *)((const char *)m + wanted[i].offset);
+
+		if (fd >= 0 && !pins_still_pinned(dir, wanted[i].map, fd))
+			return false;
+	}
+	return true;
+}
+
 int snapshot_open_maps(const char *dir, const struct observe_info *info, struct snapshot_maps *m)
 {
-	static const struct {
-		unsigned collector;
-		const char *map;
-		size_t offset;
-	} wanted[] = {
-		{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS, offsetof(struct snapshot_maps, syscalls_fd) },
-		{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS_BY_PID, offsetof(struct snapshot_maps, by_pid_fd) },
-		{ OBSERVE_COLLECTOR_MEMORY, PIN_FAULTS_BY_PID, offsetof(struct snapshot_maps, faults_fd) },
-		{ OBSERVE_COLLECTOR_BLOCK, PIN_BLOCK, offsetof(struct snapshot_maps, block_fd) },
-		{ OBSERVE_COLLECTOR_CPU, PIN_RUNQ, offsetof(struct snapshot_maps, runq_fd) },
-	};
 	int opened = 0;
 
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {

@@ -8,6 +8,7 @@
 #ifndef OBSERVE_SNAPSHOT_H
 #define OBSERVE_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "observe.h"
 #include "block.h"
@@ -63,6 +64,8 @@ struct snapshot_maps {
  */
 int snapshot_open_maps(const char *dir, const struct observe_info *info, struct snapshot_maps *m);
 void snapshot_close_maps(struct snapshot_maps *m);
+/* Whether each map open in m is still the one pinned in dir. */
+bool snapshot_maps_current(const char *dir, const struct snapshot_maps *m);
 
 /* Fills 's' (its arrays are reallocated as needed); 0 or -1 after an error line. */
 int snapshot_read(const struct snapshot_maps *m, struct snapshot *s);

@@ -4,10 +4,13 @@ process and a latency histogram, read with observe-hist by a non-root group
 member; switched off and on through the filter."""
 import json
 import re
+import select
+import signal
 import subprocess
 import sys
+import time
 
-from harness import check, check_eq, test_list
+from harness import GROUP, MEMBER, check, check_eq, host_only, run, test_list
 
 TESTS, test = test_list()
 
@@ -93,3 +96,41 @@ def observe_hist_interval_prints_deltas_and_refuses_bad_input(env):
         err = bad.stderr.decode()
         check(bad.returncode == 2 and message in err and err.count("\n") == 1,
               f"observe-hist {' '.join(args)}: exit {bad.returncode}, {err!r}")
+
+
+def stderr_line(proc, timeout):
+    """The next line proc writes to stderr, or '' after timeout seconds."""
+    ready, _, _ = select.select([proc.stderr], [], [], timeout)
+    return proc.stderr.readline().decode() if ready else ""
+
+
+@test
+@host_only
+def observe_hist_interval_follows_an_unload_and_a_new_load(env):
+    # It used to print zeros for ever: the maps it held counted nothing more.
+    pin_dir = env.pin_dir + "-hist"
+    env.extra_pin_dirs.append(pin_dir)
+    load = [env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "--collectors", "syscalls"]
+    run(load)
+    hist = subprocess.Popen(env.as_user(MEMBER) + [env.tool("observe-hist"), "--pin-dir", pin_dir, "--json",
+                                                   "-N", "100000", "-i", "0.3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env.started.append(hist)
+    try:
+        ready, _, _ = select.select([hist.stdout], [], [], 30)
+        check(ready and hist.stdout.readline(), "observe-hist's first interval")
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
+        said = [stderr_line(hist, 30)]
+        run(load)
+        said.append(stderr_line(hist, 30))
+        check(f"observe was unloaded from {pin_dir}: waiting" in said[0], f"after the unload: {said[0]!r}")
+        check(f"observe was loaded again at {pin_dir}" in said[1], f"after the new load: {said[1]!r}")
+        make_calls(CALLS)
+        time.sleep(0.7)     # two intervals: the calls are in printed ones
+        hist.send_signal(signal.SIGINT)
+        out, err = hist.communicate(timeout=30)
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
+    check_eq(0, hist.returncode, f"exit code of observe-hist -i ({err.decode().strip()})")
+    counted = sum(getpriority(json.loads(line))["count"] for line in out.decode().splitlines())
+    check(counted >= CALLS, f"getpriority calls in the intervals after the new load: {counted} < {CALLS}")
