@@ -733,6 +733,19 @@ static int read_window_edge(struct session *s, struct counts *c, struct observe_
 	       stats_read(s->maps.stats, 0, sizeof(*st) / sizeof(__u64), NULL, (uint64_t *)st) ? -1 : 0;
 }
 
+/* An unload (or a reload that replaced the tables) leaves the counts held
+ * here counting nothing more: the window ends there, and says so. */
+static bool window_cut_short(const struct session *s)
+{
+	double secs = (runloop_now_ms() - s->started) / 1000.0;
+
+	if (pins_still_pinned(s->dir, PIN_PROFILE_COUNTS, s->maps.counts))
+		return false;
+	report_warn("observe was unloaded from %s, or its profile tables replaced, %.1f s into the "
+		    "window: the profile covers those %.1f s", s->dir, secs, secs);
+	return true;
+}
+
 /* Sampling on, the window, sampling off when this is the last profiler. */
 static int sample_window(struct session *s)
 {
@@ -755,6 +768,8 @@ static int sample_window(struct session *s)
 	for (now = s->started; now < until && !runloop_stopping(); now = runloop_now_ms()) {
 		usleep((until - now < SCAN_MS ? until - now : SCAN_MS) * 1000);
 		read_new_processes(&s->opts, &s->maps, s->win.sym, &s->scratch);
+		if (window_cut_short(s))
+			break;
 	}
 	s->ended = runloop_now_ms();
 	ret = read_window_edge(s, &s->end, &s->st1);

@@ -63,6 +63,33 @@ def fast(env):
         run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
 
 
+@test
+@host_only
+def a_window_cut_short_by_an_unload_ends_there_and_says_so(env):
+    # It used to sample nothing more until the end of its window, silently.
+    pin_dir = env.pin_dir + "-cut"
+    env.extra_pin_dirs.append(pin_dir)
+    run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "--collectors", "profile"])
+    folded = os.path.join(env.out, "cut-short.folded")
+    prof = subprocess.Popen(env.as_user(MEMBER) + [env.tool("observe-profile"), "--pin-dir", pin_dir,
+                                                   "-d", "60", "-f", folded], stderr=subprocess.PIPE)
+    env.started.append(prof)
+    try:
+        time.sleep(1.5)
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
+        t0 = time.monotonic()
+        _, err = prof.communicate(timeout=120)
+        took = time.monotonic() - t0
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
+    err = err.decode()
+    check_eq(0, prof.returncode, f"exit code of observe-profile ({err.strip()})")
+    check(f"observe was unloaded from {pin_dir}, or its profile tables replaced" in err,
+          f"observe-profile should say its window was cut short: {err!r}")
+    check(took < 30, f"observe-profile ended {took:.1f}s after the unload; its window was 60s")
+    check(os.path.exists(folded), f"the profile of the window's first seconds, {folded}")
+
+
 def folded_lines(path):
     with open(path) as f:
         return [(stack, int(n)) for stack, n in
