@@ -46,7 +46,9 @@ void slot_name(char *buf, size_t len, const struct slot_family *family, unsigned
 		snprintf(buf + n, len - n, "/%s", file);
 }
 
-static int open_slot_dir(const char *dir, const struct slot_family *family, unsigned index)
+/* The slot's directory; with 'explain', a failure says why in one line. */
+static int open_slot_dir_as(const char *dir, const struct slot_family *family, unsigned index,
+			    bool explain)
 {
 	char name[64], path[4096];
 	int fd;
@@ -55,9 +57,14 @@ static int open_slot_dir(const char *dir, const struct slot_family *family, unsi
 	if (!pins_path(path, sizeof(path), dir, name))
 		return -1;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && explain)
 		pins_explain_error(dir, path, errno);
 	return fd;
+}
+
+static int open_slot_dir(const char *dir, const struct slot_family *family, unsigned index)
+{
+	return open_slot_dir_as(dir, family, index, true);
 }
 
 static int open_slot_ring(const char *dir, const struct slot_family *family, unsigned index)
@@ -249,7 +256,8 @@ static void sweep_stale(const char *dir, const struct slot_family *family, unsig
 
 		if (i == mine || !(__atomic_load_n(readers, __ATOMIC_ACQUIRE) & (1ULL << i)))
 			continue;
-		fd = open_slot_dir(dir, family, i);
+		/* A bit past the slots is a member's: nothing is missing. */
+		fd = open_slot_dir_as(dir, family, i, false);
 		if (fd < 0 || !flock(fd, LOCK_EX | LOCK_NB))
 			set_active(readers, i, false);	/* no reader, or no slot any more */
 		if (fd >= 0)

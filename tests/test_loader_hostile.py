@@ -337,6 +337,12 @@ def stale_reader_bits_are_cleared_at_a_reload_and_ignored_meanwhile(env):
     shell.wait()
     # The programs trust no bit past the slots: still no reader, nothing counted.
     check_eq(seen, exec_seen(env), "exec counter while only stale bits are set")
+    # Nor do the consumers: no slot past --slots is looked for.
+    for tool, args in (("observe-events", ("-t", "exec", "-d", "0.5")), ("observe-stats", ())):
+        res = env.user_tool(tool, *args, check_rc=False, timeout=30)
+        err = res.stderr.decode(errors="replace")
+        check(res.returncode == 0 and "missing" not in err,
+              f"{tool} with stale reader bits: exit {res.returncode}, {err!r}")
     generation = readers_value(env)["generation"]
     env.load()
     after = readers_value(env)
