@@ -80,13 +80,24 @@ union filter_key {
 	uint64_t align;
 };
 
+/* "pid, comm, ...": the names of the sets, from their rows. */
+static const char *set_names(void)
+{
+	static char names[FILTER_SET_COUNT * 16];
+	size_t len = 0;
+
+	for (int i = 0; i < FILTER_SET_COUNT && len < sizeof(names); i++)
+		len += snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+				filter_sets[i].name);
+	return names;
+}
+
 static int parse_set(const char *name)
 {
 	int set = filter_set_by_name(name ? name : "");
 
 	if (set < 0)
-		report_error("unknown filter set '%s' (sets: pid, comm, uid, cgroup, port, cidr)",
-			     name ? name : "");
+		report_error("unknown filter set '%s' (sets: %s)", name ? name : "", set_names());
 	return set;
 }
 
@@ -252,7 +263,7 @@ static int clear(const struct filters *f, const struct request *r)
 	int set = -1;
 
 	if (r->nargs > 1) {
-		report_error("clear takes one of pid, comm, uid, cgroup, port, cidr, types, all");
+		report_error("clear takes one of %s, types, all", set_names());
 		return -1;
 	}
 	/* A set whose map is gone can still have its mode switched off. */
