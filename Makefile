@@ -210,7 +210,7 @@ $(BUILD)/test-%: tests/helpers/%.c | $(BUILD)
 
 # libFuzzer targets (tests/fuzz/): the library built again with clang's
 # sanitizers, any undefined behaviour fatal.
-FUZZ_TARGETS := reader decode parse
+FUZZ_TARGETS := reader decode parse httpflow
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
 FUZZ_OBJS    := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
 FUZZ_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \

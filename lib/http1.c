@@ -15,20 +15,20 @@ void http1_init(struct http1_reader *r, bool response)
 
 void http1_free(struct http1_reader *r)
 {
-	free(r->buf);
+	capbuf_free(&r->buf);
 	http1_init(r, r->response);
 }
 
 void http1_restart(struct http1_reader *r)
 {
 	r->state = HTTP1_HEAD;
-	r->len = 0;
+	capbuf_reset(&r->buf);
 	r->left = 0;
 }
 
 bool http1_idle(const struct http1_reader *r)
 {
-	return r->state == HTTP1_HEAD && r->len == 0;
+	return r->state == HTTP1_HEAD && r->buf.len == 0;
 }
 
 /* tchar of RFC 9110 section 5.6.2 */
@@ -244,35 +244,22 @@ enum http1_framing http1_framing(const struct http1_head *h, const char *request
 static void lose(struct http1_reader *r, const char *why, const struct http1_callbacks *cb, void *ctx)
 {
 	r->state = HTTP1_LOST;
-	r->len = 0;
+	capbuf_reset(&r->buf);
 	cb->lost(ctx, why);
 }
 
+/* Appends to the head or line being read; false past max (or out of memory). */
 static bool keep(struct http1_reader *r, const char *data, size_t len, size_t max)
 {
-	if (r->len + len > max)
-		return false;
-	if (r->len + len > r->cap) {
-		size_t cap = r->cap ? r->cap : 1024;
-		char *buf;
-
-		while (cap < r->len + len)
-			cap *= 2;
-		buf = realloc(r->buf, cap);
-		if (!buf)
-			return false;
-		r->buf = buf;
-		r->cap = cap;
-	}
-	memcpy(r->buf + r->len, data, len);
-	r->len += len;
-	return true;
+	r->buf.max = max;
+	capbuf_append(&r->buf, data, len);
+	return !r->buf.cut && !r->buf.failed;
 }
 
 static void message_end(struct http1_reader *r, const struct http1_callbacks *cb, void *ctx)
 {
 	r->state = HTTP1_HEAD;
-	r->len = 0;
+	capbuf_reset(&r->buf);
 	cb->end(ctx);
 }
 
@@ -281,7 +268,7 @@ static void head_done(struct http1_reader *r, const struct http1_callbacks *cb, 
 {
 	uint64_t length = 0;
 
-	if (http1_parse_head(&r->head, r->buf, r->len, r->response)) {
+	if (http1_parse_head(&r->head, r->buf.data, r->buf.len, r->response)) {
 		lose(r, r->response ? "malformed response head" : "malformed request head", cb, ctx);
 		return;
 	}
@@ -303,7 +290,7 @@ static void head_done(struct http1_reader *r, const struct http1_callbacks *cb, 
 		lose(r, "body framing cannot be trusted", cb, ctx);
 		return;
 	}
-	r->len = 0;
+	capbuf_reset(&r->buf);
 }
 
 /* Head bytes: up to the blank line. Returns the bytes used. */
@@ -313,13 +300,13 @@ static size_t feed_head(struct http1_reader *r, const char *data, size_t len,
 	size_t used = 0, before, take;
 
 	/* empty lines before a message are allowed (RFC 9112 section 2.2) */
-	while (!r->len && used < len && (data[used] == '\r' || data[used] == '\n'))
+	while (!r->buf.len && used < len && (data[used] == '\r' || data[used] == '\n'))
 		used++;
 	if (used == len)
 		return used;
-	if (!r->len && cb->begin)
+	if (!r->buf.len && cb->begin)
 		cb->begin(ctx);
-	before = r->len;
+	before = r->buf.len;
 	take = len - used;
 	if (take > HTTP1_HEAD_MAX + 4 - before)
 		take = HTTP1_HEAD_MAX + 4 - before;
@@ -327,22 +314,22 @@ static size_t feed_head(struct http1_reader *r, const char *data, size_t len,
 		lose(r, "out of memory", cb, ctx);
 		return len;
 	}
-	for (size_t i = before > 3 ? before - 3 : 0; i < r->len; i++) {
+	for (size_t i = before > 3 ? before - 3 : 0; i < r->buf.len; i++) {
 		size_t end;
 
-		if (r->buf[i] != '\n')
+		if (r->buf.data[i] != '\n')
 			continue;
-		if (i + 1 < r->len && r->buf[i + 1] == '\n')
+		if (i + 1 < r->buf.len && r->buf.data[i + 1] == '\n')
 			end = i + 2;
-		else if (i + 2 < r->len && r->buf[i + 1] == '\r' && r->buf[i + 2] == '\n')
+		else if (i + 2 < r->buf.len && r->buf.data[i + 1] == '\r' && r->buf.data[i + 2] == '\n')
 			end = i + 3;
 		else
 			continue;
-		r->len = end;
+		r->buf.len = end;
 		head_done(r, cb, ctx);
 		return used + (end - before);
 	}
-	if (r->len > HTTP1_HEAD_MAX)
+	if (r->buf.len > HTTP1_HEAD_MAX)
 		lose(r, r->response ? "response head too long" : "request head too long", cb, ctx);
 	return len;
 }
@@ -379,12 +366,12 @@ static size_t feed_line(struct http1_reader *r, const char *data, size_t len, lo
 	if (!keep(r, data, take, CHUNK_LINE_MAX))
 		return 0;	/* the caller sees nothing used and loses its place */
 	if (eol) {
-		size_t n = r->len - 1;
+		size_t n = r->buf.len - 1;
 
-		if (n && r->buf[n - 1] == '\r')
+		if (n && r->buf.data[n - 1] == '\r')
 			n--;
 		*line_len = n;
-		r->len = 0;
+		capbuf_reset(&r->buf);
 	}
 	return take;
 }
@@ -413,7 +400,7 @@ static size_t feed_chunked(struct http1_reader *r, const char *data, size_t len,
 		return used;
 	switch (r->state) {
 	case HTTP1_CHUNK_SIZE:
-		if (chunk_size(r->buf, line_len, &size)) {
+		if (chunk_size(r->buf.data, line_len, &size)) {
 			lose(r, "malformed chunked coding", cb, ctx);
 			return len;
 		}

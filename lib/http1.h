@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "capbuf.h"
 
 #define HTTP1_HEAD_MAX 65536	/* start line and fields */
 #define HTTP1_FIELDS_MAX 128
@@ -72,8 +73,7 @@ enum http1_state {
 struct http1_reader {
 	bool response;
 	enum http1_state state;
-	char *buf;		/* the head, or a chunk-size or trailer line */
-	size_t len, cap;
+	struct capbuf buf;	/* the head, or a chunk-size or trailer line */
 	uint64_t left;		/* bytes of the body or chunk still to come */
 	struct http1_head head;
 };

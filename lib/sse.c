@@ -7,42 +7,29 @@
 void sse_init(struct sse_parser *p)
 {
 	memset(p, 0, sizeof(*p));
+	capbuf_init(&p->line, SSE_EVENT_MAX);
+	capbuf_init(&p->data, SSE_EVENT_MAX);
 }
 
 void sse_free(struct sse_parser *p)
 {
-	free(p->line);
-	free(p->data);
+	capbuf_free(&p->line);
+	capbuf_free(&p->data);
 	sse_init(p);
 }
 
 static void forget_event(struct sse_parser *p)
 {
-	p->data_len = 0;
+	capbuf_reset(&p->data);
 	p->name_len = 0;
 	p->has_data = false;
 }
 
 /* Appends to a buffer that may not grow past SSE_EVENT_MAX; false if it would. */
-static bool append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+static bool append(struct capbuf *b, const char *s, size_t n)
 {
-	if (*len + n > SSE_EVENT_MAX)
-		return false;
-	if (*len + n > *cap) {
-		size_t c = *cap ? *cap : 256;
-		char *grown;
-
-		while (c < *len + n)
-			c *= 2;
-		grown = realloc(*buf, c);
-		if (!grown)
-			return false;
-		*buf = grown;
-		*cap = c;
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	return true;
+	capbuf_append(b, s, n);
+	return !b->cut && !b->failed;
 }
 
 /* The event is lost (too large, bytes missing): skip to the blank line. */
@@ -50,7 +37,7 @@ static void drop_event(struct sse_parser *p)
 {
 	p->dropped++;
 	p->skipping = true;
-	p->line_len = 0;
+	capbuf_reset(&p->line);
 	forget_event(p);
 }
 
@@ -66,8 +53,8 @@ static void field(struct sse_parser *p, const char *line, size_t len)
 		value_len--;
 	}
 	if (name_len == 4 && !memcmp(line, "data", 4)) {
-		if ((p->has_data && !append(&p->data, &p->data_len, &p->data_cap, "\n", 1)) ||
-		    !append(&p->data, &p->data_len, &p->data_cap, value, value_len)) {
+		if ((p->has_data && !append(&p->data, "\n", 1)) ||
+		    !append(&p->data, value, value_len)) {
 			drop_event(p);
 			return;
 		}
@@ -92,7 +79,7 @@ static void end_line(struct sse_parser *p, const char *line, size_t len, sse_eve
 	}
 	if (p->has_data) {
 		p->events++;
-		fn(ctx, p->name, p->name_len, p->data ? p->data : "", p->data_len);
+		fn(ctx, p->name, p->name_len, p->data.data ? p->data.data : "", p->data.len);
 	}
 	forget_event(p);
 }
@@ -120,18 +107,18 @@ void sse_feed(struct sse_parser *p, const char *buf, size_t len, sse_event_fn fn
 			eol++;
 		if (eol == end) {	/* the line goes on in the next piece */
 			p->mid_line = true;
-			if (!p->skipping && !append(&p->line, &p->line_len, &p->line_cap, buf, end - buf))
+			if (!p->skipping && !append(&p->line, buf, end - buf))
 				drop_event(p);
 			return;
 		}
 		if (p->mid_line) {
 			/* a line begun in an earlier piece is not blank, even when skipped */
 			p->mid_line = false;
-			if (!p->skipping && !append(&p->line, &p->line_len, &p->line_cap, buf, eol - buf))
+			if (!p->skipping && !append(&p->line, buf, eol - buf))
 				drop_event(p);
 			else if (!p->skipping)
-				end_line(p, p->line, p->line_len, fn, ctx);
-			p->line_len = 0;
+				end_line(p, p->line.data, p->line.len, fn, ctx);
+			capbuf_reset(&p->line);
 		} else {
 			end_line(p, buf, eol - buf, fn, ctx);
 		}

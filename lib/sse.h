@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "capbuf.h"
 
 #define SSE_EVENT_MAX (1u << 20)
 
@@ -20,10 +21,8 @@ typedef void (*sse_event_fn)(void *ctx, const char *name, size_t name_len, const
 			     size_t data_len);
 
 struct sse_parser {
-	char *line;		/* the line being read */
-	size_t line_len, line_cap;
-	char *data;		/* the event's data lines so far, joined */
-	size_t data_len, data_cap;
+	struct capbuf line;	/* the line being read */
+	struct capbuf data;	/* the event's data lines so far, joined */
 	char name[64];
 	size_t name_len;
 	bool has_data, after_cr, skipping;	/* skipping: to the next blank line */

@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = ("reader", "decode", "parse")
+TARGETS = ("reader", "decode", "parse", "httpflow")
 
 
 def run_target(build, target, seconds):
