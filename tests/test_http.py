@@ -44,6 +44,11 @@ class Mock:
     def url(self, path):
         return f"https://127.0.0.1:{self.port}{path}"
 
+    def host(self):
+        """The Host of its requests: TLS is captured machine-wide, and other
+        runs of these tests have mocks and clients of the same names."""
+        return f"127.0.0.1:{self.port}"
+
     def python(self, *args):
         out = run([PYTHON, CLIENT, args[0], str(self.port), *args[1:]]).stdout.decode()
         check(out.rstrip().endswith("done"), f"the python client's output: {out!r}")
@@ -81,8 +86,8 @@ def check_merged_call(call, what, provider, api, model, prompt, stop, events):
           f"ttfb <= ttft <= total of {what}: {call}")
 
 
-def one_call(events, comm, type_="llm_call"):
-    calls = events_of(events, type_, comm=comm)
+def one_call(events, mock, comm, type_="llm_call"):
+    calls = [e for e in events_of(events, type_, comm=comm, host=mock.host()) if "side" not in e]
     check_eq(1, len(calls), f"{type_} lines of {comm}: {[c.get('target') for c in calls]}")
     return calls[0]
 
@@ -112,7 +117,7 @@ def curl_python_and_node_calls_of_the_messages_api_are_each_one_llm_call(env):
     records = events_of(raw.stop(), "tls_data", comm="curl", direction="received")
     for comm, prompt in (("curl", "curl asks: 2+2?"), ("python3", "python asks: 2+2?"),
                          ("node", "node asks: 2+2?")):
-        call = one_call(events, comm)
+        call = one_call(events, mock, comm)
         check_merged_call(call, f"{comm}'s call", "anthropic", "messages", "claude-mock-1", prompt,
                           "end_turn", 7)
         check_eq("POST", call.get("method"), f"method of {comm}'s call")
@@ -120,7 +125,8 @@ def curl_python_and_node_calls_of_the_messages_api_are_each_one_llm_call(env):
         check_eq(200, call.get("status"), f"status of {comm}'s call")
     # the mock writes each of the 7 events in 3 chunks, apart: curl reads them one by one
     check(len(records) >= 15, f"curl read the answer in {len(records)} records, expected >= 15")
-    served = [c for c in events_of(events, "llm_call", comm="llm-mock") if c.get("side") == "server"]
+    served = [c for c in events_of(events, "llm_call", comm="llm-mock", host=mock.host())
+              if c.get("side") == "server"]
     check_eq(3, len(served), "calls seen from the mock's side")
 
 
@@ -129,7 +135,7 @@ def curl_python_and_node_calls_of_the_messages_api_are_each_one_llm_call(env):
 def an_openai_chat_completions_stream_is_one_llm_call(env):
     with Mock(env) as mock:
         events = exchanges(env, lambda: mock.python("chat", "python chats"), "-c", "python3")
-    call = one_call(events, "python3")
+    call = one_call(events, mock, "python3")
     check_merged_call(call, "the chat call", "openai", "chat.completions", "gpt-mock-1",
                       "python chats", "stop", 5)
     check_eq(["system", "user"], [m["role"] for m in call["messages"]], "roles of the messages")
@@ -143,7 +149,7 @@ def a_gzip_chunked_response_comes_inflated(env):
             out = run(["curl", "-sk", "--http1.1", "--compressed", mock.url("/gzip")])
             check(b'"compressed": true' in out.stdout, f"curl's output: {out.stdout[:100]!r}")
         events = exchanges(env, calls, "-c", "curl")
-    http = one_call(events, "curl", "http")
+    http = one_call(events, mock, "curl", "http")
     response = http["response"]
     check_eq("gzip", response["headers"].get("content-encoding"), "content-encoding")
     check_eq("chunked", response["headers"].get("transfer-encoding"), "transfer-encoding")
@@ -161,7 +167,7 @@ def a_body_past_body_max_is_cut_and_counted(env):
             out = run(["curl", "-sk", "--http1.1", mock.url("/bytes/50000")])
             check_eq(50000, len(out.stdout), "bytes curl got")
         events = exchanges(env, calls, "-c", "curl", "--body-max", "1K")
-    response = one_call(events, "curl", "http")["response"]
+    response = one_call(events, mock, "curl", "http")["response"]
     check_eq(50000, response["body_len"], "body_len")
     check_eq(1024, len(response["body"]), "bytes of the body printed")
     check_eq(50000 - 1024, response.get("body_truncated"), "body_truncated")
@@ -174,7 +180,7 @@ def pipelined_requests_on_one_connection_pair_with_their_responses(env):
     names = ["first", "second", "third", "fourth"]
     with Mock(env) as mock:
         events = exchanges(env, lambda: mock.python("pipelined", *names), "-c", "python3")
-    got = events_of(events, "http", comm="python3")
+    got = events_of(events, "http", comm="python3", host=mock.host())
     check_eq([f"/echo/{n}" for n in names], [e.get("target") for e in got], "targets in order")
     check_eq([f"echo {n}" for n in names], [e["response"]["body"] for e in got],
              "each request's response")
@@ -187,7 +193,7 @@ def pipelined_requests_on_one_connection_pair_with_their_responses(env):
 def a_request_beyond_tls_max_says_its_bytes_are_missing_and_the_answer_still_merges(env):
     with Mock(env) as mock:
         events = exchanges(env, lambda: mock.python("messages", "big", "100000"), "-c", "python3")
-    call = one_call(events, "python3")
+    call = one_call(events, mock, "python3")
     check_eq(False, call.get("complete"), "complete")
     check_eq("bytes missing", call.get("incomplete"), "why incomplete")
     check_eq("body not whole", call.get("request_unread"), "request_unread")

@@ -41,7 +41,8 @@ def post(port, path, body):
 def pipelined(port, names):
     with socket.create_connection(("127.0.0.1", port)) as raw:
         with context().wrap_socket(raw) as s:
-            s.sendall(b"".join(b"GET /echo/%s HTTP/1.1\r\nHost: mock\r\n\r\n" % n.encode()
+            host = b"127.0.0.1:%d" % port
+            s.sendall(b"".join(b"GET /echo/%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (n.encode(), host)
                                for n in names))
             data = b""
             while data.count(b"echo ") < len(names) or not data.endswith(names[-1].encode()):
