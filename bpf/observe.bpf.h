@@ -80,6 +80,13 @@ struct {
 	__type(value, struct observe_readers);
 } observe_readers SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_SLOT_PID_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} observe_slot_pids SEC(".maps");
+
 /* The rings themselves are created and pinned one by one by the loader. */
 struct observe_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -386,6 +393,13 @@ static __always_inline bool observe_slot_wants(const struct observe_slot_cfg *cf
 		const __u64 *a = (const __u64 *)cfg->comm, *b = (const __u64 *)h->comm;
 
 		if (a[0] != b[0] || a[1] != b[1])
+			return false;
+	}
+	/* Last: the one check here that costs a lookup, paid by this slot only. */
+	if (cfg->match & OBSERVE_SLOT_MATCH_PID_SET) {
+		const __u32 *bits = bpf_map_lookup_elem(&observe_slot_pids, &h->pid);
+
+		if (!bits || !(*bits & cfg->pid_set))
 			return false;
 	}
 	return true;

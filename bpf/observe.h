@@ -144,6 +144,12 @@ struct observe_event_header {
 #define OBSERVE_SLOT_MATCH_COMM (1u << 2)
 #define OBSERVE_SLOT_MATCH_CGROUP (1u << 3)
 #define OBSERVE_SLOT_FAILED_ONLY (1u << 4)
+/* Only the pids of this reader's own set (observe_slot_pids, bit pid_set):
+ * a process, its descendants, followed in the kernel for this slot alone. */
+#define OBSERVE_SLOT_MATCH_PID_SET (1u << 5)
+/* The next exec whose new comm is 'comm' joins the set (pid_set), once: the
+ * kernel clears this flag as it does so. */
+#define OBSERVE_SLOT_SEED_COMM (1u << 6)
 
 struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 	__u32 owner_pid;	/* the reader, for display only */
@@ -155,6 +161,8 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 	__u32 pid;
 	__u32 uid;
 	char comm[OBSERVE_COMM_LEN];
+	__u32 pid_set;		/* OBSERVE_SLOT_MATCH_PID_SET: the bit of observe_slot_pids tested */
+	__u32 pad;
 };
 
 /*
@@ -180,10 +188,20 @@ struct observe_readers {
 	__u32 follow_children;	/* pid_mode allow with follow_children */
 	__u64 types_off;	/* observe_filter's types_off */
 	__u32 generation;
-	__u32 pad;
+	__u32 slot_pid_sets;	/* bit N: slot N's reader follows its own pid set */
 };
 /* Read by every hook: it must stay within one cache line. */
 _Static_assert(sizeof(struct observe_readers) <= 64, "observe_readers fits a cache line");
+
+/*
+ * observe_slot_pids, hash pid -> __u32: bit N set while the reader of event
+ * slot N follows the process (observe-agent). The fork hook gives a child
+ * its parent's bits, the exit hook deletes the pid, the exec hook adds a
+ * pid to a set waiting for a comm (OBSERVE_SLOT_SEED_COMM); all only while
+ * slot_pid_sets is not 0, so that nobody else pays. A TLS slot tests the bit
+ * of its reader's event slot (its config's pid_set).
+ */
+#define OBSERVE_SLOT_PID_ENTRIES OBSERVE_PID_ENTRIES
 
 /* Global filters, applied before any slot. */
 enum observe_filter_mode {
@@ -280,7 +298,7 @@ struct observe_info {		/* observe_info, one entry */
 };
 
 OBSERVE_ABI_LAYOUT(observe_event_header, 72, 8);
-OBSERVE_ABI_LAYOUT(observe_slot_cfg, 64, 8);
+OBSERVE_ABI_LAYOUT(observe_slot_cfg, 72, 8);
 OBSERVE_ABI_LAYOUT(observe_readers, 32, 8);
 OBSERVE_ABI_LAYOUT(observe_filter, 16, 8);
 OBSERVE_ABI_LAYOUT(observe_pid_entry, 8, 4);

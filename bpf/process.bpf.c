@@ -143,9 +143,48 @@ int execveat_exit(struct trace_event_raw_sys_exit *ctx)
 	return report_failed_exec(ctx->ret, 2);	/* execveat(dirfd, filename, argv, ...) */
 }
 
+/* The slots waiting for the first exec of a comm (observe-agent -c) whose
+ * comm this exec now has: the first exec to clear a slot's flag adds its pid
+ * to that slot's set, before the exec event is built so that it passes. */
+static __always_inline void seed_slot_pid_sets(__u32 waiting)
+{
+	__u64 comm[2] = {};
+	__u32 pid, bits = 0;
+	__u32 *entry;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+#pragma unroll
+	for (__u32 i = 0; i < OBSERVE_MAX_SLOTS; i++) {
+		struct observe_slot_cfg *cfg;
+		const __u64 *want;
+		__u32 key = i;
+
+		if (!(waiting & (1u << i)))
+			continue;
+		cfg = bpf_map_lookup_elem(&observe_slot_cfg, &key);
+		if (!cfg || !(cfg->match & OBSERVE_SLOT_SEED_COMM))
+			continue;
+		want = (const __u64 *)cfg->comm;
+		if (want[0] != comm[0] || want[1] != comm[1])
+			continue;
+		if (__sync_fetch_and_and(&cfg->match, ~OBSERVE_SLOT_SEED_COMM) &
+		    OBSERVE_SLOT_SEED_COMM)
+			bits |= cfg->pid_set;
+	}
+	if (!bits)
+		return;
+	pid = bpf_get_current_pid_tgid() >> 32;
+	entry = bpf_map_lookup_elem(&observe_slot_pids, &pid);
+	if (entry)
+		__sync_fetch_and_or(entry, bits);
+	else
+		bpf_map_update_elem(&observe_slot_pids, &pid, &bits, BPF_NOEXIST);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
 	struct observe_event_ctx ev = {};
 	struct observe_exec_event *e;
 	unsigned long arg_start, arg_end;
@@ -153,6 +192,8 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	struct mm_struct *mm;
 	long n;
 
+	if (readers && readers->slot_pid_sets)
+		seed_slot_pid_sets(readers->slot_pid_sets);
 	e = (struct observe_exec_event *)observe_event_begin(&ev, OBSERVE_EV_EXEC);
 	if (!e)
 		return 0;
@@ -229,6 +270,18 @@ static __always_inline void follow_child(__u32 parent_pid, __u32 child_pid)
 	bpf_map_update_elem(&observe_filter_pids, &child_pid, &child, BPF_NOEXIST);
 }
 
+/* A child of a pid some slots follow is followed by the same slots. */
+static __always_inline void follow_child_in_slots(__u32 parent_pid, __u32 child_pid)
+{
+	const __u32 *parent = bpf_map_lookup_elem(&observe_slot_pids, &parent_pid);
+	__u32 bits;
+
+	if (!parent)
+		return;
+	bits = *parent;
+	bpf_map_update_elem(&observe_slot_pids, &child_pid, &bits, BPF_ANY);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -245,6 +298,8 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	/* One line says whether to follow and whether anybody reads. */
 	if (readers->follow_children)
 		follow_child(parent->tgid, child_pid);
+	if (readers->slot_pid_sets)
+		follow_child_in_slots(parent->tgid, child_pid);
 	if (!readers->mask)
 		return 0;
 
@@ -278,11 +333,14 @@ static __always_inline void report_exit(struct task_struct *task, bool dedup)
 		observe_event_submit(&ev, sizeof(*e));
 	}
 
-	/* A pid in the set must not outlive its process: the number is reused. */
-	if (readers->pid_set_on) {
-		pid = task->tgid;
+	/* A pid in a set must not outlive its process: the number is reused. */
+	if (!readers->pid_set_on && !readers->slot_pid_sets)
+		return;
+	pid = task->tgid;
+	if (readers->pid_set_on)
 		bpf_map_delete_elem(&observe_filter_pids, &pid);
-	}
+	if (readers->slot_pid_sets)
+		bpf_map_delete_elem(&observe_slot_pids, &pid);
 }
 
 /* Kernels whose tracepoint passes group_dead (6.18 has it; the loader reads

@@ -146,6 +146,7 @@ static const struct {
 	{ PIN_FILTER_CIDRS, { NULL, 0660, false } },
 	{ PIN_SLOT_CFG, { NULL, 0660, false } },
 	{ PIN_READERS, { NULL, 0660, false } },
+	{ PIN_SLOT_PIDS, { NULL, 0660, false } },	/* observe-agent's followed pids */
 	/* sampling switched on, stacks cleared by observe-profile */
 	{ PIN_PROFILE_CTL, { NULL, 0660, false } },
 	{ PIN_PROFILE_COUNTS, { NULL, 0660, false } },

@@ -39,6 +39,7 @@
 #define PIN_FILTER_CGROUPS "observe_filter_cgroups"
 #define PIN_SLOT_CFG "observe_slot_cfg"
 #define PIN_READERS "observe_readers"
+#define PIN_SLOT_PIDS "observe_slot_pids"
 #define PIN_STATS "observe_stats"
 #define PIN_SLOT_STATS "observe_slot_stats"
 #define PIN_INFO "observe_info"

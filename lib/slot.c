@@ -114,13 +114,46 @@ static int write_cfg(const struct slot *slot, int cfg_fd, unsigned index,
 }
 
 /* Other readers change their own bits at the same time: atomic or/and on
- * the mapped word, never a rewrite of the whole value. */
-static void set_active(__u64 *readers, unsigned index, bool on)
+ * the mapped words, never a rewrite of the whole value. A slot switched off
+ * no longer follows a pid set either (its reader may have died). */
+static void set_active(struct observe_readers *readers, unsigned index, bool on)
+{
+	if (on) {
+		__atomic_fetch_or(&readers->mask, 1ULL << index, __ATOMIC_SEQ_CST);
+		return;
+	}
+	__atomic_fetch_and(&readers->mask, ~(1ULL << index), __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&readers->slot_pid_sets, __ATOMIC_ACQUIRE) & (1u << index))
+		__atomic_fetch_and(&readers->slot_pid_sets, ~(1u << index), __ATOMIC_SEQ_CST);
+}
+
+int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm)
+{
+	struct observe_slot_cfg cfg;
+	__u32 key = slot->index;
+
+	if (bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg)) {
+		report_error("cannot read slot %u's configuration: %s", slot->index, strerror(errno));
+		return -1;
+	}
+	cfg.pid_set = pid_set;
+	cfg.match |= OBSERVE_SLOT_MATCH_PID_SET;
+	cfg.match &= ~OBSERVE_SLOT_SEED_COMM;
+	if (seed_comm) {
+		memcpy(cfg.comm, seed_comm, sizeof(cfg.comm));
+		cfg.match |= OBSERVE_SLOT_SEED_COMM;
+	}
+	return write_cfg(slot, slot->cfg_fd, slot->index, &cfg);
+}
+
+void slot_follow_pid_set(struct slot *slot, bool on)
 {
 	if (on)
-		__atomic_fetch_or(readers, 1ULL << index, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&slot->readers->slot_pid_sets, 1u << slot->index,
+				  __ATOMIC_SEQ_CST);
 	else
-		__atomic_fetch_and(readers, ~(1ULL << index), __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&slot->readers->slot_pid_sets, ~(1u << slot->index),
+				   __ATOMIC_SEQ_CST);
 }
 
 bool slot_is_active(int readers_fd, unsigned index)
@@ -247,14 +280,15 @@ static void describe_holders(char *buf, size_t len, const char *dir,
 
 /* Deactivates slots marked active whose reader died without releasing them. */
 static void sweep_stale(const char *dir, const struct slot_family *family, unsigned mine,
-			__u64 *readers)
+			struct observe_readers *readers)
 {
 	/* No slot has these bits: a member's, never a reader's. */
-	__atomic_fetch_and(readers, (1ULL << OBSERVE_MAX_SLOTS) - 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&readers->mask, (1ULL << OBSERVE_MAX_SLOTS) - 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&readers->slot_pid_sets, (1u << OBSERVE_MAX_SLOTS) - 1, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < OBSERVE_MAX_SLOTS; i++) {
 		int fd;
 
-		if (i == mine || !(__atomic_load_n(readers, __ATOMIC_ACQUIRE) & (1ULL << i)))
+		if (i == mine || !(__atomic_load_n(&readers->mask, __ATOMIC_ACQUIRE) & (1ULL << i)))
 			continue;
 		/* A bit past the slots is a member's: nothing is missing. */
 		fd = open_slot_dir_as(dir, family, i, false);
@@ -408,6 +442,7 @@ int slot_claim(const char *dir, const struct slot_family *family, unsigned nr_sl
 	cfg.uid = filter->uid;
 	cfg.cgroup_id = filter->cgroup_id;
 	memcpy(cfg.comm, filter->comm, sizeof(cfg.comm));
+	cfg.pid_set = filter->pid_set;
 	/* Wake-ups are costly for the producer: one when a quarter is full.
 	 * The ring's own size: a busy slot keeps its ring across a reload. */
 	{

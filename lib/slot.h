@@ -38,6 +38,7 @@ struct slot_filter {
 	uint32_t uid;
 	uint64_t cgroup_id;
 	char comm[OBSERVE_COMM_LEN];
+	uint32_t pid_set;	/* OBSERVE_SLOT_MATCH_PID_SET: the bit of observe_slot_pids */
 };
 
 struct slot {
@@ -47,7 +48,7 @@ struct slot {
 	int ring_fd;
 	int cfg_fd;		/* observe_slot_cfg */
 	int readers_fd;		/* observe_readers */
-	__u64 *readers;		/* its value, mapped: the bit mask of active slots */
+	struct observe_readers *readers;	/* its value, mapped: the active slots */
 	int stats_fd;		/* observe_slot_stats */
 };
 
@@ -79,6 +80,15 @@ bool slot_still_current(const char *dir, const struct slot *slot);
 
 /* Asks the kernel to stop writing into the slot's ring; the slot stays held. */
 void slot_deactivate(struct slot *slot);
+
+/* Sets the slot's filter to the pid set bits 'pid_set' of observe_slot_pids
+ * and, with seed_comm (16 bytes), arms the kernel to add the next exec of
+ * that comm to the set; without, disarms it. */
+int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm);
+
+/* Sets or clears slot_pid_sets' bit of this (event) slot: whether the fork,
+ * exit and exec hooks keep observe_slot_pids for it (observe-agent). */
+void slot_follow_pid_set(struct slot *slot, bool on);
 
 /* Deactivates the slot and gives it up. Safe to call twice. */
 void slot_release(struct slot *slot);

@@ -106,6 +106,8 @@ int switch_generation(int readers_fd, __u32 generation, __u64 keep_bits)
 		return -1;
 	/* Readers set and clear their own bits meanwhile: and, not a store. */
 	__atomic_fetch_and(&readers->mask, keep_bits, __ATOMIC_SEQ_CST);
+	/* A dead reader's pid set no longer costs the fork and exit hooks. */
+	__atomic_fetch_and(&readers->slot_pid_sets, (__u32)keep_bits, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&readers->generation, generation, __ATOMIC_SEQ_CST);
 	munmap(readers, page);
 	return 0;

@@ -39,7 +39,7 @@ struct ring_family {
 	int slot_lock[OBSERVE_MAX_SLOTS];	/* slots being replaced or retired */
 };
 
-#define MAX_SHARED_MAPS 32
+#define MAX_SHARED_MAPS 48
 #define MAX_NEW_PATHS 128
 
 struct load_state {
