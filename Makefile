@@ -72,7 +72,7 @@ LIB      := $(BUILD)/libobserve.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 
-CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter observe-profile observe-tls
+CONSUMERS := observe-events observe-filter observe-stats observe-hist observe-exporter observe-profile observe-tls observe-agent
 BINS      := $(BUILD)/observe-load $(patsubst %,$(BUILD)/%,$(CONSUMERS))
 
 # The unit files and the init script, with the installed paths in them.

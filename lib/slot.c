@@ -146,6 +146,15 @@ int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm)
 	return write_cfg(slot, slot->cfg_fd, slot->index, &cfg);
 }
 
+bool slot_waits_for_comm(const struct slot *slot)
+{
+	struct observe_slot_cfg cfg;
+	__u32 key = slot->index;
+
+	return !bpf_map_lookup_elem(slot->cfg_fd, &key, &cfg) &&
+	       (cfg.match & OBSERVE_SLOT_SEED_COMM);
+}
+
 void slot_follow_pid_set(struct slot *slot, bool on)
 {
 	if (on)

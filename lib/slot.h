@@ -86,6 +86,10 @@ void slot_deactivate(struct slot *slot);
  * that comm to the set; without, disarms it. */
 int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm);
 
+/* Whether the kernel still waits for the exec that seeds the set (it
+ * clears OBSERVE_SLOT_SEED_COMM as it adds that pid). */
+bool slot_waits_for_comm(const struct slot *slot);
+
 /* Sets or clears slot_pid_sets' bit of this (event) slot: whether the fork,
  * exit and exec hooks keep observe_slot_pids for it (observe-agent). */
 void slot_follow_pid_set(struct slot *slot, bool on);

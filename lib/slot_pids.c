@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "slot_pids.h"
+#include "pins.h"
+#include "report.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#define SEED_PASSES 8		/* walks of /proc until one finds nothing new */
+
+int slot_pids_open(const char *dir, uint32_t bit, struct slot_pids *sp)
+{
+	sp->bit = bit;
+	sp->fd = pins_open_map(dir, PIN_SLOT_PIDS, PIN_WRITE);
+	return sp->fd < 0 ? -1 : 0;
+}
+
+void slot_pids_close(struct slot_pids *sp)
+{
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+}
+
+void slot_pids_purge(struct slot_pids *sp)
+{
+	__u32 key, next, bits;
+	void *prev = NULL;
+
+	/* Deleting the current key would restart the walk: step first. */
+	while (!bpf_map_get_next_key(sp->fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(sp->fd, &key, &bits) || !(bits & sp->bit))
+			continue;
+		bits &= ~sp->bit;
+		if (bits)
+			bpf_map_update_elem(sp->fd, &key, &bits, BPF_EXIST);
+		else
+			bpf_map_delete_elem(sp->fd, &key);
+	}
+}
+
+int slot_pids_add(struct slot_pids *sp, uint32_t pid)
+{
+	__u32 bits = 0;
+
+	bpf_map_lookup_elem(sp->fd, &pid, &bits);
+	if (bits & sp->bit)
+		return 0;
+	bits |= sp->bit;
+	return bpf_map_update_elem(sp->fd, &pid, &bits, BPF_ANY) ? -errno : 0;
+}
+
+static bool member(struct slot_pids *sp, uint32_t pid)
+{
+	__u32 bits = 0;
+
+	return !bpf_map_lookup_elem(sp->fd, &pid, &bits) && (bits & sp->bit);
+}
+
+/* The parent of a live process, from /proc/PID/stat; 0 if it is gone. */
+static uint32_t proc_ppid_of(uint32_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	unsigned ppid = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: the state follows the last ')'. */
+	close_paren = strrchr(buf, ')');
+	if (!close_paren || sscanf(close_paren + 1, " %*c %u", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+void proc_comm_of(uint32_t pid, char comm[16])
+{
+	char path[64];
+	ssize_t n = 0;
+	int fd;
+
+	memset(comm, 0, 16);
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, comm, 15);
+	close(fd);
+	if (n > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+}
+
+/* Calls fn for each live process with its parent. */
+static void for_each_process(void (*fn)(void *ctx, uint32_t pid, uint32_t ppid), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		uint32_t pid, ppid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = strtoul(de->d_name, NULL, 10);
+		ppid = proc_ppid_of(pid);
+		if (ppid)
+			fn(ctx, pid, ppid);
+	}
+	closedir(d);
+}
+
+struct tree_walk {
+	struct slot_pids *sp;
+	int added;
+};
+
+/* Adds a process whose parent is in the set. Parents listed after their
+ * children are caught by the next pass. */
+static void add_if_child(void *ctx, uint32_t pid, uint32_t ppid)
+{
+	struct tree_walk *w = ctx;
+
+	if (member(w->sp, ppid) && !member(w->sp, pid) && !slot_pids_add(w->sp, pid))
+		w->added++;
+}
+
+int slot_pids_add_tree(struct slot_pids *sp, uint32_t root)
+{
+	struct tree_walk w = { .sp = sp };
+	int err = slot_pids_add(sp, root);
+
+	if (err)
+		return err;
+	for (int pass = 0; pass < SEED_PASSES; pass++) {
+		int before = w.added;
+
+		for_each_process(add_if_child, &w);
+		if (w.added == before)
+			break;
+	}
+	return 1 + w.added;
+}
+
+struct comm_search {
+	const char *comm;
+	uint32_t *pids;
+	size_t n, max;
+};
+
+static void match_comm(void *ctx, uint32_t pid, uint32_t ppid)
+{
+	struct comm_search *s = ctx;
+	char comm[16], parent[16];
+
+	if (s->n == s->max)
+		return;
+	proc_comm_of(pid, comm);
+	if (memcmp(comm, s->comm, sizeof(comm)))
+		return;
+	proc_comm_of(ppid, parent);
+	if (!memcmp(parent, s->comm, sizeof(parent)))
+		return;		/* a descendant of another match: followed with it */
+	s->pids[s->n++] = pid;
+}
+
+size_t proc_find_comm_roots(const char comm[16], uint32_t *pids, size_t max)
+{
+	struct comm_search s = { .comm = comm, .pids = pids, .max = max };
+
+	for_each_process(match_comm, &s);
+	return s.n;
+}
