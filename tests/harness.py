@@ -104,9 +104,9 @@ class Environment:
         os.mkdir(self.bin)
         for name in ("observe-load", "observe-events", "observe-filter",
                      "observe-stats", "observe-hist", "observe-exporter",
-                     "observe-profile", "observe-tls", "test-pin-open", "test-cpu-burner",
-                     "test-cpp-burner", "test-cpu-burner-nofp", "test-tls-static",
-                     "test-ring-tamper", "test-failed-exec"):
+                     "observe-profile", "observe-tls", "observe-agent", "test-pin-open",
+                     "test-cpu-burner", "test-cpp-burner", "test-cpu-burner-nofp",
+                     "test-tls-static", "test-ring-tamper", "test-failed-exec"):
             shutil.copy2(os.path.join(self.build, name), self.bin)
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)
