@@ -22,6 +22,7 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py syscall-report TMPDIR CPU N   bench/collectors.sh's getppid table
     benchlib.py build-report TMPDIR    bench/collectors.sh's build table
     benchlib.py rate N SECS            N / SECS, rounded
+    benchlib.py agent-report RUNS PROGS  bench/agent.sh's tables
 """
 import json
 import os
@@ -511,6 +512,66 @@ def dispatch_report(tmp):
             if name in floor))
 
 
+AGENT_CONFIGS = [
+    ("n", "no reader"),
+    ("e", "observe-events (every process)"),
+    ("a", "observe-agent following the loop"),
+    ("x", "observe-agent following another process"),
+]
+
+
+def agent_report(runs_path, progs_path):
+    """bench/agent.sh: per mode and configuration the loop's median time per
+    iteration, its extra over n, and the reader's CPU per delivered event;
+    then each program's average run time per label (new, x, base)."""
+    runs = {}
+    with open(runs_path) as f:
+        for line in f:
+            cfg, mode, n, ns, got, cpu = line.split()
+            runs.setdefault((cfg, mode), []).append((float(ns), int(got), int(cpu), int(n)))
+    print("  per iteration of each loop, median of the rounds (spread max-min in % of it);")
+    print("  extra = over n; reader = the reader's CPU per event it was delivered")
+    for mode in ("open", "fork", "exec"):
+        base = statistics.median(r[0] for r in runs.get(("n", mode), [(0, 0, 0, 1)]))
+        agent = runs.get(("a", mode), [])
+        per_iter = (statistics.median(r[1] / r[3] for r in agent) if agent else 0)
+        print(f"  {mode} (the agent was delivered {per_iter:.1f} events per iteration):")
+        for cfg, label in AGENT_CONFIGS:
+            rs = runs.get((cfg, mode))
+            if not rs:
+                continue
+            med, spread = median_spread([r[0] for r in rs])
+            line = f"    {cfg} {label:<42} {med:9.0f} ns ±{spread:4.1f}%"
+            if cfg != "n":
+                extra = med - base
+                line += f"  extra {extra:+7.0f} ns"
+                if per_iter and cfg in ("e", "a"):
+                    line += f" ({extra / per_iter:+6.0f} ns/event)"
+                got = sum(r[1] for r in rs)
+                cpu = sum(r[2] for r in rs)
+                line += (f"  reader {cpu / got:6.0f} ns/event ({got} events)" if got
+                         else "  reader: no event")
+            print(line)
+    progs = {}
+    with open(progs_path) as f:
+        for line in f:
+            label, hook, _, runs_n, avg = line.split()
+            progs.setdefault((label, hook), []).append((int(runs_n), float(avg)))
+    labels = [l for l in ("base", "n", "e", "a", "x", "p") if any(k[0] == l for k in progs)]
+    # Hooks the loops drive; others ran a few times, for other processes.
+    hooks = sorted({k[1] for k in progs if min(r[0] for r in progs[k]) >= 400})
+    print("  BPF stats, average ns per run (median of the passes). base: the build before")
+    print("  per-slot pid sets, no reader; n e a x as above; p: observe-events -p <the idle")
+    print("  process>, which drops the loop's events by a slot compare where x looks them up")
+    print("    " + f"{'program':<16}" + "".join(f"{l:>10}" for l in labels))
+    for hook in hooks:
+        cells = []
+        for l in labels:
+            rs = [r for r in progs.get((l, hook), []) if r[0]]
+            cells.append(f"{statistics.median(r[1] for r in rs):10.1f}" if rs else f"{'-':>10}")
+        print("    " + f"{hook:<16}" + "".join(cells))
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -545,6 +606,8 @@ def main():
         syscall_report(args[0], args[1], args[2])
     elif cmd == "build-report":
         build_report(args[0])
+    elif cmd == "agent-report":
+        agent_report(args[0], args[1])
     elif cmd == "rate":
         print(round(float(args[0]) / float(args[1])) if float(args[1]) > 0 else 0)
     else:
