@@ -35,7 +35,8 @@ static const char usage[] =
 "Usage: observe-agent (-p PID | -c COMM) [OPTION...]\n"
 "Follow a process and every descendant, in the kernel for this reader alone,\n"
 "and print what they do in time order: execs, forks, exits, file opens,\n"
-"connects, and the plaintext of their TLS calls (members of the TLS group).\n"
+"connects, and their HTTP exchanges and LLM calls, decoded from the plaintext\n"
+"of their TLS calls (for members of the TLS group).\n"
 "\n"
 "  -p, --pid=PID          follow this running process and its descendants\n"
 "  -c, --comm=COMM        follow the first process to exec COMM (at most 15 bytes),\n"
@@ -44,6 +45,9 @@ static const char usage[] =
 "                         time, pid, comm, event and what happened (as observe-events)\n"
 "  -t, --types=LIST       event types (default exec,fork,exit,open,connect)\n"
 "      --no-tls           leave the TLS plaintext out\n"
+"      --raw-tls          print the TLS records as they are, not decoded into\n"
+"                         \"http\" and \"llm_call\" records\n"
+"      --body-max=BYTES   bytes of a body or an LLM text printed (default 16K)\n"
 "      --reorder-ms=MS    how long a record waits for older ones from the other\n"
 "                         ring (1-10000, default 100)\n"
 "  -n, --count=N          stop after N lines\n"
@@ -54,15 +58,17 @@ static const char usage[] =
 "  -v, --verbose          show libbpf's messages\n"
 "  -h, --help             show this help\n"
 "\n"
-"It stops when every followed process has exited. A process followed after it\n"
-"started is announced by a line of type \"note\": what it did before is not seen.\n"
+"An \"http\" or \"llm_call\" line comes when its exchange ended; its time is\n"
+"when the request started. It stops when every followed process has exited.\n"
+"A process followed after it started is announced by a line of type \"note\":\n"
+"what it did before is not seen.\n"
 "A line {\"type\":\"gap\",\"lost\":N} reports N records this reader lost.\n"
 "\n"
 "Examples:\n"
 "  observe-agent -c claude -o text        wait for claude, then follow it\n"
 "  observe-agent -p 4242 | jq 'select(.type == \"connect\")'\n";
 
-enum { OPT_NO_TLS = 256, OPT_REORDER_MS, OPT_POLL_MS, OPT_PIN_DIR };
+enum { OPT_NO_TLS = 256, OPT_RAW_TLS, OPT_BODY_MAX, OPT_REORDER_MS, OPT_POLL_MS, OPT_PIN_DIR };
 
 static const struct option options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -70,6 +76,8 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "types", required_argument, NULL, 't' },
 	{ "no-tls", no_argument, NULL, OPT_NO_TLS },
+	{ "raw-tls", no_argument, NULL, OPT_RAW_TLS },
+	{ "body-max", required_argument, NULL, OPT_BODY_MAX },
 	{ "reorder-ms", required_argument, NULL, OPT_REORDER_MS },
 	{ "count", required_argument, NULL, 'n' },
 	{ "duration", required_argument, NULL, 'd' },
@@ -92,7 +100,8 @@ static const struct option options[] = {
 struct agent_options {
 	uint32_t pid;
 	char comm[OBSERVE_COMM_LEN];
-	bool by_comm, text, no_tls, quiet, verbose;
+	bool by_comm, text, no_tls, raw_tls, quiet, verbose;
+	uint64_t body_max;
 	uint64_t types, count, duration_ms, reorder_ms;
 	unsigned poll_ms;
 	const char *pin_dir;
@@ -151,6 +160,12 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 			break;
 		case OPT_NO_TLS:
 			o->no_tls = true;
+			break;
+		case OPT_RAW_TLS:
+			o->raw_tls = true;
+			break;
+		case OPT_BODY_MAX:
+			bad = parse_size(optarg, 0, HTTPFLOW_BODY_MAX_LIMIT, &o->body_max, err);
 			break;
 		case OPT_REORDER_MS:
 			bad = parse_u64(optarg, 1, 10000, "reorder-ms", &o->reorder_ms, err);
@@ -309,6 +324,12 @@ static void claim_tls(struct agent *a)
 		return;
 	}
 	a->have[SOURCE_TLS] = true;
+	if (!o->raw_tls) {
+		struct httpflow_options http = { .body_max = o->body_max };
+
+		if (timeline_decode_http(&a->timeline, &http))
+			a->no_tls_reason = "TLS records printed as they are: no memory to decode HTTP";
+	}
 }
 
 /* One process already running, and its descendants, into the set. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "timeline.h"
+#include "observe.h"
 #include "report.h"
 
 #include <errno.h>
@@ -22,6 +23,8 @@ void timeline_init(struct timeline *t, bool text, uint64_t limit)
 
 void timeline_free(struct timeline *t)
 {
+	if (t->http)
+		httpflow_free(t->http);
 	json_free(&t->out);
 }
 
@@ -53,11 +56,50 @@ static void line_done(struct timeline *t)
 		timeline_flush(t);
 }
 
+/* An exchange is done: it goes out where its response ended, in the
+ * order of the records that ended it (its own time is its start). */
+static void on_exchange(void *ctx, const struct httpflow_record *r)
+{
+	struct timeline *t = ctx;
+
+	if (timeline_done(t))
+		return;
+	httpflow_record_json(&t->out, r, &t->clock);
+	json_end_line(&t->out);
+	line_done(t);
+}
+
+int timeline_decode_http(struct timeline *t, const struct httpflow_options *o)
+{
+	t->http = httpflow_new(o, on_exchange, t);
+	return t->http ? 0 : -ENOMEM;
+}
+
+/* TLS records into the HTTP decoder: 1 when the record is its alone. */
+static int decode_http(struct timeline *t, const void *rec, size_t len)
+{
+	struct observe_event_header h;
+	int err;
+
+	if (!t->http || len < sizeof(h))
+		return 0;
+	memcpy(&h, rec, sizeof(h));
+	if (h.type != OBSERVE_EV_TLS_DATA && h.type != OBSERVE_EV_TLS_HANDSHAKE)
+		return 0;
+	err = httpflow_feed_tls(t->http, rec, len);
+	if (err == -ENOMEM)
+		t->http_failed = true;
+	else if (err)
+		t->malformed++;
+	/* A handshake is shown too: it says where a connection starts. */
+	return h.type == OBSERVE_EV_TLS_DATA;
+}
+
 void timeline_record(struct timeline *t, const void *rec, size_t len)
 {
 	int err;
 
-	if (timeline_done(t))
+	if (timeline_done(t) || decode_http(t, rec, len))
 		return;
 	err = decode_event_json(&t->out, rec, len, &t->clock);
 	if (err) {
@@ -114,11 +156,19 @@ void timeline_gap(struct timeline *t, const char *ring, unsigned slot, uint64_t 
 	json_object_end(&t->out);
 	json_end_line(&t->out);
 	line_done(t);
+	if (t->http && !strcmp(ring, "tls"))
+		httpflow_lost(t->http, lost);
 }
 
 int timeline_finish(struct timeline *t)
 {
+	if (t->http)
+		httpflow_flush(t->http);	/* exchanges cut short say so */
 	timeline_flush(t);
+	if (t->http_failed) {
+		report_error("out of memory decoding HTTP: exchanges were left out");
+		return 1;
+	}
 	if (t->malformed)
 		report_warn("%llu malformed records skipped", (unsigned long long)t->malformed);
 	if (t->output_failed && t->output_errno != EPIPE) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "decode.h"
 #include "json.h"
+#include "httpflow.h"
 #include "textview.h"
 
 struct timeline {
@@ -24,12 +25,17 @@ struct timeline {
 	uint64_t malformed;
 	bool output_failed;
 	int output_errno;
+	struct httpflow *http;		/* NULL: TLS records printed as they are */
+	bool http_failed;		/* out of memory: exchanges were lost */
 };
 
 void timeline_init(struct timeline *t, bool text, uint64_t limit);
 void timeline_free(struct timeline *t);
+/* TLS data records are decoded into "http" and "llm_call" records, each
+ * printed when its exchange ends; 0 or -ENOMEM. */
+int timeline_decode_http(struct timeline *t, const struct httpflow_options *o);
 
-/* One record of either ring. */
+/* One record of either ring (TLS data into the decoder, if on). */
 void timeline_record(struct timeline *t, const void *rec, size_t len);
 /* A line of type "note" about pid (0: about the reader), stamped ts_ns
  * (CLOCK_BOOTTIME; 0: now). */

@@ -250,7 +250,7 @@ def agent_gets_its_trees_tls_plaintext_and_not_the_servers(env):
     proc = subprocess.Popen([script, work, str(port)], stdout=subprocess.DEVNULL)
     env.started.append(proc)
     try:
-        reader = agent_reader(env, "-p", str(proc.pid), user=TLS_MEMBER)
+        reader = agent_reader(env, "-p", str(proc.pid), "--raw-tls", user=TLS_MEMBER)
         plain = agent_reader(env, "-p", str(proc.pid))     # not in the TLS group
         go(work)
         check_eq("agent-says-hello\n", test_tls.read_line(server, "s_server"), "what s_server read")
