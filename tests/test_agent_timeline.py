@@ -4,14 +4,17 @@ opens files and connects on loopback is followed with its descendants and
 nothing else; a reader started after its agent says what it missed; two
 agents and a plain observe-events beside them each see exactly their own,
 and the global filters are left as they were; TLS plaintext of the tree
-only, for a member of the TLS group."""
+only, for a member of the TLS group; a streamed call to the mock of the
+Messages API as one llm_call with the prompt and the answer; and the
+timeline of the real claude -p against that mock."""
+import json
 import os
 import socket
 import subprocess
-import time
+import uuid
 
-from harness import (TLS_MEMBER, check, check_eq, events_of, run, settle, test_list,
-                     wait_until)
+from harness import TLS_MEMBER, check, check_eq, events_of, settle, test_list, wait_until
+import test_agents
 import test_tls
 
 TESTS, test = test_list()
@@ -280,3 +283,101 @@ def agent_gets_its_trees_tls_plaintext_and_not_the_servers(env):
     check(any("not in the TLS group" in n for n in notes),
           f"a reader outside the TLS group is told: {notes}")
     check(not events_of(plain_events, "tls_data"), "and gets no plaintext")
+
+
+# An LLM client in the tree: Python's ssl (the system's libssl, probed),
+# one streamed POST /v1/messages with the prompt, the answer read to its end.
+LLM_CLIENT = """
+import http.client, json, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+body = json.dumps({"model": "claude-mock", "max_tokens": 64, "stream": True,
+                   "messages": [{"role": "user", "content": sys.argv[2]}]})
+c.request("POST", "/v1/messages", body, {"content-type": "application/json",
+                                         "x-api-key": "test"})
+r = c.getresponse()
+sys.stdout.write(r.read().decode())
+"""
+
+
+def llm_script(env, name):
+    work = os.path.join(env.tmp, f"work-{name}")
+    os.mkdir(work)
+    script = os.path.join(work, name)
+    with open(script, "w") as f:
+        f.write('#!/bin/sh\nwhile [ ! -e "$1/go" ]; do sleep 0.02; done\n'
+                f'{test_tls.PYTHON} -c \'{LLM_CLIENT}\' "$2" "$3"\n')
+    os.chmod(script, 0o755)
+    return script, work
+
+
+def check_llm_call(events, pids, prompt, answer, what):
+    calls = [e for e in events_of(events, "llm_call") if e["pid"] in pids]
+    check_eq(1, len(calls), f"{what}: llm_call records of the tree "
+             f"(types seen: {sorted({e['type'] for e in events})})")
+    call = calls[0]
+    contents = json.dumps(call.get("messages", []))
+    check(prompt in contents, f"{what}: the prompt in the call's messages: {call}")
+    check(answer in call.get("answer", ""), f"{what}: the mock's answer: {call}")
+    check_eq(("POST", 200), (call.get("method"), call.get("status")), f"{what}: method, status")
+    return call
+
+
+@test
+def agent_turns_its_trees_tls_into_one_llm_call_with_prompt_and_answer(env):
+    mock, port, log = test_agents.start_mock(env)
+    script, work = llm_script(env, "obs-agent-llm")
+    prompt = f"tell the timeline {uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen([script, work, str(port), prompt], stdout=subprocess.PIPE)
+    env.started.append(proc)
+    try:
+        reader = agent_reader(env, "-p", str(proc.pid), user=TLS_MEMBER)
+        go(work)
+        out, _ = proc.communicate(timeout=20)
+        check(test_agents.MOCK_TEXT.encode() in out, f"the client got the mock's answer: {out[-300:]!r}")
+        events = wait_exit(reader)
+    finally:
+        test_tls.finish(mock)
+    tree = tree_of(proc.pid, events)
+    call = check_llm_call(events, tree, prompt, test_agents.MOCK_TEXT, "python client")
+    check(not events_of(events, "tls_data"), "TLS data decoded, not printed as records")
+    connects = events_of(events, "connect", remote_addr="127.0.0.1", remote_port=port)
+    check(connects and connects[0]["pid"] == call["pid"], f"the client's connect: {connects}")
+    lines = [e["type"] for e in events]
+    check(lines.index("connect") < lines.index("llm_call") < max(
+        i for i, e in enumerate(events) if e["type"] == "exit" and e["pid"] == call["pid"]),
+        f"connect, then the call, then the client's exit: {lines}")
+    check_time_order([e for e in events if e["type"] not in ("llm_call", "http")], "llm")
+
+
+@test
+def claude_p_timeline_shows_its_exec_connect_and_call(env):
+    binary = test_agents.claude_binary(env)
+    test_agents.no_agent_under_emulation()
+    env.load("--tls-binary", binary)
+    mock, port, log = test_agents.start_mock(env)
+    comm = os.path.basename(binary)[:15]
+    prompt = f"timeline of claude {uuid.uuid4().hex[:8]}"
+    try:
+        reader = agent_reader(env, "-c", comm, user=TLS_MEMBER)
+        wait_until(lambda: "waiting for the first exec" in reader.stderr_text(), 5,
+                   "observe-agent to wait for claude")
+        pid = test_agents.run_claude(env, binary, port, prompt)
+        events = wait_exit(reader, timeout=30)
+    finally:
+        test_tls.finish(mock)
+        env.load()
+    check_eq(("exec", pid), (events[0]["type"] if events else None,
+                             events[0].get("pid") if events else None),
+             "the timeline starts with claude's exec")
+    tree = tree_of(pid, events)
+    connects = [e for e in events_of(events, "connect", remote_addr="127.0.0.1", remote_port=port)
+                if e["pid"] in tree]
+    check(connects, f"claude's connect to 127.0.0.1:{port}: "
+          f"{events_of(events, 'connect')[:5]}")
+    check_llm_call(events, tree, prompt, test_agents.MOCK_TEXT, "claude -p")
+    children = sorted(tree - {pid})
+    print(f"    claude -p: {len(events)} lines, {len(children)} descendants, "
+          f"{len(connects)} connects to the mock", flush=True)
