@@ -309,6 +309,7 @@ WHATIS_observe-hist     := show observe's syscall, page-fault and latency tables
 WHATIS_observe-exporter := serve observe's counters and histograms to Prometheus
 WHATIS_observe-profile  := sample CPU stacks and draw flame graphs
 WHATIS_observe-tls      := stream the TLS plaintext that programs send and receive
+WHATIS_observe-agent    := follow a process tree: its events and LLM calls in time order
 $(BUILD)/man/%.1 $(BUILD)/man/%.8: $(BUILD)/% man/observe.h2m | $(BUILD)/man
 	$(call msg,MAN,$@)
 	$(Q)help2man --no-info --no-discard-stderr --section $(subst .,,$(suffix $@)) \

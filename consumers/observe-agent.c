@@ -22,6 +22,7 @@
 #include "stats.h"
 #include "timeline.h"
 #include "tls.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -57,6 +58,7 @@ static const char usage[] =
 "  -q, --quiet            no status lines on stderr\n"
 "  -v, --verbose          show libbpf's messages\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "An \"http\" or \"llm_call\" line comes when its exchange ended; its time is\n"
 "when the request started. It stops when every followed process has exited.\n"
@@ -116,6 +118,7 @@ struct agent {
 	const char *no_tls_reason;	/* said after what was missed */
 	struct ring_reader readers[NR_SOURCES];
 	uint64_t dropped_seen[NR_SOURCES];
+	struct ring_tamper tamper_seen[NR_SOURCES];
 	struct slot_pids pids;
 	struct reorder order;
 	struct timeline timeline;
@@ -267,6 +270,21 @@ static void report_drops(struct agent *a, bool quiet)
 			timeline_gap(&a->timeline, s == SOURCE_TLS ? "tls" : "events",
 				     a->slots[s].index, sum.dropped - a->dropped_seen[s]);
 		a->dropped_seen[s] = sum.dropped;
+	}
+}
+
+/* A tamper line when a ring was meddled with since the last look. */
+static void report_tamper(struct agent *a)
+{
+	for (unsigned s = 0; s < NR_SOURCES; s++) {
+		const struct ring_tamper *t = &a->readers[s].tamper;
+
+		if (!a->have[s] || t->times == a->tamper_seen[s].times)
+			continue;
+		timeline_tamper(&a->timeline, a->slots[s].index, t->last,
+				t->times - a->tamper_seen[s].times,
+				t->skipped_bytes - a->tamper_seen[s].skipped_bytes);
+		a->tamper_seen[s] = *t;
 	}
 }
 
@@ -447,6 +465,7 @@ static int run(struct agent *a)
 		if (runloop_now_ms() < next_check)
 			continue;
 		next_check = runloop_now_ms() + CHECK_MS;
+		report_tamper(a);
 		if (!still_loaded(a)) {
 			report_error("observe was unloaded or reloaded with new objects at %s: "
 				     "start the reader again", o->pin_dir);
@@ -463,10 +482,15 @@ static int run(struct agent *a)
 			break;
 		}
 	}
-	/* What the rings hold goes out, in order, however it ended. */
+	/* What the rings hold goes out, in order, however it ended: the kernel
+	 * stops writing first, so that nothing comes after the last read. */
+	for (unsigned s = 0; s < NR_SOURCES; s++)
+		if (a->have[s])
+			slot_deactivate(&a->slots[s]);
 	read_rings(a);
 	emit_ready(a, 0, true);
 	report_drops(a, false);
+	report_tamper(a);
 	if (a->push_err) {
 		report_error("out of memory holding records in order");
 		err = 1;
@@ -482,6 +506,7 @@ int main(int argc, char **argv)
 	struct agent a = { .o = &o, .pids = { .fd = -1 } };
 	int err = 1;
 
+	exit_if_version_asked(argc, argv);
 	if (parse_options(argc, argv, &o))
 		return 2;
 	report_libbpf_setup(o.verbose);

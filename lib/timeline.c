@@ -160,6 +160,16 @@ void timeline_gap(struct timeline *t, const char *ring, unsigned slot, uint64_t 
 		httpflow_lost(t->http, lost);
 }
 
+void timeline_tamper(struct timeline *t, unsigned slot, const char *what, uint64_t times,
+		     uint64_t skipped_bytes)
+{
+	if (timeline_done(t))
+		return;
+	decode_tamper_json(&t->out, slot, what, times, skipped_bytes);
+	json_end_line(&t->out);
+	line_done(t);
+}
+
 int timeline_finish(struct timeline *t)
 {
 	if (t->http)

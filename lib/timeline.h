@@ -44,6 +44,10 @@ void timeline_note(struct timeline *t, uint64_t ts_ns, uint32_t pid, const char 
 /* Records lost by the slot of a ring ("events", "tls"). */
 void timeline_gap(struct timeline *t, const char *ring, unsigned slot, uint64_t lost);
 
+/* Someone meddled with a ring of ours (struct ring_tamper): as observe-events says it. */
+void timeline_tamper(struct timeline *t, unsigned slot, const char *what, uint64_t times,
+		     uint64_t skipped_bytes);
+
 /* The line limit reached, or the output closed. */
 bool timeline_done(const struct timeline *t);
 /* Writes out what is buffered: 0, or -1 once output failed. */

@@ -16,7 +16,7 @@ from harness import Skip, check, check_eq, run, test_list
 TESTS, test = test_list()
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARIES = ["observe-load", "observe-events", "observe-filter", "observe-stats", "observe-hist",
-            "observe-exporter", "observe-profile", "observe-tls"]
+            "observe-exporter", "observe-profile", "observe-tls", "observe-agent"]
 GROUPS = ("observe", "observe-tls")
 POLICY = "/usr/sbin/policy-rc.d"
 MAX_EXPOSURE = 3.0
