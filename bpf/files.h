@@ -30,6 +30,6 @@ struct observe_open_event {
 	char path[];
 };
 
-OBSERVE_ABI_LAYOUT(observe_open_event, 96, 8);
+OBSERVE_ABI_LAYOUT(observe_open_event, 112, 8);
 
 #endif /* OBSERVE_FILES_H */

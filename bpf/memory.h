@@ -34,6 +34,6 @@ struct observe_oom_event {
 };
 
 OBSERVE_ABI_LAYOUT(observe_proc_faults, 24, 8);
-OBSERVE_ABI_LAYOUT(observe_oom_event, 144, 8);
+OBSERVE_ABI_LAYOUT(observe_oom_event, 160, 8);
 
 #endif /* OBSERVE_MEMORY_H */

@@ -350,6 +350,8 @@ static __always_inline void copy_identity(struct observe_event_header *dst,
 	dst->pid = src->pid;
 	dst->tid = src->tid;
 	dst->ppid = src->ppid;
+	dst->start_ns = src->start_ns;
+	dst->parent_start_ns = src->parent_start_ns;
 	dst->uid = src->uid;
 	dst->gid = src->gid;
 	__builtin_memcpy(dst->comm, src->comm, sizeof(dst->comm));
@@ -425,6 +427,7 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 	} else {
 		__builtin_memset(&h->cgroup_id, 0, sizeof(h->cgroup_id));
 		h->pid = h->tid = h->ppid = h->uid = h->gid = 0;
+		h->start_ns = h->parent_start_ns = 0;
 		__builtin_memset(h->comm, 0, sizeof(h->comm));
 	}
 	if (!observe_event_admit(&ev, f, h))

@@ -68,8 +68,8 @@ struct observe_cidr_key {
 };
 
 OBSERVE_ABI_LAYOUT(observe_endpoint, 20, 2);
-OBSERVE_ABI_LAYOUT(observe_conn_event, 136, 8);
-OBSERVE_ABI_LAYOUT(observe_tcp_event, 144, 8);
+OBSERVE_ABI_LAYOUT(observe_conn_event, 152, 8);
+OBSERVE_ABI_LAYOUT(observe_tcp_event, 160, 8);
 OBSERVE_ABI_LAYOUT(observe_cidr_key, 20, 4);
 
 #endif /* OBSERVE_NET_H */

@@ -325,7 +325,8 @@ observe_event_start(struct observe_event_ctx *ev, __u32 type, const struct obser
 	return observe_event_start_in(ev, type, fp, bpf_map_lookup_elem(&scratch, &zero));
 }
 
-/* Who the current task is: pid, tid, ppid, uid, gid, cgroup, comm. */
+/* Who the current task is: pid, tid, ppid, uid, gid, cgroup, comm, and
+ * when its process and its parent process started. */
 static __always_inline void observe_identity_of_current(struct observe_event_header *h)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -336,6 +337,8 @@ static __always_inline void observe_identity_of_current(struct observe_event_hea
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	h->ppid = task->real_parent->tgid;
+	h->start_ns = task->group_leader->start_boottime;
+	h->parent_start_ns = task->real_parent->group_leader->start_boottime;
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
 	/* Before 6.2 (strscpy, not strscpy_pad) the helper leaves the bytes

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBSERVE_ABI_VERSION 4
+#define OBSERVE_ABI_VERSION 5
 
 /*
  * The layout kernel and user space share, checked on both sides: a change
@@ -130,6 +130,10 @@ struct observe_event_header {
 	__u32 gid;
 	__u32 cpu;
 	char comm[OBSERVE_COMM_LEN];
+	/* The process's and its parent's start (CLOCK_BOOTTIME, the thread
+	 * group leader's): with the pid, a key that survives pid reuse. */
+	__u64 start_ns;
+	__u64 parent_start_ns;
 };
 
 /*
@@ -297,7 +301,7 @@ struct observe_info {		/* observe_info, one entry */
 	char pad[7];
 };
 
-OBSERVE_ABI_LAYOUT(observe_event_header, 72, 8);
+OBSERVE_ABI_LAYOUT(observe_event_header, 88, 8);
 OBSERVE_ABI_LAYOUT(observe_slot_cfg, 72, 8);
 OBSERVE_ABI_LAYOUT(observe_readers, 32, 8);
 OBSERVE_ABI_LAYOUT(observe_filter, 16, 8);

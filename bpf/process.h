@@ -46,8 +46,8 @@ struct observe_exit_event {
 	__u32 pad;
 };
 
-OBSERVE_ABI_LAYOUT(observe_exec_event, 88, 8);
-OBSERVE_ABI_LAYOUT(observe_fork_event, 80, 8);
-OBSERVE_ABI_LAYOUT(observe_exit_event, 88, 8);
+OBSERVE_ABI_LAYOUT(observe_exec_event, 104, 8);
+OBSERVE_ABI_LAYOUT(observe_fork_event, 96, 8);
+OBSERVE_ABI_LAYOUT(observe_exit_event, 104, 8);
 
 #endif /* OBSERVE_PROCESS_H */

@@ -168,8 +168,8 @@ struct observe_tls_info {
 	__u32 pad;
 };
 
-OBSERVE_ABI_LAYOUT(observe_tls_event, 128, 8);
-OBSERVE_ABI_LAYOUT(observe_tls_handshake_event, 96, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_event, 144, 8);
+OBSERVE_ABI_LAYOUT(observe_tls_handshake_event, 112, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_stats, 64, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_target, 648, 8);
 OBSERVE_ABI_LAYOUT(observe_tls_info, 24, 8);

@@ -13,6 +13,7 @@
 #include "runloop.h"
 #include "slot.h"
 #include "stream.h"
+#include "container.h"
 #include "version.h"
 
 #include <errno.h>
@@ -33,6 +34,7 @@ static const char usage[] =
 "                         accept, tcp_close, oom_kill, or a collector: process,\n"
 "                         files, net, memory; all (TLS plaintext: observe-tls)\n"
 "      --cgroup=PATH      only this cgroup v2 (path, or relative to the cgroup2 mount)\n"
+"      --container=ID     only this container (an id or its prefix), found now\n"
 "  -x, --failed           only failures (failed execs, non-zero exits)\n"
 "  -n, --count=N          stop after N events\n"
 STREAM_OUTPUT_HELP
@@ -63,16 +65,41 @@ STREAM_OUTPUT_HELP
 "  observe-events -c bash -n 10           the next 10 events of bash\n"
 "  observe-events -d 5 | jq .argv         argv of 5 seconds of execs\n";
 
-enum { OPT_CGROUP = 256 };
+enum { OPT_CGROUP = 256, OPT_CONTAINER };
 
 static const struct option options[] = {
 	STREAM_LONG_OPTIONS,
 	{ "types", required_argument, NULL, 't' },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "failed", no_argument, NULL, 'x' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
+
+/*
+ * A slot matches one cgroup: the container's own, or, where its processes
+ * live in a nested cgroup (podman's "container"), the deepest one found.
+ */
+static int container_slot_cgroup(const char *id, uint64_t *cgroup_id, char *err)
+{
+	uint64_t ids[64];
+	const char *root = cgroup2_mount();
+	int n;
+
+	if (!root) {
+		snprintf(err, PARSE_ERR_LEN, "no cgroup2 file system is mounted: no container to find");
+		return -1;
+	}
+	n = container_cgroup_ids(root, id, ids, 64, err, PARSE_ERR_LEN);
+	if (n < 0)
+		return -1;
+	if (n > 1)
+		report_warn("container %s has %d cgroups: reading the last, %llu (observe-filter "
+			    "allow container takes them all)", id, n, (unsigned long long)ids[n - 1]);
+	*cgroup_id = ids[n - 1];
+	return 0;
+}
 
 static int parse_options(int argc, char **argv, struct stream_options *o)
 {
@@ -107,6 +134,10 @@ static int parse_options(int argc, char **argv, struct stream_options *o)
 			break;
 		case OPT_CGROUP:
 			bad = parse_cgroup(optarg, &o->filter.cgroup_id, err);
+			o->filter.match |= OBSERVE_SLOT_MATCH_CGROUP;
+			break;
+		case OPT_CONTAINER:
+			bad = container_slot_cgroup(optarg, &o->filter.cgroup_id, err);
 			o->filter.match |= OBSERVE_SLOT_MATCH_CGROUP;
 			break;
 		case 'x':

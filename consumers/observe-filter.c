@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "pins.h"
 #include "report.h"
+#include "container.h"
 #include "version.h"
 
 #include <errno.h>
@@ -34,7 +35,9 @@ static const char usage[] =
 "  enable TYPES               switch event types on (exec, open, ...; process, files, net; all)\n"
 "  disable TYPES              switch event types off\n"
 "  follow on|off              allowed pids pass their allowance to new children\n"
-"SET is pid, comm, uid (name or number), cgroup (cgroup v2 path or id), and\n"
+"SET is pid, comm, uid (name or number), cgroup (cgroup v2 path or id),\n"
+"container (an id or its prefix: its cgroups as they are now, in the cgroup set),\n"
+"and\n"
 "for network events port (either end) and cidr (the remote address:\n"
 "10.0.0.0/8, 2001:db8::/32, ::1). cidr entries each allow or deny, the longest\n"
 "prefix wins; an address matching none passes unless some entry allows.\n"
@@ -415,6 +418,54 @@ static const struct command {
 	{ "follow", true, follow },
 };
 
+/*
+ * "container ID..." is the cgroup set at the time the filter is set: each
+ * id becomes the cgroup ids of that container (nested ones too), so the
+ * kernel's filter stays one set lookup. A container started later is not
+ * in it: set the filter again.
+ */
+static int expand_containers(struct request *r)
+{
+	static char numbers[MAX_VALUES][24];
+	static char *args[MAX_VALUES + 1];
+	char err[PARSE_ERR_LEN];
+	const char *root = cgroup2_mount();
+	int n = 0;
+
+	if (!r->nargs || strcmp(r->args[0], "container"))
+		return 0;
+	if (!root) {
+		report_error("no cgroup2 file system is mounted: no container can be found");
+		return -1;
+	}
+	args[0] = "cgroup";
+	for (int i = 1; i < r->nargs; i++) {
+		uint64_t ids[MAX_VALUES];
+		int found = container_cgroup_ids(root, r->args[i], ids, MAX_VALUES, err, sizeof(err));
+
+		if (found < 0) {
+			report_error("%s", err);
+			return -1;
+		}
+		for (int k = 0; k < found; k++) {
+			if (n == MAX_VALUES) {
+				report_error("at most %d cgroups at a time", MAX_VALUES);
+				return -1;
+			}
+			snprintf(numbers[n], sizeof(numbers[n]), "%llu", (unsigned long long)ids[k]);
+			args[1 + n] = numbers[n];
+			n++;
+		}
+	}
+	if (!n) {
+		report_error("no container given");
+		return -1;
+	}
+	r->args = args;
+	r->nargs = n + 1;
+	return 0;
+}
+
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -486,6 +537,8 @@ int main(int argc, char **argv)
 		report_error("%s takes no arguments", cmd->name);
 		return 2;
 	}
+	if (cmd->run != clear && expand_containers(&r))
+		return 1;
 	if (filters_open(&f, r.pin_dir, cmd->writes ? PIN_WRITE : PIN_READ))
 		return 1;
 	err = cmd->run(&f, &r);

@@ -2,6 +2,8 @@
 #include "container.h"
 
 #include <ctype.h>
+#include <fts.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,4 +126,46 @@ bool container_from_cgroup(const char *path, struct container *c)
 	if (!found)
 		c->pod_uid[0] = 0;
 	return found;
+}
+
+int container_cgroup_ids(const char *root, const char *id, uint64_t *ids, size_t max, char *err,
+			 size_t err_len)
+{
+	char *const roots[] = { (char *)root, NULL };
+	char first[CONTAINER_ID_LEN] = "";
+	size_t n = 0, root_len = strlen(root), id_len = strlen(id);
+	FTS *fts;
+	FTSENT *e;
+
+	if (!id_len || id_len >= CONTAINER_ID_LEN) {
+		snprintf(err, err_len, "'%s' is not a container id", id);
+		return -1;
+	}
+	fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL);
+	if (!fts) {
+		snprintf(err, err_len, "cannot read %s", root);
+		return -1;
+	}
+	while ((e = fts_read(fts))) {
+		struct container c;
+
+		if (e->fts_info != FTS_D || !container_from_cgroup(e->fts_path + root_len, &c) ||
+		    strncmp(c.id, id, id_len))
+			continue;
+		if (first[0] && strcmp(first, c.id)) {
+			snprintf(err, err_len, "'%s' names more than one container (%.12s, %.12s): "
+				 "give more of the id", id, first, c.id);
+			fts_close(fts);
+			return -1;
+		}
+		snprintf(first, sizeof(first), "%s", c.id);
+		if (n < max)
+			ids[n++] = e->fts_statp->st_ino;
+	}
+	fts_close(fts);
+	if (!n) {
+		snprintf(err, err_len, "no container '%s' in the cgroups under %s", id, root);
+		return -1;
+	}
+	return (int)n;
 }

@@ -17,6 +17,8 @@
 #define OBSERVE_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define CONTAINER_ID_LEN 65		/* 64 hex digits, or a machine name */
 #define POD_UID_LEN 37			/* 8-4-4-4-12 */
@@ -29,5 +31,14 @@ struct container {
 
 /* True when 'path' names a container; 'c' is then filled in. */
 bool container_from_cgroup(const char *path, struct container *c);
+
+/*
+ * The cgroup ids (directory inodes under the cgroup2 mount 'root') of the
+ * container whose id is 'id' or starts with it (docker's 12-digit short
+ * ids), its nested cgroups included. Returns how many (at most 'max'), or
+ * -1 with 'err' set: no such container, or a prefix two containers share.
+ */
+int container_cgroup_ids(const char *root, const char *id, uint64_t *ids, size_t max, char *err,
+			 size_t err_len);
 
 #endif /* OBSERVE_CONTAINER_H */

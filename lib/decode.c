@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "decode.h"
+#include "identity.h"
 #include "decoders.h"
 #include "events.h"
 
@@ -17,6 +18,7 @@ void event_clock_init(struct event_clock *clock)
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	clock->realtime_minus_boottime_ns = (rt.tv_sec - bt.tv_sec) * 1000000000LL +
 					    (rt.tv_nsec - bt.tv_nsec);
+	clock->identity = NULL;
 }
 
 /* The calendar part of the last second formatted: a reader prints many
@@ -110,6 +112,11 @@ static void header_json(struct json_writer *w, const struct observe_event_header
 	json_kv_u64(w, "gid", h->gid);
 	json_kv_str(w, "comm", h->comm, strnlen_bytes(h->comm, sizeof(h->comm)));
 	json_kv_u64(w, "cgroup_id", h->cgroup_id);
+	json_kv_u64(w, "start_ns", h->start_ns);
+	json_kv_u64(w, "parent_start_ns", h->parent_start_ns);
+	if (clock->identity)
+		identity_event_json(clock->identity, w, h->pid, h->start_ns, h->ppid,
+				    h->parent_start_ns, h->cgroup_id);
 }
 
 int decode_event_json(struct json_writer *w, const void *rec, size_t len,
@@ -155,6 +162,13 @@ static void reader_record_begin(struct json_writer *w, const char *type, unsigne
 	json_kv_cstr(w, "time", when);
 	json_kv_cstr(w, "type", type);
 	json_kv_u64(w, "slot", slot);
+}
+
+void decode_stream_json(struct json_writer *w, const struct identity *id, unsigned slot)
+{
+	reader_record_begin(w, "stream", slot);
+	identity_stream_json(id, w);
+	json_object_end(w);
 }
 
 void decode_gap_json(struct json_writer *w, unsigned slot, uint64_t lost)

@@ -7,9 +7,14 @@
 #include <stdint.h>
 #include "json.h"
 
-/* Converts the kernel's CLOCK_BOOTTIME stamps to wall-clock time. */
+struct identity;
+
+/* Converts the kernel's CLOCK_BOOTTIME stamps to wall-clock time; with an
+ * identity, the header also says the host, the process keys, the cgroup's
+ * path and its container (lib/identity.h). */
 struct event_clock {
 	int64_t realtime_minus_boottime_ns;
+	struct identity *identity;	/* NULL: ids only */
 };
 
 void event_clock_init(struct event_clock *clock);
@@ -24,6 +29,9 @@ void format_iso8601(char *buf, size_t len, int64_t realtime_ns);
  */
 int decode_event_json(struct json_writer *w, const void *rec, size_t len,
 		      const struct event_clock *clock);
+
+/* The first record of a stream that says the host once (--host-once). */
+void decode_stream_json(struct json_writer *w, const struct identity *id, unsigned slot);
 
 /* The record a reader prints when its slot lost events. */
 void decode_gap_json(struct json_writer *w, unsigned slot, uint64_t lost);

@@ -77,6 +77,9 @@ int stream_parse_option(int opt, const char *arg, struct stream_options *o, char
 		bad = parse_u64(arg, 1, 1000, "poll-ms", &v, err);
 		o->poll_ms = v;
 		break;
+	case STREAM_OPT_HOST_ONCE:
+		o->host_once = true;
+		break;
 	case STREAM_OPT_PIN_DIR:
 		o->pin_dir = arg;
 		break;
@@ -106,6 +109,11 @@ void stream_init(struct stream *st, const char *name, stream_format_fn format, v
 	st->name = name;
 	json_init(&st->json);
 	event_clock_init(&st->clock);
+	/* Without a boot id or a host name, records keep their ids alone. */
+	if (identity_init(&st->identity))
+		report_warn("no host name or boot id: records carry ids only");
+	else
+		st->clock.identity = &st->identity;
 	st->format = format;
 	st->gap = NULL;
 	st->ctx = ctx;
@@ -128,6 +136,7 @@ void stream_free(struct stream *st)
 {
 	if (st->malformed)
 		report_warn("%llu malformed records skipped", (unsigned long long)st->malformed);
+	identity_free(&st->identity);
 	json_free(&st->json);
 }
 
@@ -234,6 +243,13 @@ int stream_run(struct stream *st, const struct stream_options *limits)
 
 	st->text = limits->text;
 	textview_init(&st->view, stdout);
+	if (st->clock.identity) {
+		st->identity.host_every_line = !limits->host_once;
+		if (limits->host_once) {
+			decode_stream_json(&st->json, &st->identity, st->slot.index);
+			json_end_line(&st->json);
+		}
+	}
 	res = ring_reader_open(&reader, st->slot.ring_fd, RECORDS_PER_POLL, on_record, st);
 	if (res) {
 		report_error("cannot read the ring of slot %u: %s", st->slot.index, strerror(-res));

@@ -18,6 +18,7 @@
 #include "reader.h"
 #include "slot.h"
 #include "textview.h"
+#include "identity.h"
 
 struct stream;
 
@@ -43,6 +44,7 @@ struct stream {
 	bool output_failed;
 	int output_errno;
 	bool text;			/* -o text: the human view of each line */
+	struct identity identity;	/* host, keys, cgroup paths (lib/identity.h) */
 	struct textview view;
 };
 
@@ -56,10 +58,11 @@ struct stream_options {
 	const char *pin_dir;
 	bool quiet, verbose;
 	bool text;			/* -o text instead of -o json */
+	bool host_once;			/* the host in a first line, not in every line */
 };
 
 /* Their long-only option values, above any other option's. */
-enum { STREAM_OPT_POLL_MS = 0x1000, STREAM_OPT_PIN_DIR };
+enum { STREAM_OPT_POLL_MS = 0x1000, STREAM_OPT_PIN_DIR, STREAM_OPT_HOST_ONCE };
 
 #define STREAM_SHORT_OPTIONS "p:c:u:n:d:o:qv"
 #define STREAM_LONG_OPTIONS							\
@@ -71,6 +74,7 @@ enum { STREAM_OPT_POLL_MS = 0x1000, STREAM_OPT_PIN_DIR };
 	{ "output", required_argument, NULL, 'o' },				\
 	{ "poll-ms", required_argument, NULL, STREAM_OPT_POLL_MS },		\
 	{ "pin-dir", required_argument, NULL, STREAM_OPT_PIN_DIR },		\
+	{ "host-once", no_argument, NULL, STREAM_OPT_HOST_ONCE },		\
 	{ "quiet", no_argument, NULL, 'q' },					\
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -85,7 +89,8 @@ int stream_options_end(int argc, char **argv, struct stream_options *o);
 /* The help text of the options above, for each reader's --help. */
 #define STREAM_OUTPUT_HELP \
 "  -o, --output=FORMAT    json (default: one JSON object a line) or text (one\n" \
-"                         line a record: time, pid, comm, event, detail)\n"
+"                         line a record: time, pid, comm, event, detail)\n" \
+"      --host-once        the host in a first line, not in every line\n"
 
 /* Before the loop: the writer, the clock, the slot's drops so far. */
 void stream_init(struct stream *st, const char *name, stream_format_fn format, void *ctx,

@@ -21,7 +21,8 @@
 #define HDR_JSON(type)								\
 	"{\"time\":\"1970-01-01T00:00:01.500000000Z\",\"type\":\"" type "\","	\
 	"\"seq\":7,\"ts_ns\":1500000000,\"cpu\":3,\"pid\":100,\"tid\":101,\"ppid\":1,"	\
-	"\"uid\":1000,\"gid\":1001,\"comm\":\"bash\",\"cgroup_id\":1"
+	"\"uid\":1000,\"gid\":1001,\"comm\":\"bash\",\"cgroup_id\":1,"		\
+	"\"start_ns\":900,\"parent_start_ns\":5"
 
 static const struct event_clock zero_clock = { .realtime_minus_boottime_ns = 0 };
 
@@ -48,6 +49,8 @@ static void fill_header(struct observe_event_header *h, uint16_t type, uint32_t 
 	h->gid = 1001;
 	h->cpu = 3;
 	memcpy(h->comm, "bash", 4);
+	h->start_ns = 900;
+	h->parent_start_ns = 5;
 }
 
 /* data[]: the arguments (argv_len bytes) first, then the file name. */
@@ -183,7 +186,7 @@ TEST(decode_exec_escapes_hostile_filename_argv_and_comm)
 			 "{\"time\":\"1970-01-01T00:00:01.500000000Z\",\"type\":\"exec\","
 			 "\"seq\":7,\"ts_ns\":1500000000,\"cpu\":3,\"pid\":100,\"tid\":101,"
 			 "\"ppid\":1,\"uid\":1000,\"gid\":1001,\"comm\":\"a\\tb\\u2028\","
-			 "\"cgroup_id\":1,\"filename\":\"/tmp/\\udcc3(\\u007f\","
+			 "\"cgroup_id\":1,\"start_ns\":900,\"parent_start_ns\":5,\"filename\":\"/tmp/\\udcc3(\\u007f\","
 			 "\"argv\":[\"\\\"\\n\",\"\\udcff\\u001b[2J\"],\"argc\":2,\"ret\":0}");
 }
 
@@ -198,7 +201,7 @@ TEST(decode_prints_a_comm_of_16_bytes_without_nul)
 			 "{\"time\":\"1970-01-01T00:00:01.500000000Z\",\"type\":\"fork\","
 			 "\"seq\":7,\"ts_ns\":1500000000,\"cpu\":3,\"pid\":100,\"tid\":101,"
 			 "\"ppid\":1,\"uid\":1000,\"gid\":1001,\"comm\":\"0123456789abcdef\","
-			 "\"cgroup_id\":1,\"child_pid\":4242}");
+			 "\"cgroup_id\":1,\"start_ns\":900,\"parent_start_ns\":5,\"child_pid\":4242}");
 }
 
 TEST(decode_fork_prints_child_pid)

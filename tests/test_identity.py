@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Who did it: process keys that survive pid reuse, the parent's key, a
+tree rebuilt from the stream, the cgroup as a path with the container it
+names, and the host, read by a non-root member."""
+import os
+import shutil
+import subprocess
+import time
+
+from harness import Skip, check, check_eq, events_of, run, settle, test_list
+
+TESTS, test = test_list()
+CONTAINER_ID = "0123456789abcdef" * 4
+POD_UID = "1f6c7d2e-3b4a-4c5d-9e8f-0a1b2c3d4e5f"
+
+
+def cgroup2_root():
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    raise Skip("no cgroup2 file system is mounted")
+
+
+def exec_of(events, marker):
+    return [e for e in events_of(events, "exec") if marker in e.get("argv", [])]
+
+
+@test
+def every_event_has_the_host_and_process_keys_of_itself_and_its_parent(env):
+    reader = env.reader("-t", "exec").wait_ready()
+    marker = f"observe-id-{os.getpid()}-tree"
+    # Three generations: sh -> sh -> true, each an exec the stream sees.
+    run(["/bin/sh", "-c", f"/bin/sh -c '/bin/true {marker}; :' {marker}; :", marker])
+    settle()
+    events = reader.stop()
+    gen = [e for e in events_of(events, "exec") if marker in e.get("argv", [])]
+    check_eq(3, len(gen), f"execs of the three generations ({[e.get('argv') for e in gen]})")
+    host = os.uname().nodename
+    for e in gen:
+        check_eq(host, e.get("host"), "host of an event")
+        boot, pid, start = e["key"].split("-")
+        check(pid == str(e["pid"]) and start == str(e["start_ns"]) and len(boot) == 8,
+              f"key is boot-pid-start: {e['key']} for pid {e['pid']}, start {e['start_ns']}")
+        check(e["parent_key"] == f"{boot}-{e['ppid']}-{e['parent_start_ns']}", f"parent_key: {e}")
+    by_key = {e["key"]: e for e in gen}
+    # The tree from the stream alone: each child's parent_key is its parent's key.
+    top = [e for e in gen if e["parent_key"] not in by_key]
+    check_eq(1, len(top), "one root of the tree")
+    middle = [e for e in gen if e["parent_key"] == top[0]["key"]]
+    check_eq(1, len(middle), "the child of the first generation")
+    leaf = [e for e in gen if e["parent_key"] == middle[0]["key"]]
+    check(len(leaf) == 1 and leaf[0]["filename"] == "/bin/true", f"the grandchild: {leaf}")
+
+
+@test
+def two_processes_with_the_same_pid_have_different_keys(env):
+    """ns_last_pid hands the same pid to a second process after the first
+    ended; other forks on the machine may take it first, so a few tries."""
+    reader = env.reader("-t", "exec").wait_ready()
+    marker = f"observe-id-{os.getpid()}-reuse"
+    pids = []
+    for _ in range(30):
+        first = subprocess.Popen(["/bin/true", marker])
+        first.wait()
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(first.pid - 1))
+        second = subprocess.Popen(["/bin/true", marker])
+        second.wait()
+        if second.pid == first.pid:
+            pids = [first.pid]
+            break
+    if not pids:
+        raise Skip("another process took the pid every time (a busy machine)")
+    settle()
+    mine = [e for e in exec_of(reader.stop(), marker) if e["pid"] == pids[0]]
+    check_eq(2, len(mine), f"execs with pid {pids[0]}")
+    check(mine[0]["key"] != mine[1]["key"], f"the same key for two processes: {mine[0]['key']}")
+
+
+@test
+def cgroup_paths_and_containers_are_named_and_filtered(env):
+    root = cgroup2_root()
+    base = os.path.join(root, f"observe-test-{os.getpid()}")
+    pod = f"kubepods-burstable-pod{POD_UID.replace('-', '_')}.slice"
+    dirs = {"docker": f"docker-{CONTAINER_ID}.scope",
+            "cri": f"{pod}/cri-containerd-{CONTAINER_ID[::-1]}.scope",
+            "plain": "plain.service"}
+    made = []
+    try:
+        for rel in dirs.values():
+            path = base
+            for part in rel.split("/"):
+                path = os.path.join(path, part)
+                if not os.path.isdir(path):
+                    os.makedirs(path)
+                    made.append(path)
+    except OSError as e:
+        raise Skip(f"cannot make cgroups under {root}: {e}")
+    try:
+        reader = env.reader("-t", "exec").wait_ready()
+        only = env.reader("-t", "exec", "--container", CONTAINER_ID[:12]).wait_ready()
+        marker = f"observe-id-{os.getpid()}-cg"
+        for name, rel in dirs.items():
+            procs = os.path.join(base, rel, "cgroup.procs")
+            run(["/bin/sh", "-c", f"echo $$ > {procs} && exec /bin/true {marker} {name}"])
+        settle()
+        events, filtered = reader.stop(), only.stop()
+        rel_base = "/" + os.path.relpath(base, root)
+        got = {e["argv"][-1]: e for e in exec_of(events, marker)}
+        check_eq(sorted(dirs), sorted(got), "execs from the three cgroups")
+        for name, rel in dirs.items():
+            check_eq(f"{rel_base}/{rel}", got[name].get("cgroup"), f"cgroup path of the {name} exec")
+        check(got["docker"].get("container") == CONTAINER_ID and
+              got["docker"].get("container_runtime") == "docker", f"docker fields: {got['docker']}")
+        cri = got["cri"]
+        check(cri.get("container") == CONTAINER_ID[::-1] and cri.get("container_runtime") == "containerd"
+              and cri.get("pod_uid") == POD_UID, f"CRI fields: {cri}")
+        check("container" not in got["plain"] and "pod_uid" not in got["plain"],
+              f"an unknown form names no container: {got['plain']}")
+        only_mine = [e["argv"][-1] for e in exec_of(filtered, marker)]
+        check_eq(["docker"], only_mine, "execs seen by --container with a 12-digit prefix")
+
+        missing = env.user_tool("observe-events", "--container", "feedfacefeed", check_rc=False)
+        check(missing.returncode == 2 and b"no container 'feedfacefeed'" in missing.stderr,
+              f"an unknown container: {missing.returncode} {missing.stderr!r}")
+        env.user_tool("observe-filter", "allow", "container", CONTAINER_ID[::-1][:12])
+        shown = env.user_tool("observe-filter", "show").stdout.decode()
+        env.user_tool("observe-filter", "clear", "cgroup")
+        ino = str(os.stat(os.path.join(base, dirs["cri"])).st_ino)
+        check(ino in shown, f"'allow container' put the container's cgroup {ino} in the set: {shown}")
+    finally:
+        for path in reversed(made):
+            for _ in range(50):
+                try:
+                    os.rmdir(path)
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        shutil.rmtree(base, ignore_errors=True)
