@@ -7,6 +7,8 @@
  * reach it: the syscall's exit reads the arguments back from the registers
  * the syscall was entered with (the process is unchanged), so nothing runs on
  * syscall entry and a successful exec costs the exit program one compare.
+ * The one exception, while someone reads execs: the image an exec replaces
+ * is gone by sched_process_exec, so its path is noted at the syscall's entry.
  *
  * All hooks are tracepoints (BTF-typed raw and syscall): kprobes and fentry
  * are not available on our kernels. tp_btf gives typed task pointers, read
@@ -15,7 +17,10 @@
  * whose layout differs between kernels (sched_process_exit changed in 6.x).
  */
 #include "observe.bpf.h"
+#include "path.bpf.h"
 #include "process.h"
+
+_Static_assert(OBSERVE_EXE_MAX == OBSERVE_PATH_MAX, "an exec's paths are resolved paths");
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -77,18 +82,115 @@ static __always_inline __u32 read_user_argv(struct observe_exec_event *e, const 
 	return off;
 }
 
-/* Sends an exec event whose file name was read after argv: 'n' is what the
- * string-read helper returned. */
-static __always_inline void submit_exec(struct observe_event_ctx *ev, struct observe_exec_event *e,
-					__u32 argv_len, long n)
+/* The image an exec replaces, noted when the exec begins: by
+ * sched_process_exec the old mm and its exe_file are gone. Per task, so a
+ * thread that execs finds its own note (its task is the one that goes on). */
+struct prev_exe {
+	__u32 len;	/* 0: none noted */
+	char path[OBSERVE_EXE_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct prev_exe);
+} prev_exes SEC(".maps");
+
+/* The new image's path, and the old one's noted at the exec's entry, after
+ * the file name at 'off'; returns the offset past them. */
+static __always_inline __u32 add_exe_paths(struct observe_exec_event *e, __u32 off,
+					   struct task_struct *task, struct linux_binprm *bprm)
 {
+	struct prev_exe *prev;
+	__u32 len;
+	bool cut;
+
+	/* Restated for the verifier: argv and the file name fit below this. */
+	if (off > OBSERVE_ARGV_LIMIT + OBSERVE_FILENAME_MAX)
+		return off;
+	len = observe_path_copy(&bprm->file->f_path, &e->data[off], &cut);
+	if (cut)
+		e->hdr.flags |= OBSERVE_F_TRUNCATED;
+	e->exe_len = len;
+	off += len;
+	prev = bpf_task_storage_get(&prev_exes, task, 0, 0);
+	if (!prev || !prev->len)
+		return off;
+	len = prev->len;
+	barrier_var(len);
+	if (len > OBSERVE_EXE_MAX)
+		return off;
+	if (bpf_probe_read_kernel(&e->data[off], len, prev->path))
+		return off;
+	prev->len = 0;
+	e->prev_exe_len = len;
+	return off + len;
+}
+
+/* Sends an exec event whose file name was read after argv: 'n' is what the
+ * string-read helper returned. A successful exec ('bprm') adds its paths. */
+static __always_inline void submit_exec(struct observe_event_ctx *ev, struct observe_exec_event *e,
+					__u32 argv_len, long n, struct task_struct *task,
+					struct linux_binprm *bprm)
+{
+	__u32 end;
+
 	if (n <= 0) {
 		e->data[argv_len & (OBSERVE_ARGV_LIMIT * 2 - 1)] = 0;
 		n = 1;
 		e->hdr.flags |= OBSERVE_F_INCOMPLETE;
 	}
 	e->filename_len = n;
-	observe_event_submit(ev, sizeof(*e) + argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1)));
+	e->exe_len = 0;
+	e->prev_exe_len = 0;
+	e->pad = 0;
+	end = argv_len + (n & (OBSERVE_FILENAME_MAX * 2 - 1));
+	if (bprm)
+		end = add_exe_paths(e, end, task, bprm);
+	observe_event_submit(ev, sizeof(*e) + end);
+}
+
+/* Someone reads exec events: the same checks observe_event_start makes. */
+static __always_inline bool exec_events_read(void)
+{
+	const struct observe_filter *f;
+
+	if (!observe_reader_mask())
+		return false;
+	f = observe_global_filter();
+	return !(f && (f->types_off & (1ULL << OBSERVE_EV_EXEC)));
+}
+
+static __always_inline int note_prev_exe(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prev_exe *prev;
+	struct file *exe;
+	bool cut;
+
+	if (!exec_events_read() || !task->mm)
+		return 0;	/* a kernel thread's exec (a usermode helper) has no image */
+	exe = task->mm->exe_file;
+	if (!exe)
+		return 0;
+	prev = bpf_task_storage_get(&prev_exes, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!prev)
+		return 0;
+	prev->len = observe_path_copy(&exe->f_path, prev->path, &cut);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int execve_enter(void *ctx)
+{
+	return note_prev_exe();
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int execveat_enter(void *ctx)
+{
+	return note_prev_exe();
 }
 
 /* filename_arg and argv_arg: which syscall arguments hold them (1-based). */
@@ -127,7 +229,7 @@ static __always_inline int report_failed_exec(long ret, int filename_arg)
 	argv_len &= OBSERVE_ARGV_LIMIT * 2 - 1;
 	e->argv_len = argv_len;
 	n = bpf_probe_read_user_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, filename);
-	submit_exec(&ev, e, argv_len, n);
+	submit_exec(&ev, e, argv_len, n, NULL, NULL);
 	return 0;
 }
 
@@ -222,7 +324,7 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	e->argv_len = argv_len;
 
 	n = bpf_probe_read_kernel_str(&e->data[argv_len], OBSERVE_FILENAME_MAX, bprm->filename);
-	submit_exec(&ev, e, argv_len, n);
+	submit_exec(&ev, e, argv_len, n, task, bprm);
 	return 0;
 }
 

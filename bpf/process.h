@@ -13,9 +13,17 @@
 /*
  * type OBSERVE_EV_EXEC. data[] holds the arguments as NUL-terminated strings
  * (argv_len bytes; the last one has no NUL when cut), then the file name
- * (filename_len bytes, NUL included).
- * header.flags has OBSERVE_F_TRUNCATED when argv was cut at --argv-max.
+ * (filename_len bytes, NUL included), then the path of the executable the
+ * kernel opened (exe_len bytes, NUL included; 0: not read), then the path of
+ * the image this exec replaced (prev_exe_len, the same; 0 when no reader of
+ * execs was there when the exec began). Both paths are as seen from the
+ * root of the process's mount namespace, OBSERVE_EXE_MAX bytes at most.
+ * header.flags has OBSERVE_F_TRUNCATED when argv was cut at --argv-max or a
+ * path lost its leading components.
+ * A failed exec has neither path: the process runs its image still.
  */
+#define OBSERVE_EXE_MAX 512
+
 struct observe_exec_event {
 	struct observe_event_header hdr;
 	__s32 retval;		/* 0, or -errno of a failed exec */
@@ -26,6 +34,9 @@ struct observe_exec_event {
 	 * stands in data): bit i for argument i, the last bit for any from
 	 * OBSERVE_EXEC_MISSING_LAST on. Was padding: older loaders send 0. */
 	__u32 missing;
+	__u16 exe_len;
+	__u16 prev_exe_len;
+	__u32 pad;
 	char data[];
 };
 
@@ -46,7 +57,7 @@ struct observe_exit_event {
 	__u32 pad;
 };
 
-OBSERVE_ABI_LAYOUT(observe_exec_event, 104, 8);
+OBSERVE_ABI_LAYOUT(observe_exec_event, 112, 8);
 OBSERVE_ABI_LAYOUT(observe_fork_event, 96, 8);
 OBSERVE_ABI_LAYOUT(observe_exit_event, 104, 8);
 

@@ -31,10 +31,16 @@ int decode_exec(struct json_writer *w, const void *rec, size_t size)
 {
 	const struct observe_exec_event *e = rec;
 	const char *argv = e->data, *filename = e->data + e->argv_len;
+	const char *exe = filename + e->filename_len, *prev_exe = exe + e->exe_len;
 
-	if (sizeof(*e) + e->argv_len + e->filename_len > size)
+	if (sizeof(*e) + e->argv_len + e->filename_len + e->exe_len + e->prev_exe_len > size)
 		return -EINVAL;
 	json_kv_str(w, "filename", filename, strnlen_bytes(filename, e->filename_len));
+	/* Absent, not empty, when the kernel gave none (a failed exec). */
+	if (e->exe_len)
+		json_kv_str(w, "exe", exe, strnlen_bytes(exe, e->exe_len));
+	if (e->prev_exe_len)
+		json_kv_str(w, "prev_exe", prev_exe, strnlen_bytes(prev_exe, e->prev_exe_len));
 	argv_json(w, argv, e->argv_len, e->missing);
 	json_kv_u64(w, "argc", e->argc);
 	if (e->missing) {

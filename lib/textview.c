@@ -151,7 +151,15 @@ static void what_exec(struct line *l, json_object *o)
 	json_object *argv = field(o, "argv");
 	size_t n = argv && json_object_is_type(argv, json_type_array) ? json_object_array_length(argv) : 0;
 
+	const char *filename = str(o, "filename"), *exe = str(o, "exe");
+
 	put_str(l, o, "filename");
+	/* The file the kernel ran, where the name given does not say it. */
+	if (exe && (!filename || strcmp(filename, exe))) {
+		puts_(l, " [");
+		put_safe(l, exe, strlen(exe));
+		puts_(l, "]");
+	}
 	for (size_t i = 1; i < n; i++) {
 		json_object *a = json_object_array_get_idx(argv, i);
 

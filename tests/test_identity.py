@@ -139,3 +139,42 @@ def cgroup_paths_and_containers_are_named_and_filtered(env):
                 except OSError:
                     time.sleep(0.02)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@test
+def an_exec_names_the_executable_the_kernel_opened_and_the_image_it_replaced(env):
+    """By a relative name through a symbolic link from a shell that execs:
+    exe is the file the kernel resolved, prev_exe the shell's own image."""
+    reader = env.reader("-t", "exec").wait_ready()
+    marker = f"observe-id-{os.getpid()}-exe"
+    link_dir = os.path.join(env.tmp, "exe-links")
+    os.makedirs(link_dir, exist_ok=True)
+    true = os.path.realpath(shutil.which("true"))
+    os.symlink(true, os.path.join(link_dir, "my-true"))
+    shell = os.path.realpath("/bin/sh")
+    run(["/bin/sh", "-c", f"cd {link_dir} && exec ./my-true {marker}"])
+    # A copy in the test's directory, on another mount when /tmp is one.
+    copy = os.path.join(link_dir, "copied-true")
+    shutil.copy(true, copy)
+    run([copy, marker, "copy"])
+    # And one on a tmpfs mounted in a mount namespace of its own: the walk
+    # crosses the mount and stops at that namespace's root.
+    mnt = os.path.join(link_dir, "mnt")
+    os.mkdir(mnt)
+    run(["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+         f"mount -t tmpfs observe-test {mnt} && cp {true} {mnt}/t && {mnt}/t {marker} mounted"])
+    failed = run(["/bin/sh", "-c", f"exec /nonexistent/{marker}"], check_rc=False)
+    check(failed.returncode != 0, "the exec of a missing file failed")
+    settle()
+    events = events_of(reader.stop(), "exec")
+    execs = [e for e in events if marker in e.get("argv", [])]
+    check_eq(3, len(execs), "the exec through the link, the copy's and the mounted one's")
+    e, copied, mounted = execs
+    check_eq(os.path.realpath(copy), copied.get("exe"), "exe of a file in the test's directory")
+    check_eq(os.path.realpath(mnt) + "/t", mounted.get("exe"), "exe on a tmpfs mounted there")
+    check_eq("./my-true", e.get("filename"), "filename: as execve was given it")
+    check_eq(true, e.get("exe"), "exe: the file the kernel opened")
+    check_eq(shell, e.get("prev_exe"), "prev_exe: the shell the exec replaced")
+    fails = [e for e in events if e.get("filename") == f"/nonexistent/{marker}"]
+    check(len(fails) == 1 and "exe" not in fails[0] and "prev_exe" not in fails[0],
+          f"a failed exec names no image: {fails}")

@@ -361,6 +361,27 @@ TEST(decode_rejects_exec_whose_argv_and_filename_exceed_size)
 	CHECK_REJECTED(&r, len);
 }
 
+/* The paths the kernel resolved follow the file name: the new image's and
+ * the one it replaced. */
+TEST(decode_exec_prints_the_resolved_exe_and_the_image_it_replaced)
+{
+	static const char data[] = "sh\0./run\0/usr/bin/dash\0/usr/bin/bash";
+	union record r;
+	struct observe_exec_event *e = (void *)r.bytes;
+	size_t len = build_exec(&r, 0, 1, data, 3, data + 3, 6, 0);
+
+	memcpy(e->data + 9, data + 9, 14 + 14);
+	e->exe_len = 14;
+	e->prev_exe_len = 14;
+	len += 28;
+	e->hdr.size = len;
+	CHECK_DECODES_TO(&r, len, HDR_JSON("exec") ",\"filename\":\"./run\","
+			 "\"exe\":\"/usr/bin/dash\",\"prev_exe\":\"/usr/bin/bash\","
+			 "\"argv\":[\"sh\"],\"argc\":1,\"ret\":0}");
+	e->prev_exe_len = 15;	/* beyond the record */
+	CHECK_REJECTED(&r, len);
+}
+
 TEST(decode_after_a_rejected_exec_writes_the_next_record_cleanly)
 {
 	union record bad, good;

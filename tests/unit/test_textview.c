@@ -39,6 +39,18 @@ TEST(textview_exec_shows_the_command_line_and_escapes_control_bytes)
 		   "06:50:26.982      42 sh              exec      /bin/echo a\\x1b[2J = 0\n");
 }
 
+TEST(textview_exec_shows_the_executable_where_the_name_given_does_not)
+{
+	CHECK_VIEW("{\"time\":\"2026-12-03T06:50:26.982015726Z\",\"type\":\"exec\",\"pid\":42,"
+		   "\"comm\":\"sh\",\"filename\":\"./run\",\"exe\":\"/usr/bin/dash\","
+		   "\"argv\":[\"run\"],\"argc\":1,\"ret\":0}\n",
+		   "06:50:26.982      42 sh              exec      ./run [/usr/bin/dash] = 0\n");
+	CHECK_VIEW("{\"time\":\"2026-12-03T06:50:26.982015726Z\",\"type\":\"exec\",\"pid\":42,"
+		   "\"comm\":\"sh\",\"filename\":\"/usr/bin/id\",\"exe\":\"/usr/bin/id\","
+		   "\"argv\":[\"id\"],\"argc\":1,\"ret\":0}\n",
+		   "06:50:26.982      42 sh              exec      /usr/bin/id = 0\n");
+}
+
 TEST(textview_exec_says_how_many_arguments_were_not_captured)
 {
 	CHECK_VIEW("{\"time\":\"2026-12-03T06:50:26.982015726Z\",\"type\":\"exec\",\"pid\":42,"
