@@ -154,6 +154,10 @@ struct observe_event_header {
 /* The next exec whose new comm is 'comm' joins the set (pid_set), once: the
  * kernel clears this flag as it does so. */
 #define OBSERVE_SLOT_SEED_COMM (1u << 6)
+/* The set holds the processes whose image is the file exe_dev:exe_ino (the
+ * kernel's dev_t): an exec of it joins the set, an exec of another file
+ * leaves it, a fork's child runs the same image and inherits the bit. */
+#define OBSERVE_SLOT_SEED_EXE (1u << 7)
 
 struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 	__u32 owner_pid;	/* the reader, for display only */
@@ -166,7 +170,8 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 	__u32 uid;
 	char comm[OBSERVE_COMM_LEN];
 	__u32 pid_set;		/* OBSERVE_SLOT_MATCH_PID_SET: the bit of observe_slot_pids tested */
-	__u32 pad;
+	__u32 exe_dev;		/* OBSERVE_SLOT_SEED_EXE: the file, as the kernel's dev_t */
+	__u64 exe_ino;		/* and inode number */
 };
 
 /*
@@ -302,7 +307,7 @@ struct observe_info {		/* observe_info, one entry */
 };
 
 OBSERVE_ABI_LAYOUT(observe_event_header, 88, 8);
-OBSERVE_ABI_LAYOUT(observe_slot_cfg, 72, 8);
+OBSERVE_ABI_LAYOUT(observe_slot_cfg, 80, 8);
 OBSERVE_ABI_LAYOUT(observe_readers, 32, 8);
 OBSERVE_ABI_LAYOUT(observe_filter, 16, 8);
 OBSERVE_ABI_LAYOUT(observe_pid_entry, 8, 4);

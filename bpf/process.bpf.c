@@ -245,13 +245,15 @@ int execveat_exit(struct trace_event_raw_sys_exit *ctx)
 	return report_failed_exec(ctx->ret, 2);	/* execveat(dirfd, filename, argv, ...) */
 }
 
-/* The slots waiting for the first exec of a comm (observe-agent -c) whose
- * comm this exec now has: the first exec to clear a slot's flag adds its pid
- * to that slot's set, before the exec event is built so that it passes. */
-static __always_inline void seed_slot_pid_sets(__u32 waiting)
+/* The slots whose pid set this exec changes, before the exec event is built
+ * so that it passes: one waiting for the first exec of a comm (observe-agent
+ * -c), whose flag the first such exec clears; one following the processes
+ * of an executable (--exe), which this exec joins or leaves. */
+static __always_inline void seed_slot_pid_sets(__u32 waiting, struct linux_binprm *bprm)
 {
-	__u64 comm[2] = {};
-	__u32 pid, bits = 0;
+	struct inode *inode = bprm->file->f_inode;
+	__u64 comm[2] = {}, ino = inode->i_ino;
+	__u32 pid, bits = 0, leave = 0, dev = inode->i_sb->s_dev;
 	__u32 *entry;
 
 	bpf_get_current_comm(comm, sizeof(comm));
@@ -264,7 +266,16 @@ static __always_inline void seed_slot_pid_sets(__u32 waiting)
 		if (!(waiting & (1u << i)))
 			continue;
 		cfg = bpf_map_lookup_elem(&observe_slot_cfg, &key);
-		if (!cfg || !(cfg->match & OBSERVE_SLOT_SEED_COMM))
+		if (!cfg)
+			continue;
+		if (cfg->match & OBSERVE_SLOT_SEED_EXE) {
+			if (cfg->exe_ino == ino && cfg->exe_dev == dev)
+				bits |= cfg->pid_set;
+			else
+				leave |= cfg->pid_set;
+			continue;
+		}
+		if (!(cfg->match & OBSERVE_SLOT_SEED_COMM))
 			continue;
 		want = (const __u64 *)cfg->comm;
 		if (want[0] != comm[0] || want[1] != comm[1])
@@ -273,14 +284,18 @@ static __always_inline void seed_slot_pid_sets(__u32 waiting)
 		    OBSERVE_SLOT_SEED_COMM)
 			bits |= cfg->pid_set;
 	}
-	if (!bits)
+	if (!bits && !leave)
 		return;
 	pid = bpf_get_current_pid_tgid() >> 32;
 	entry = bpf_map_lookup_elem(&observe_slot_pids, &pid);
-	if (entry)
-		__sync_fetch_and_or(entry, bits);
-	else
+	if (entry) {
+		if (leave)
+			__sync_fetch_and_and(entry, ~leave);
+		if (bits)
+			__sync_fetch_and_or(entry, bits);
+	} else if (bits) {
 		bpf_map_update_elem(&observe_slot_pids, &pid, &bits, BPF_NOEXIST);
+	}
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -295,7 +310,7 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	long n;
 
 	if (readers && readers->slot_pid_sets)
-		seed_slot_pid_sets(readers->slot_pid_sets);
+		seed_slot_pid_sets(readers->slot_pid_sets, bprm);
 	e = (struct observe_exec_event *)observe_event_begin(&ev, OBSERVE_EV_EXEC);
 	if (!e)
 		return 0;

@@ -12,6 +12,7 @@
 #include "report.h"
 #include "runloop.h"
 #include "slot.h"
+#include "slot_pids.h"
 #include "stream.h"
 #include "container.h"
 #include "version.h"
@@ -21,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -35,6 +38,8 @@ static const char usage[] =
 "                         files, net, memory; all (TLS plaintext: observe-tls)\n"
 "      --cgroup=PATH      only this cgroup v2 (path, or relative to the cgroup2 mount)\n"
 "      --container=ID     only this container (an id or its prefix), found now\n"
+"      --exe=PATH         only processes whose image is this file (links\n"
+"                         followed), as they exec, fork and exit\n"
 "  -x, --failed           only failures (failed execs, non-zero exits)\n"
 "  -n, --count=N          stop after N events\n"
 STREAM_OUTPUT_HELP
@@ -65,15 +70,17 @@ STREAM_OUTPUT_HELP
 "  observe-events -t exec -x              failed execs only\n"
 "  observe-events -t open -x              failed opens only\n"
 "  observe-events -c bash -n 10           the next 10 events of bash\n"
-"  observe-events -d 5 | jq .argv         argv of 5 seconds of execs\n";
+"  observe-events -d 5 | jq .argv         argv of 5 seconds of execs\n"
+"  observe-events --exe /usr/bin/python3  what every python3 does\n";
 
-enum { OPT_CGROUP = 256, OPT_CONTAINER };
+enum { OPT_CGROUP = 256, OPT_CONTAINER, OPT_EXE };
 
 static const struct option options[] = {
 	STREAM_LONG_OPTIONS,
 	{ "types", required_argument, NULL, 't' },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "failed", no_argument, NULL, 'x' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -100,6 +107,29 @@ static int container_slot_cgroup(const char *id, uint64_t *cgroup_id, char *err)
 		report_warn("container %s has %d cgroups: reading the last, %llu (observe-filter "
 			    "allow container takes them all)", id, n, (unsigned long long)ids[n - 1]);
 	*cgroup_id = ids[n - 1];
+	return 0;
+}
+
+static struct stat exe_stat;	/* --exe's file */
+static struct slot_exe exe_wanted;	/* the same, as the kernel names it */
+static const char *exe_path;	/* --exe, or NULL */
+
+/* --exe: the file the kernel will name, links followed. */
+static int parse_exe(const char *path, char *err)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		snprintf(err, PARSE_ERR_LEN, "--exe '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, PARSE_ERR_LEN, "--exe '%s': not a regular file", path);
+		return -1;
+	}
+	exe_stat = st;
+	exe_wanted.kernel_dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	exe_wanted.ino = st.st_ino;
 	return 0;
 }
 
@@ -142,6 +172,10 @@ static int parse_options(int argc, char **argv, struct stream_options *o)
 			bad = container_slot_cgroup(optarg, &o->filter.cgroup_id, err);
 			o->filter.match |= OBSERVE_SLOT_MATCH_CGROUP;
 			break;
+		case OPT_EXE:
+			bad = parse_exe(optarg, err);
+			exe_path = optarg;
+			break;
 		case 'x':
 			o->filter.match |= OBSERVE_SLOT_FAILED_ONLY;
 			break;
@@ -169,9 +203,35 @@ static int format_event(struct stream *st, const void *data, size_t len)
 	return 1;
 }
 
+/*
+ * --exe: this slot's own pid set (observe_slot_pids), which the kernel keeps
+ * as the processes of the file exec, fork and exit; armed first, then seeded
+ * with those that run it now, so that none starting meanwhile is missed.
+ */
+static int follow_exe(const char *pin_dir, struct slot *slot, struct slot_pids *pids)
+{
+	uint32_t bit = 1u << slot->index;
+	struct exe_holders found;
+
+	if (slot_pids_open(pin_dir, bit, pids))
+		return -1;
+	slot_pids_purge(pids);
+	if (slot_set_exe_pid_set(slot, bit, &exe_wanted)) {
+		slot_pids_close(pids);
+		return -1;
+	}
+	slot_follow_pid_set(slot, true);
+	found = slot_pids_add_exe_holders(pids, exe_stat.st_dev, exe_stat.st_ino);
+	if (found.unchecked)
+		report_warn("--exe %s: %u running processes of other users could not be checked; "
+			    "they are read once they exec it", exe_path, found.unchecked);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
+	struct slot_pids exe_pids = {};
 	struct stream st = {};
 	struct observe_info info;
 	struct stream_options o;
@@ -185,8 +245,17 @@ int main(int argc, char **argv)
 		return 1;
 	if (slot_claim(o.pin_dir, &slot_events, info.nr_slots, info.ring_size, &o.filter, &st.slot))
 		return 1;
+	if (exe_path && follow_exe(o.pin_dir, &st.slot, &exe_pids)) {
+		slot_release(&st.slot);
+		return 1;
+	}
 	stream_init(&st, "observe-events", format_event, NULL, o.count);
 	err = stream_run(&st, &o);
+	if (exe_path) {
+		slot_follow_pid_set(&st.slot, false);
+		slot_pids_purge(&exe_pids);
+		slot_pids_close(&exe_pids);
+	}
 	slot_release(&st.slot);
 	stream_free(&st);
 	/* A reader whose pipe closed (| head) has done its job. */

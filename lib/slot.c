@@ -127,7 +127,9 @@ static void set_active(struct observe_readers *readers, unsigned index, bool on)
 		__atomic_fetch_and(&readers->slot_pid_sets, ~(1u << index), __ATOMIC_SEQ_CST);
 }
 
-int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm)
+/* The slot's filter: its own pid set, seeded as 'seed' says. */
+static int set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm,
+		       const struct slot_exe *seed_exe)
 {
 	struct observe_slot_cfg cfg;
 	__u32 key = slot->index;
@@ -138,12 +140,27 @@ int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm)
 	}
 	cfg.pid_set = pid_set;
 	cfg.match |= OBSERVE_SLOT_MATCH_PID_SET;
-	cfg.match &= ~OBSERVE_SLOT_SEED_COMM;
+	cfg.match &= ~(OBSERVE_SLOT_SEED_COMM | OBSERVE_SLOT_SEED_EXE);
 	if (seed_comm) {
 		memcpy(cfg.comm, seed_comm, sizeof(cfg.comm));
 		cfg.match |= OBSERVE_SLOT_SEED_COMM;
 	}
+	if (seed_exe) {
+		cfg.exe_dev = seed_exe->kernel_dev;
+		cfg.exe_ino = seed_exe->ino;
+		cfg.match |= OBSERVE_SLOT_SEED_EXE;
+	}
 	return write_cfg(slot, slot->cfg_fd, slot->index, &cfg);
+}
+
+int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm)
+{
+	return set_pid_set(slot, pid_set, seed_comm, NULL);
+}
+
+int slot_set_exe_pid_set(struct slot *slot, uint32_t pid_set, const struct slot_exe *exe)
+{
+	return set_pid_set(slot, pid_set, NULL, exe);
 }
 
 bool slot_waits_for_comm(const struct slot *slot)

@@ -86,6 +86,16 @@ void slot_deactivate(struct slot *slot);
  * that comm to the set; without, disarms it. */
 int slot_set_pid_set(struct slot *slot, uint32_t pid_set, const char *seed_comm);
 
+/* An executable file as the kernel names it. */
+struct slot_exe {
+	uint32_t kernel_dev;	/* the kernel's dev_t: major << 20 | minor */
+	uint64_t ino;
+};
+
+/* The same, for the processes whose image is 'exe' (OBSERVE_SLOT_SEED_EXE):
+ * the kernel keeps them in the set as they exec, fork and exit. */
+int slot_set_exe_pid_set(struct slot *slot, uint32_t pid_set, const struct slot_exe *exe);
+
 /* Whether the kernel still waits for the exec that seeds the set (it
  * clears OBSERVE_SLOT_SEED_COMM as it adds that pid). */
 bool slot_waits_for_comm(const struct slot *slot);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -188,4 +189,38 @@ size_t proc_find_comm_roots(const char comm[16], uint32_t *pids, size_t max)
 
 	for_each_process(match_comm, &s);
 	return s.n;
+}
+
+struct exe_search {
+	struct slot_pids *sp;
+	dev_t dev;
+	ino_t ino;
+	struct exe_holders found;
+};
+
+static void add_if_runs_exe(void *ctx, uint32_t pid, uint32_t ppid)
+{
+	struct exe_search *s = ctx;
+	char path[32];
+	struct stat st;
+
+	(void)ppid;
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &st)) {
+		/* Another user's process (EACCES) is not ours to check; a
+		 * kernel thread has no image (ENOENT), nor has one that left. */
+		if (errno == EACCES || errno == EPERM)
+			s->found.unchecked++;
+		return;
+	}
+	if (st.st_dev == s->dev && st.st_ino == s->ino && !slot_pids_add(s->sp, pid))
+		s->found.added++;
+}
+
+struct exe_holders slot_pids_add_exe_holders(struct slot_pids *sp, dev_t dev, ino_t ino)
+{
+	struct exe_search s = { .sp = sp, .dev = dev, .ino = ino };
+
+	for_each_process(add_if_runs_exe, &s);
+	return s.found;
 }

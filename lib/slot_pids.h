@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct slot_pids {
 	int fd;			/* observe_slot_pids */
@@ -39,6 +40,16 @@ int slot_pids_add_tree(struct slot_pids *sp, uint32_t root);
 /* The live processes whose comm is 'comm' (16 bytes, NUL-padded) and whose
  * parent's is not: up to 'max' into pids; returns how many. */
 size_t proc_find_comm_roots(const char comm[16], uint32_t *pids, size_t max);
+
+struct exe_holders {
+	unsigned added;		/* processes running the file, added */
+	unsigned unchecked;	/* processes whose image this user may not see */
+};
+
+/* Adds the live processes whose image is the file dev:ino (as stat(2) gives
+ * them), from /proc/PID/exe: a process of another user cannot be checked
+ * unless the reader may trace it, and is counted as unchecked. */
+struct exe_holders slot_pids_add_exe_holders(struct slot_pids *sp, dev_t dev, ino_t ino);
 
 /* The comm of a live process ("" if gone), 16 bytes. */
 void proc_comm_of(uint32_t pid, char comm[16]);

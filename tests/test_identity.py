@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import time
 
-from harness import Skip, check, check_eq, events_of, run, settle, test_list
+from harness import MEMBER, Skip, check, check_eq, events_of, run, settle, test_list
 
 TESTS, test = test_list()
 CONTAINER_ID = "0123456789abcdef" * 4
@@ -178,3 +178,36 @@ def an_exec_names_the_executable_the_kernel_opened_and_the_image_it_replaced(env
     fails = [e for e in events if e.get("filename") == f"/nonexistent/{marker}"]
     check(len(fails) == 1 and "exe" not in fails[0] and "prev_exe" not in fails[0],
           f"a failed exec names no image: {fails}")
+
+
+@test
+def a_reader_with_exe_follows_the_processes_of_that_file_alone(env):
+    """--exe: a process running the file before the reader started (the
+    reader's own user's), one started after it, and neither the same
+    program from another file nor a child once it execs something else."""
+    exe = os.path.join(env.tmp, "exe-filter-sh")
+    shutil.copy(os.path.realpath("/bin/sh"), exe)
+    os.chmod(exe, 0o755)
+    marks = {name: os.path.join(env.tmp, f"exe-filter-{name}") for name in ("before", "after", "other")}
+    for path in marks.values():
+        open(path, "w").close()
+        os.chmod(path, 0o644)
+    before = subprocess.Popen(env.as_user(MEMBER) + [exe, "-c", f"sleep 2; : < {marks['before']}"])
+    env.started.append(before)
+    reader = env.reader("-t", "exec,open", "--exe", exe).wait_ready()
+    run([exe, "-c", f": < {marks['after']}; /bin/true"])
+    run(["/bin/sh", "-c", f": < {marks['other']}"])
+    before.wait(timeout=10)
+    settle()
+    events = reader.stop()
+    opened = [e["path"] for e in events_of(events, "open") if e.get("path") in marks.values()]
+    check_eq(sorted([marks["before"], marks["after"]]), sorted(opened),
+             "opens of the file's processes, started before and after the reader")
+    # The one started before may exec the file after the reader began: one or two.
+    execs = [e.get("exe") for e in events_of(events, "exec")]
+    check(execs and set(execs) == {os.path.realpath(exe)},
+          f"execs: the file's own, not /bin/true's after it: {execs}")
+    for bad in (["--exe", "/nonexistent"], ["--exe", env.tmp]):
+        res = env.user_tool("observe-events", *bad, check_rc=False)
+        check(res.returncode == 2 and res.stderr.decode().count("\n") == 1 and b"--exe" in res.stderr,
+              f"{bad}: {res.returncode} {res.stderr!r}")
