@@ -8,6 +8,8 @@
  * One libmicrohttpd thread serves every request, so scrapes never overlap
  * and the scrape state needs no lock.
  */
+#include "cgroup_names.h"
+#include "container.h"
 #include "events.h"
 #include "parse.h"
 #include "pins.h"
@@ -111,6 +113,7 @@ struct exporter {
 	struct prom_writer out;
 	struct snapshot snap;
 	struct topn syscalls, procs, faults, cgroups;	/* which rows have series */
+	struct cgroup_names *cgroup_names;	/* made at the first per-cgroup row */
 	uint64_t scrapes, errors;
 	char error[512];	/* of this scrape */
 	char last_error[512];	/* logged once until it changes */
@@ -166,8 +169,14 @@ struct family {
 };
 
 /* The families of one table: the rows with a place in 't', then "other". */
+/* Labels a row has beside its key: name, value pairs, ended by NULL. */
+struct row_labels {
+	const char *kv[5];
+};
+
 static int write_table(struct exporter *e, struct topn *t, const char *label,
-		       struct topn_row *rows, size_t n, const struct family *families, unsigned nf)
+		       struct topn_row *rows, size_t n, const struct family *families, unsigned nf,
+		       const struct row_labels *extra)
 {
 	struct observe_hist other_hist = {};
 	struct topn_row other = { .label = "other", .hist = &other_hist };
@@ -186,22 +195,26 @@ static int write_table(struct exporter *e, struct topn *t, const char *label,
 		prom_family(&e->out, name, families[f].type, families[f].help);
 		for (size_t i = 0; i <= n; i++) {
 			const struct topn_row *r = i < n ? &rows[i] : &other;
+			static const struct row_labels none;
+			const char *const *x = (i < n && extra ? &extra[i] : &none)->kv;
 
 			/* "other" once it has anything: it never goes away. */
 			if (i < n ? !own[i] : !others && !other.count)
 				continue;
 			switch (families[f].column) {
 			case COL_COUNT:
-				prom_u64(&e->out, name, r->count, label, r->label, NULL);
+				prom_u64(&e->out, name, r->count, label, r->label, x[0], x[1], x[2], x[3], NULL);
 				break;
 			case COL_ERRORS:
-				prom_u64(&e->out, name, r->errors, label, r->label, NULL);
+				prom_u64(&e->out, name, r->errors, label, r->label, x[0], x[1], x[2], x[3], NULL);
 				break;
 			case COL_SECONDS:
-				prom_double(&e->out, name, r->total_ns * NS, label, r->label, NULL);
+				prom_double(&e->out, name, r->total_ns * NS, label, r->label, x[0], x[1], x[2],
+					    x[3], NULL);
 				break;
 			case COL_HIST:
-				prom_hist(&e->out, name, r->hist, NS, label, r->label, NULL);
+				prom_hist(&e->out, name, r->hist, NS, label, r->label, x[0], x[1], x[2], x[3],
+					  NULL);
 				break;
 			}
 		}
@@ -453,7 +466,7 @@ static int write_syscalls(struct exporter *e, const struct snapshot *s)
 		rows[n].hist = &hists[n];
 		n++;
 	}
-	ret = write_table(e, &e->syscalls, "syscall", rows, n, families, 3);
+	ret = write_table(e, &e->syscalls, "syscall", rows, n, families, 3, NULL);
 	free(rows);
 	free(hists);
 	return ret;
@@ -477,7 +490,8 @@ static int write_processes(struct exporter *e, const struct snapshot *s)
 		rows[i].errors = s->procs[i].v.errors;
 		rows[i].total_ns = s->procs[i].v.total_ns;
 	}
-	ret = write_table(e, &e->procs, "comm", rows, merge_by_label(rows, s->nr_procs), families, 3);
+	ret = write_table(e, &e->procs, "comm", rows, merge_by_label(rows, s->nr_procs), families, 3,
+			  NULL);
 	free(rows);
 	return ret;
 }
@@ -496,7 +510,8 @@ static int write_faults(struct exporter *e, const struct snapshot *s)
 		comm_label(rows[i].label, s->faults[i].v.comm);
 		rows[i].count = s->faults[i].v.faults;
 	}
-	ret = write_table(e, &e->faults, "comm", rows, merge_by_label(rows, s->nr_faults), families, 1);
+	ret = write_table(e, &e->faults, "comm", rows, merge_by_label(rows, s->nr_faults), families, 1,
+			  NULL);
 	free(rows);
 	return ret;
 }
@@ -531,6 +546,35 @@ static void write_block(struct exporter *e, const struct snapshot *s)
 	free(disks);
 }
 
+struct cgroup_label {
+	char path[LABEL_LEN];
+	char container[CONTAINER_ID_LEN];
+};
+
+/* A cgroup id's path and the container it names, as labels: bounded by the
+ * table's top N, unlike pids. A cgroup that is gone has its id alone. */
+static void cgroup_labels(struct exporter *e, uint64_t id, struct cgroup_label *buf,
+			  struct row_labels *labels)
+{
+	const char *path;
+	struct container c;
+	size_t k = 0;
+
+	if (!e->cgroup_names)
+		e->cgroup_names = cgroup_names_new(NULL);
+	path = e->cgroup_names ? cgroup_names_path(e->cgroup_names, id) : NULL;
+	if (!path)
+		return;
+	prom_clean_utf8(buf->path, sizeof(buf->path), path, strlen(path));
+	labels->kv[k++] = "cgroup";
+	labels->kv[k++] = buf->path;
+	if (container_from_cgroup(path, &c)) {
+		snprintf(buf->container, sizeof(buf->container), "%s", c.id);
+		labels->kv[k++] = "container";
+		labels->kv[k++] = buf->container;
+	}
+}
+
 /* Key 0 is the whole machine; other keys are cgroups (--runq-per-cgroup). */
 static int write_runq(struct exporter *e, const struct snapshot *s)
 {
@@ -539,12 +583,16 @@ static int write_runq(struct exporter *e, const struct snapshot *s)
 	};
 	struct topn_row *rows = calloc(s->runq.n + 1, sizeof(*rows));
 	struct observe_hist *hists = calloc(s->runq.n + 1, sizeof(*hists));
+	struct row_labels *labels = calloc(s->runq.n + 1, sizeof(*labels));
+	struct cgroup_label *names = calloc(s->runq.n + 1, sizeof(*names));
 	size_t n = 0;
 	int ret;
 
-	if (!rows || !hists) {
+	if (!rows || !hists || !labels || !names) {
 		free(rows);
 		free(hists);
+		free(labels);
+		free(names);
 		return report_error("out of memory"), -1;
 	}
 	prom_family(&e->out, "observe_runqueue_latency_seconds", "histogram",
@@ -560,11 +608,14 @@ static int write_runq(struct exporter *e, const struct snapshot *s)
 		rows[n].count = h->count;
 		hists[n] = *h;
 		rows[n].hist = &hists[n];
+		cgroup_labels(e, s->runq.rows[i].key, &names[n], &labels[n]);
 		n++;
 	}
-	ret = n ? write_table(e, &e->cgroups, "cgroup_id", rows, n, families, 1) : 0;
+	ret = n ? write_table(e, &e->cgroups, "cgroup_id", rows, n, families, 1, labels) : 0;
 	free(rows);
 	free(hists);
+	free(labels);
+	free(names);
 	return ret;
 }
 
@@ -981,6 +1032,7 @@ int main(int argc, char **argv)
 	topn_free(&e.procs);
 	topn_free(&e.faults);
 	topn_free(&e.cgroups);
+	cgroup_names_free(e.cgroup_names);
 	web_auth_free(&e.auth);
 	free(cert);
 	free(key);

@@ -4,6 +4,8 @@
  * as top-N tables and log2 histograms, once or as deltas per interval. It
  * reads pins only (no slot), so it runs beside any number of readers.
  */
+#include "cgroup_names.h"
+#include "container.h"
 #include "events.h"
 #include "snapshot.h"
 #include "block.h"
@@ -217,6 +219,25 @@ static void print_runq_text(const struct options *o, struct snapshot *s)
 	}
 }
 
+/* The cgroup's path and the container it names, when it still exists. */
+static void cgroup_json(struct json_writer *w, uint64_t id)
+{
+	static struct cgroup_names *names;
+	struct container c;
+	const char *path;
+
+	if (!names)
+		names = cgroup_names_new(NULL);
+	path = names ? cgroup_names_path(names, id) : NULL;
+	if (!path)
+		return;
+	json_kv_cstr(w, "cgroup", path);
+	if (container_from_cgroup(path, &c)) {
+		json_kv_cstr(w, "container", c.id);
+		json_kv_cstr(w, "container_runtime", c.runtime);
+	}
+}
+
 static void hist_rows_json(struct json_writer *w, const struct snapshot *s, bool block)
 {
 	const struct hist_rows *rows = block ? &s->block : &s->runq;
@@ -238,6 +259,8 @@ static void hist_rows_json(struct json_writer *w, const struct snapshot *s, bool
 			hist_json(w, &r->block.latency_ns);
 		} else {
 			json_kv_u64(w, "cgroup_id", r->key);	/* 0: every task */
+			if (r->key)
+				cgroup_json(w, r->key);
 			json_key(w, "latency_ns");
 			hist_json(w, &r->runq.latency_ns);
 		}

@@ -3,11 +3,13 @@
 core wait for each other, and the run-queue histogram shows it."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
-from harness import GROUP, check, check_eq, run, test_list
+from harness import GROUP, MEMBER, check, check_eq, run, test_list
 
 TESTS, test = test_list()
 
@@ -40,13 +42,40 @@ def two_cpu_bound_processes_on_one_core_wait_for_each_other(env):
           f"waits of a millisecond or more: {long_waits(before)} then {long_waits(after)}")
 
 
+def cgroup2_path_of_self():
+    with open("/proc/self/cgroup") as f:
+        return next(line.strip()[3:] for line in f if line.startswith("0::"))
+
+
+def scrape_once(env, pin_dir):
+    """One scrape of an exporter of pin_dir, run as the member."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exporter = subprocess.Popen(env.as_user(MEMBER) + [
+        env.tool("observe-exporter"), "--pin-dir", pin_dir, "--no-auth", "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env.started.append(exporter)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    return r.read().decode()
+            except OSError:
+                if time.monotonic() > deadline or exporter.poll() is not None:
+                    raise
+                time.sleep(0.1)
+    finally:
+        exporter.terminate()
+        exporter.wait()
+
+
 def cgroup2_id_of_self():
     """The cgroup v2 id of this process: the inode of its cgroup directory."""
     with open("/proc/mounts") as f:
         root = next(line.split()[1] for line in f if line.split()[2] == "cgroup2")
-    with open("/proc/self/cgroup") as f:
-        path = next(line.strip()[3:] for line in f if line.startswith("0::"))
-    return os.stat(root + path).st_ino
+    return os.stat(root + cgroup2_path_of_self()).st_ino
 
 
 @test
@@ -60,10 +89,18 @@ def runq_per_cgroup_adds_a_histogram_per_cgroup(env):
         for hog in hogs:
             hog.wait()
         rows = json.loads(env.user_tool("observe-hist", "--json", "--pin-dir", pin_dir).stdout)["runq"]
+        metrics = scrape_once(env, pin_dir)
     finally:
         run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
     mine = cgroup2_id_of_self()
+    # The exporter names the cgroup by its path too: a label people can read.
+    path = cgroup2_path_of_self()
+    check(f'observe_cgroup_runqueue_latency_seconds_count{{cgroup_id="{mine}",cgroup="{path}"' in metrics,
+          f"the exporter's series of cgroup {mine} has cgroup=\"{path}\": "
+          f"{[m for m in metrics.splitlines() if 'cgroup_runqueue_latency_seconds_count' in m]}")
     keys = [r["cgroup_id"] for r in rows]
+    check_eq(path, next((r.get("cgroup") for r in rows if r["cgroup_id"] == mine), None),
+             "observe-hist --json's path of this cgroup")
     check(0 in keys and mine in keys, f"histograms for the machine and cgroup {mine}: {keys}")
     whole = next(r for r in rows if r["cgroup_id"] == 0)["latency_ns"]["count"]
     parts = sum(r["latency_ns"]["count"] for r in rows if r["cgroup_id"])
