@@ -365,12 +365,18 @@ drain_run() {
 }
 
 # The formatting alone (bench/format.c): no kernel, no ring.
+# ids: the header's numbers; who: with the keys, host and cgroup path every
+# line now carries. Alternated, three rounds each, in one run.
 format_run() {
-	local out ns rate bytes
-	out=$("$BB/format" 3000000 2>&1 >/dev/null) || bench_die "format failed: $out"
-	read -r ns rate bytes <<<"$out"
-	printf '  the formatter alone (bench/format, open events, no ring): %s ns an event, %s events/s, %s bytes a line\n' \
-		"$ns" "$rate" "$bytes"
+	local out ns rate bytes mode round
+	for round in 1 2 3; do
+		for mode in ids who; do
+			out=$("$BB/format" 3000000 $mode 2>&1 >/dev/null) || bench_die "format failed: $out"
+			read -r ns rate bytes <<<"$out"
+			printf '  the formatter alone (bench/format %s, open events, no ring), round %s: %s ns an event, %s events/s, %s bytes a line\n' \
+				"$mode" "$round" "$ns" "$rate" "$bytes"
+		done
+	done
 }
 
 MAXPROD=$((NCPU > 1 ? 2 : 1))

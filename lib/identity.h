@@ -30,6 +30,10 @@ struct identity {
 	const char *last_path;
 	struct container last_container;
 	bool last_is_container;
+	/* Its members after the keys as JSON, "{...}", and whether they
+	 * hold the host. */
+	struct json_writer tail;
+	bool tail_has_host;
 };
 
 /* 0, or -errno when the host or boot id cannot be read. */

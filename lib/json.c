@@ -239,6 +239,12 @@ void json_raw(struct json_writer *w, const char *text, size_t len)
 	put(w, text, len);
 }
 
+void json_raw_members(struct json_writer *w, const char *text, size_t len)
+{
+	if (len)
+		json_raw(w, text, len);	/* the comma before, as before a value */
+}
+
 void json_hex(struct json_writer *w, const void *data, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -289,7 +295,7 @@ static const char digit_pairs[201] =
 	"8081828384858687888990919293949596979899";
 
 /* Writes v's decimal digits to end back to front; returns where they start. */
-static char *decimal(char *end, uint64_t v)
+char *json_decimal(char *end, uint64_t v)
 {
 	while (v >= 100) {
 		unsigned pair = v % 100;
@@ -309,14 +315,14 @@ static char *decimal(char *end, uint64_t v)
 
 void json_u64(struct json_writer *w, uint64_t v)
 {
-	char tmp[24], *start = decimal(tmp + sizeof(tmp), v);
+	char tmp[24], *start = json_decimal(tmp + sizeof(tmp), v);
 
 	json_raw(w, start, tmp + sizeof(tmp) - start);
 }
 
 void json_i64(struct json_writer *w, int64_t v)
 {
-	char tmp[24], *start = decimal(tmp + sizeof(tmp), v < 0 ? -(uint64_t)v : (uint64_t)v);
+	char tmp[24], *start = json_decimal(tmp + sizeof(tmp), v < 0 ? -(uint64_t)v : (uint64_t)v);
 
 	if (v < 0)
 		*--start = '-';

@@ -46,6 +46,11 @@ void json_null(struct json_writer *w);
 void json_end_line(struct json_writer *w);
 /* Appends text that is already JSON (e.g. a number formatted elsewhere). */
 void json_raw(struct json_writer *w, const char *text, size_t len);
+/* Appends members already written as JSON ("\"a\":1,\"b\":\"x\"") to the
+ * open object: a run of fields that repeats from line to line, built once. */
+void json_raw_members(struct json_writer *w, const char *text, size_t len);
+/* Writes v in decimal just before 'end'; returns where its digits start. */
+char *json_decimal(char *end, uint64_t v);
 
 /* Bytes as a JSON string of hex digits, or of base64 (RFC 4648). */
 void json_hex(struct json_writer *w, const void *data, size_t len);
