@@ -146,6 +146,13 @@ static void put_endpoint(struct line *l, json_object *o, const char *side)
 	printf_(l, strchr(addr, ':') ? "[%s]:%lld" : "%s:%lld", addr, (long long)num(o, key));
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 static void what_exec(struct line *l, json_object *o)
 {
 	json_object *argv = field(o, "argv");
@@ -154,8 +161,9 @@ static void what_exec(struct line *l, json_object *o)
 	const char *filename = str(o, "filename"), *exe = str(o, "exe");
 
 	put_str(l, o, "filename");
-	/* The file the kernel ran, where the name given does not say it. */
-	if (exe && (!filename || strcmp(filename, exe))) {
+	/* The file the kernel ran, where the name given does not say it:
+	 * not for /bin/cat run as /usr/bin/cat (a merged /usr). */
+	if (exe && (!filename || strcmp(base_name(filename), base_name(exe)))) {
 		puts_(l, " [");
 		put_safe(l, exe, strlen(exe));
 		puts_(l, "]");

@@ -46,9 +46,9 @@ TEST(textview_exec_shows_the_executable_where_the_name_given_does_not)
 		   "\"argv\":[\"run\"],\"argc\":1,\"ret\":0}\n",
 		   "06:50:26.982      42 sh              exec      ./run [/usr/bin/dash] = 0\n");
 	CHECK_VIEW("{\"time\":\"2026-12-03T06:50:26.982015726Z\",\"type\":\"exec\",\"pid\":42,"
-		   "\"comm\":\"sh\",\"filename\":\"/usr/bin/id\",\"exe\":\"/usr/bin/id\","
+		   "\"comm\":\"sh\",\"filename\":\"/bin/id\",\"exe\":\"/usr/bin/id\","
 		   "\"argv\":[\"id\"],\"argc\":1,\"ret\":0}\n",
-		   "06:50:26.982      42 sh              exec      /usr/bin/id = 0\n");
+		   "06:50:26.982      42 sh              exec      /bin/id = 0\n");
 }
 
 TEST(textview_exec_says_how_many_arguments_were_not_captured)
