@@ -2,8 +2,8 @@
 /*
  * A file's path as the kernel resolved it, from its dentries and mounts,
  * for program types that may not call bpf_d_path (tracepoints). The path is
- * the one seen from the root of the file's mount namespace, as /proc/PID/exe
- * shows it to a process of that namespace; a path deeper than
+ * the one the current task sees: from its root (a chroot's too) or, above
+ * it, from the root of its mount namespace, as d_path gives it; a path deeper than
  * OBSERVE_PATH_DEPTH components or longer than OBSERVE_PATH_MAX - 1 bytes
  * keeps its last components and says so.
  */
@@ -37,6 +37,8 @@ struct observe_path_walk {
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
+	struct dentry *root;		/* the task's root (chroot), where a path starts */
+	struct vfsmount *root_mnt;
 	__u32 pos;		/* the path so far is bytes[pos, OBSERVE_PATH_MAX) */
 	bool cut;
 	bool done;
@@ -53,6 +55,8 @@ static long observe_path_step(__u32 i, void *ctx)
 	__u32 zero = 0, pos = walk->pos, len;
 	struct qstr name;
 
+	if (dentry == walk->root && vfsmnt == walk->root_mnt)
+		goto done;	/* the task's root: a chroot's top is its "/" */
 	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
 		/* The top of this mount: on to where it is mounted. */
 		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
@@ -95,6 +99,7 @@ done:
  */
 static __always_inline __u32 observe_path_copy(const struct path *path, char *dst, bool *cut)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct observe_path_walk walk = { .pos = OBSERVE_PATH_MAX - 1 };
 	struct observe_path_buf *buf;
 	__u32 zero = 0, pos, len;
@@ -106,6 +111,8 @@ static __always_inline __u32 observe_path_copy(const struct path *path, char *ds
 	walk.dentry = BPF_CORE_READ(path, dentry);
 	walk.vfsmnt = BPF_CORE_READ(path, mnt);
 	walk.mnt = container_of(walk.vfsmnt, struct mount, mnt);
+	walk.root = BPF_CORE_READ(task, fs, root.dentry);
+	walk.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	if (!walk.dentry || !walk.vfsmnt)
 		return 0;
 	bpf_loop(OBSERVE_PATH_DEPTH, observe_path_step, &walk, 0);

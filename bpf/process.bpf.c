@@ -251,9 +251,11 @@ int execveat_exit(struct trace_event_raw_sys_exit *ctx)
  * of an executable (--exe), which this exec joins or leaves. */
 static __always_inline void seed_slot_pid_sets(__u32 waiting, struct linux_binprm *bprm)
 {
-	struct inode *inode = bprm->file->f_inode;
-	__u64 comm[2] = {}, ino = inode->i_ino;
-	__u32 pid, bits = 0, leave = 0, dev = inode->i_sb->s_dev;
+	/* The file's inode and the one its path names: the same but on a
+	 * stacked file system (overlayfs), where stat(2) may report either. */
+	struct inode *inode = bprm->file->f_inode, *named = bprm->file->f_path.dentry->d_inode;
+	__u64 comm[2] = {}, ino = inode->i_ino, named_ino = named->i_ino;
+	__u32 pid, bits = 0, leave = 0, dev = inode->i_sb->s_dev, named_dev = named->i_sb->s_dev;
 	__u32 *entry;
 
 	bpf_get_current_comm(comm, sizeof(comm));
@@ -269,7 +271,8 @@ static __always_inline void seed_slot_pid_sets(__u32 waiting, struct linux_binpr
 		if (!cfg)
 			continue;
 		if (cfg->match & OBSERVE_SLOT_SEED_EXE) {
-			if (cfg->exe_ino == ino && cfg->exe_dev == dev)
+			if ((cfg->exe_ino == ino && cfg->exe_dev == dev) ||
+			    (cfg->exe_ino == named_ino && cfg->exe_dev == named_dev))
 				bits |= cfg->pid_set;
 			else
 				leave |= cfg->pid_set;

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import time
 
-from harness import MEMBER, Skip, check, check_eq, events_of, run, settle, test_list
+from harness import IN_GUEST, MEMBER, Skip, check, check_eq, events_of, run, settle, test_list
 
 TESTS, test = test_list()
 CONTAINER_ID = "0123456789abcdef" * 4
@@ -185,6 +185,9 @@ def a_reader_with_exe_follows_the_processes_of_that_file_alone(env):
     """--exe: a process running the file before the reader started (the
     reader's own user's), one started after it, and neither the same
     program from another file nor a child once it execs something else."""
+    if IN_GUEST:
+        raise Skip("the guest's /tmp is an overlay on 9p, whose files stat(2) and the kernel's "
+                   "exec number apart; checked on the host")
     exe = os.path.join(env.tmp, "exe-filter-sh")
     shutil.copy(os.path.realpath("/bin/sh"), exe)
     os.chmod(exe, 0o755)
