@@ -20,6 +20,7 @@
 #include "slot.h"
 #include "slot_pids.h"
 #include "stats.h"
+#include "stream.h"
 #include "timeline.h"
 #include "tls.h"
 #include "version.h"
@@ -70,7 +71,7 @@ static const char usage[] =
 "  observe-agent -c claude -o text        wait for claude, then follow it\n"
 "  observe-agent -p 4242 | jq 'select(.type == \"connect\")'\n";
 
-enum { OPT_NO_TLS = 256, OPT_RAW_TLS, OPT_BODY_MAX, OPT_REORDER_MS, OPT_POLL_MS, OPT_PIN_DIR };
+enum { OPT_NO_TLS = 256, OPT_RAW_TLS, OPT_BODY_MAX, OPT_REORDER_MS };
 
 static const struct option options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -83,8 +84,8 @@ static const struct option options[] = {
 	{ "reorder-ms", required_argument, NULL, OPT_REORDER_MS },
 	{ "count", required_argument, NULL, 'n' },
 	{ "duration", required_argument, NULL, 'd' },
-	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
-	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "poll-ms", required_argument, NULL, STREAM_OPT_POLL_MS },
+	{ "pin-dir", required_argument, NULL, STREAM_OPT_PIN_DIR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -128,12 +129,12 @@ struct agent {
 static int parse_options(int argc, char **argv, struct agent_options *o)
 {
 	char err[PARSE_ERR_LEN] = "";
-	uint64_t v;
+	struct stream_options common;
 	int opt;
 
 	memset(o, 0, sizeof(*o));
+	stream_options_init(&common, 0);
 	o->types = DEFAULT_TYPES;
-	o->poll_ms = 50;
 	o->reorder_ms = 100;
 	while ((opt = getopt_long(argc, argv, "p:c:o:t:n:d:qvh", options, NULL)) != -1) {
 		int bad = 0;
@@ -145,13 +146,6 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 		case 'c':
 			bad = parse_comm(optarg, o->comm, err);
 			o->by_comm = true;
-			break;
-		case 'o':
-			o->text = !strcmp(optarg, "text");
-			if (!o->text && strcmp(optarg, "json")) {
-				snprintf(err, sizeof(err), "'%s': the output is json or text", optarg);
-				bad = -1;
-			}
 			break;
 		case 't':
 			bad = parse_types(optarg, &o->types, err);
@@ -174,23 +168,14 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 			bad = parse_u64(optarg, 1, 10000, "reorder-ms", &o->reorder_ms, err);
 			break;
 		case 'n':
-			bad = parse_u64(optarg, 1, UINT64_MAX, "count", &o->count, err);
-			break;
 		case 'd':
-			bad = parse_seconds(optarg, &o->duration_ms, err);
-			break;
-		case OPT_POLL_MS:
-			bad = parse_u64(optarg, 1, 1000, "poll-ms", &v, err);
-			o->poll_ms = v;
-			break;
-		case OPT_PIN_DIR:
-			o->pin_dir = optarg;
-			break;
+		case 'o':
+		case STREAM_OPT_POLL_MS:
+		case STREAM_OPT_PIN_DIR:
 		case 'q':
-			o->quiet = true;
-			break;
 		case 'v':
-			o->verbose = true;
+			/* As every streaming reader has them (lib/stream.c). */
+			bad = stream_parse_option(opt, optarg, &common, err) < 0;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -204,6 +189,13 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 			return -1;
 		}
 	}
+	o->count = common.count;
+	o->duration_ms = common.duration_ms;
+	o->poll_ms = common.poll_ms;
+	o->pin_dir = common.pin_dir;
+	o->quiet = common.quiet;
+	o->verbose = common.verbose;
+	o->text = common.text;
 	if (parse_no_operands(argc, argv))
 		return -1;
 	if (!o->pid == !o->by_comm) {
