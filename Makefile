@@ -50,9 +50,10 @@ VMTEST_DEPS := qemu-system-x86 busybox-static cpio kmod xz-utils
 # TLS clients and servers of both libraries; Go, to build a crypto/tls peer
 # (and go tool pprof for the profiler); the package's build and checks; for
 # the profiler, a C++ compiler, libc's debug file, node (a JIT; also the HTTP
-# tests' fetch client) and a browser.
+# tests' fetch client) and a browser; strace, to kill the loader at a chosen
+# point of its commit.
 TEST_DEPS := prometheus openssl curl gnutls-bin debhelper lintian systemd \
-             g++ libc6-dbg nodejs golang-go chromium
+             g++ libc6-dbg nodejs golang-go chromium strace
 # The claude CLI the tests run against a local mock of its API, from npm at
 # this version (scripts/fetch-agents.sh, kept in $(BUILD)/agents); the newest
 # version is only reported on (scripts/check-newest-claude.sh).

@@ -584,7 +584,8 @@ static int stage_links(struct load_state *s)
 }
 
 /* After the renames: links of programs this version no longer has, or of
- * collectors left out, are detached. */
+ * collectors left out, are detached. A killed run's tmp- links are left to
+ * remove_leftover_staging(), which says so. */
 static void remove_stale_links(struct load_state *s)
 {
 	char dir[4096], path[4400];
@@ -596,7 +597,8 @@ static void remove_stale_links(struct load_state *s)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || link_is_current(s, de->d_name))
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "tmp-", 4) ||
+		    link_is_current(s, de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (unlink(path) == 0 && s->cfg->verbose)

@@ -376,3 +376,55 @@ def leftovers_of_killed_runs_are_removed_and_a_half_first_load_unloads(env):
     res = run([env.tool("observe-load"), "--pin-dir", half, "--unload"], check_rc=False, timeout=60)
     check_eq(0, res.returncode, f"--unload of a half first load ({res.stderr.decode(errors='replace').strip()})")
     check(not os.path.exists(half), f"{half} is still there after --unload")
+
+
+def tmp_pins(pin_dir):
+    return sorted(os.path.relpath(os.path.join(d, f), pin_dir) for d, _, files in os.walk(pin_dir)
+                  for f in files if f.startswith("tmp-"))
+
+
+def killed_at_rename(cmd, nth):
+    """cmd, killed (SIGKILL, by strace's fault injection) at its nth rename:
+    a loader killed in its commit, at a chosen point."""
+    res = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename,renameat,renameat2",
+               "-e", f"inject=rename,renameat,renameat2:signal=SIGKILL:when={nth}", *cmd],
+              check_rc=False, timeout=120)
+    check(res.returncode != 0, f"the loader should have been killed at its rename {nth}: "
+          f"exit {res.returncode}, {res.stderr.decode(errors='replace').strip()!r}")
+
+
+@test
+@host_only
+def a_loader_killed_in_its_renames_doubles_nothing_and_leaves_nothing(env):
+    # A reload of the process collector renames its 5 links over the old
+    # ones; killed at the 3rd, both sets of some hooks stay attached.
+    pin_dir = f"{env.pin_dir}-killed"
+    env.extra_pin_dirs.append(pin_dir)
+    load = [env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "-C", "process"]
+    run(load)
+    try:
+        killed_at_rename(load, 3)
+        left = tmp_pins(pin_dir)
+        check(any(p.startswith("links/tmp-") for p in left), f"the killed run's links: {left}")
+        reader = env.reader("-t", "exec,fork,exit", "--pin-dir", pin_dir).wait_ready()
+        shell = subprocess.Popen(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done"])
+        shell.wait()
+        settle()
+        events = reader.stop()
+        for t in ("exec", "fork", "exit"):
+            got = [e for e in events if e["type"] == t and (e["pid"] if t == "fork" else e["ppid"]) == shell.pid]
+            check_eq(10, len(got), f"{t} events of 10 children with both sets of links attached")
+        res = run(load)
+        err = res.stderr.decode(errors="replace")
+        check_eq([], tmp_pins(pin_dir), "tmp- pins after the next run")
+        check("left by a run that was killed" in err, f"the next run should say what it removed: {err!r}")
+        # A first load killed in its commit: --unload removes all of it.
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
+        killed_at_rename(load, 2)
+        check(tmp_pins(pin_dir), f"the killed first load's tmp- pins in {pin_dir}")
+        res = run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
+        check_eq(0, res.returncode, f"--unload of a first load killed in its commit "
+                 f"({res.stderr.decode(errors='replace').strip()})")
+        check(not os.path.exists(pin_dir), f"{pin_dir} is still there after --unload")
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"], check_rc=False)
