@@ -195,9 +195,12 @@ def a_reader_with_exe_follows_the_processes_of_that_file_alone(env):
     for path in marks.values():
         open(path, "w").close()
         os.chmod(path, 0o644)
-    before = subprocess.Popen(env.as_user(MEMBER) + [exe, "-c", f"sleep 2; : < {marks['before']}"])
+    go = os.path.join(env.tmp, "exe-filter-go")
+    before = subprocess.Popen(env.as_user(MEMBER) + [
+        exe, "-c", f"while [ ! -e {go} ]; do sleep 0.05; done; : < {marks['before']}"])
     env.started.append(before)
     reader = env.reader("-t", "exec,open", "--exe", exe).wait_ready()
+    open(go, "w").close()
     run([exe, "-c", f": < {marks['after']}; /bin/true"])
     run(["/bin/sh", "-c", f": < {marks['other']}"])
     before.wait(timeout=10)
