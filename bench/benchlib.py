@@ -23,6 +23,7 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py build-report TMPDIR    bench/collectors.sh's build table
     benchlib.py rate N SECS            N / SECS, rounded
     benchlib.py agent-report RUNS PROGS  bench/agent.sh's tables
+    benchlib.py compare-report FILE CONFIGS   bench/compare.sh's table
 """
 import json
 import os
@@ -329,6 +330,55 @@ CONFIGS = [
 ]
 
 
+COMPARE_LOOPS = [("getppid", "`getppid`"), ("open", "`open`+`close` /dev/null"),
+                 ("spawn", "`posix_spawn` /bin/true")]
+
+
+def compare_report(path, configs):
+    """Each configuration's added ns per iteration against the mean of the
+    runs with nothing loaded just before and after it, per round; the
+    median over the rounds and the spread (lowest..highest)."""
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            rnd, loop, cfg, ns = line.split()
+            runs.setdefault((rnd, loop), []).append((cfg, float(ns)))
+    added, base = {}, {}
+    for (rnd, loop), seq in runs.items():
+        for i, (cfg, ns) in enumerate(seq):
+            if cfg == "base":
+                base.setdefault(loop, []).append(ns)
+            elif 0 < i < len(seq) - 1:
+                ref = (seq[i - 1][1] + seq[i + 1][1]) / 2
+                added.setdefault((loop, cfg), []).append((ns - ref, ref))
+    configs = configs.split()
+    print("| loop | nothing loaded | " + " | ".join(configs) + " |")
+    print("|---|---|" + "---|" * len(configs))
+    for loop, label in COMPARE_LOOPS:
+        if loop not in base:
+            continue
+        b = statistics.median(base[loop])
+        cells = []
+        for cfg in configs:
+            vals = added.get((loop, cfg))
+            if not vals:
+                cells.append("—")
+                continue
+            d = [v for v, _ in vals]
+            pct = statistics.median(v / ref * 100 for v, ref in vals)
+            cells.append(f"{fmt_ns(statistics.median(d))} ({pct:+.0f} %) "
+                         f"[{fmt_ns(min(d))}..{fmt_ns(max(d))}]")
+        print(f"| {label} | {fmt_ns(b, sign=False)} | " + " | ".join(cells) + " |")
+    print("Each cell: median added time per iteration over the rounds (and as % of the runs "
+          "with nothing loaded around it), [lowest..highest round].")
+
+
+def fmt_ns(v, sign=True):
+    s = "+" if sign and v >= 0 else ("-" if v < 0 else "")
+    v = abs(v)
+    return f"{s}{v / 1000:,.1f} µs" if v >= 10000 else f"{s}{v:,.0f} ns"
+
+
 def fmt_ratio(num, den):
     if num is None or den is None or den <= 0:
         return "n/a"
@@ -608,6 +658,8 @@ def main():
         build_report(args[0])
     elif cmd == "agent-report":
         agent_report(args[0], args[1])
+    elif cmd == "compare-report":
+        compare_report(args[0], args[1])
     elif cmd == "rate":
         print(round(float(args[0]) / float(args[1])) if float(args[1]) > 0 else 0)
     else:

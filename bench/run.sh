@@ -14,8 +14,8 @@
 # then what an empty program adds end to end (bench/dispatch.bpf.c), to give
 # the ratios of extra cost per event.
 # Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh,
-# bench/metrics.sh, bench/tls.sh, bench/agents.sh and bench/http.sh (not with
-# RUN_ONLY=1). Root; about 12
+# bench/compare.sh, bench/metrics.sh, bench/tls.sh, bench/agents.sh and
+# bench/http.sh (not with RUN_ONLY=1). Root; about 16
 # minutes, 5 with RUN_ONLY=1.
 #
 # Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
@@ -210,6 +210,8 @@ echo
 "$BENCH_SRC/loader.sh" "$BUILD"
 echo
 "$BENCH_SRC/collectors.sh" "$BUILD"
+echo
+"$BENCH_SRC/compare.sh" "$BUILD"
 echo
 "$BENCH_SRC/metrics.sh" "$BUILD"
 echo

@@ -3,7 +3,9 @@
  * The cpu collector: run-queue latency, the time a task waits to run once
  * it is runnable (woken, new, or preempted while still runnable), as a log2
  * histogram for the whole machine and, with --runq-per-cgroup, per cgroup v2.
- * 'observe-filter disable runq' switches it off.
+ * It runs while OBSERVE_DETAIL_RUNQ_LATENCY is on (a consumer asks, or it is
+ * switched on for good); until then each hook reads observe_readers and
+ * returns. 'observe-filter disable runq' switches it off.
  */
 #include "observe.bpf.h"
 #include "cpu.h"
@@ -37,10 +39,18 @@ static __always_inline void starts_waiting(__u32 tid)
 		bpf_map_update_elem(&waiting, &tid, &now, BPF_ANY);
 }
 
+static __always_inline const struct observe_readers *runq_on(void)
+{
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
+
+	return observe_detail_on(readers, OBSERVE_AGG_RUNQ, OBSERVE_DETAIL_RUNQ_LATENCY) ?
+	       readers : NULL;
+}
+
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(runq_wakeup, struct task_struct *p)
 {
-	if (!observe_type_off(OBSERVE_AGG_RUNQ))
+	if (runq_on())
 		starts_waiting(p->pid);
 	return 0;
 }
@@ -48,7 +58,7 @@ int BPF_PROG(runq_wakeup, struct task_struct *p)
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(runq_wakeup_new, struct task_struct *p)
 {
-	if (!observe_type_off(OBSERVE_AGG_RUNQ))
+	if (runq_on())
 		starts_waiting(p->pid);
 	return 0;
 }
@@ -67,10 +77,11 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
+	const struct observe_readers *readers = runq_on();
 	__u32 tid = next->pid;
-	__u64 *since, ns;
+	__u64 *since, ns, start;
 
-	if (observe_type_off(OBSERVE_AGG_RUNQ))
+	if (!readers)
 		return 0;
 	/* Preempted but still runnable: it waits again from now. */
 	if (prev_state == TASK_RUNNING)
@@ -78,8 +89,12 @@ int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_st
 	since = bpf_map_lookup_elem(&waiting, &tid);
 	if (!since)
 		return 0;
-	ns = bpf_ktime_get_ns() - *since;
+	start = *since;
 	bpf_map_delete_elem(&waiting, &tid);
+	/* A wait noted before the last switch-on ended while off: unknown. */
+	if (start < readers->details_since[OBSERVE_DETAIL_RUNQ_LATENCY])
+		return 0;
+	ns = bpf_ktime_get_ns() - start;
 	add_to(0, ns);
 	if (per_cgroup)
 		add_to(BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id), ns);

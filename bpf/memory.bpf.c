@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The memory collector: user page faults counted per process (a pinned map;
- * 'observe-filter disable faults' switches it off), and OOM kills as events.
+ * The memory collector: user page faults counted per process (a pinned map)
+ * while OBSERVE_DETAIL_PAGE_FAULTS is on (a consumer asks, or it is switched
+ * on for good; until then one read of observe_readers a fault), and OOM
+ * kills as events. 'observe-filter disable faults' switches counting off.
  *
  * The OOM event comes from the classic oom:mark_victim tracepoint, whose
  * record the kernel fills with the victim's memory in kB; its layout is
@@ -26,7 +28,8 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsig
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct observe_proc_faults *p, fresh = {};
 
-	if (observe_type_off(OBSERVE_AGG_FAULTS))
+	if (!observe_detail_on(observe_readers_of(&observe_readers), OBSERVE_AGG_FAULTS,
+			       OBSERVE_DETAIL_PAGE_FAULTS))
 		return 0;
 	p = bpf_map_lookup_elem(&observe_faults_by_pid, &pid);
 	if (!p) {

@@ -243,6 +243,16 @@ static __always_inline bool observe_type_off(__u32 type)
 	return !readers || (readers->types_off & (1ULL << (type & 63)));
 }
 
+/* Whether the costly part 'detail' of aggregate 'type' runs: the type is on
+ * and the detail switched or held on, read from the observe_readers line
+ * the hook reads anyway (NULL readers: not the current load's). */
+static __always_inline bool observe_detail_on(const struct observe_readers *readers, __u32 type,
+					      __u32 detail)
+{
+	return readers && !(readers->types_off & (1ULL << (type & 63))) &&
+	       (readers->details_on & OBSERVE_DETAIL_ON(detail));
+}
+
 /* Whether a set in mode 'mode' lets through a key that is in it or not. */
 static __always_inline bool observe_set_passes(__u8 mode, bool member)
 {

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBSERVE_ABI_VERSION 5
+#define OBSERVE_ABI_VERSION 6
 
 /*
  * The layout kernel and user space share, checked on both sides: a change
@@ -174,6 +174,17 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
 	__u64 exe_ino;		/* and inode number */
 };
 
+/* The costly parts of the aggregates, off unless asked for. */
+enum observe_detail {
+	OBSERVE_DETAIL_SYSCALL_LATENCY,	/* syscalls: latency histograms, per-process table */
+	OBSERVE_DETAIL_PAGE_FAULTS,	/* memory: page faults per process */
+	OBSERVE_DETAIL_RUNQ_LATENCY,	/* cpu: run-queue latency histograms */
+	OBSERVE_DETAIL_COUNT,
+};
+#define OBSERVE_DETAIL_BIT(d) (1u << (d))		/* switched on for good */
+#define OBSERVE_DETAIL_HELD(d) (1u << ((d) + 16))	/* held on by running consumers */
+#define OBSERVE_DETAIL_ON(d) (OBSERVE_DETAIL_BIT(d) | OBSERVE_DETAIL_HELD(d))	/* what a hook tests */
+
 /*
  * observe_readers, one entry, mmapable: bit N of mask is set while a reader
  * consumes slot N's ring. Every event of every collector reads it first, so
@@ -185,6 +196,15 @@ struct observe_slot_cfg {	/* observe_slot_cfg, array keyed by slot */
  * keep the pid set; the aggregating collectors count): with the copy on this
  * line, such a hook reads one line, not two. Whoever writes observe_filter
  * stores them (filters_publish), with atomic stores on the mapped page too.
+ *
+ * details_on: the costly parts of the aggregates that run only while
+ * switched on (enum observe_detail): the low half on for good
+ * ('observe-filter enable', observe-load --details), the high half
+ * (OBSERVE_DETAIL_HELD) while a consumer that shows them runs; atomic
+ * or/and on the mapped page. details_since: the ktime (CLOCK_MONOTONIC) at
+ * which each last went on: work begun before it (a syscall entered, a wait
+ * begun while off) is not counted. Here, and not in observe_filter, so that
+ * a hook already reading this line for types_off pays nothing more.
  *
  * generation: the load whose programs run. Each program carries its own
  * (observe_generation, set by the loader) and does nothing while they
@@ -198,6 +218,9 @@ struct observe_readers {
 	__u64 types_off;	/* observe_filter's types_off */
 	__u32 generation;
 	__u32 slot_pid_sets;	/* bit N: slot N's reader follows its own pid set */
+	__u32 details_on;	/* OBSERVE_DETAIL_ON() bits */
+	__u32 pad;
+	__u64 details_since[OBSERVE_DETAIL_COUNT];
 };
 /* Read by every hook: it must stay within one cache line. */
 _Static_assert(sizeof(struct observe_readers) <= 64, "observe_readers fits a cache line");
@@ -308,7 +331,7 @@ struct observe_info {		/* observe_info, one entry */
 
 OBSERVE_ABI_LAYOUT(observe_event_header, 88, 8);
 OBSERVE_ABI_LAYOUT(observe_slot_cfg, 80, 8);
-OBSERVE_ABI_LAYOUT(observe_readers, 32, 8);
+OBSERVE_ABI_LAYOUT(observe_readers, 64, 8);
 OBSERVE_ABI_LAYOUT(observe_filter, 16, 8);
 OBSERVE_ABI_LAYOUT(observe_pid_entry, 8, 4);
 OBSERVE_ABI_LAYOUT(observe_comm_key, 16, 1);

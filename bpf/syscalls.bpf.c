@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The syscalls collector: every syscall counted per syscall number (with
- * errors and a log2 latency histogram) and per process, into pinned maps.
- * Nothing goes to the rings. Runs on every syscall, so it is lean: a
- * per-task slot for the entry time (task storage: no hash lookup), per-CPU
- * counters, and one read of the global filter while switched off
- * ('observe-filter disable syscalls').
+ * The syscalls collector: every syscall counted per syscall number, with
+ * its errors, into a pinned per-CPU array. Nothing goes to the rings. It
+ * runs on every syscall of the machine, so by default it does what syscount
+ * does and no more: one program on sys_exit, which has the number (in the
+ * registers) and the return value, one read of observe_readers and one
+ * per-CPU add. The latency histograms and the per-process table need the
+ * entry time (task storage, two clock reads, an LRU row with atomics): they
+ * run only while OBSERVE_DETAIL_SYSCALL_LATENCY is on; until then the
+ * sys_enter program returns at its first check of that word.
+ * 'observe-filter disable syscalls' switches it all off.
  */
 #include "observe.bpf.h"
 #include "syscalls.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBSERVE_SYSCALL_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct observe_syscall_count);
+} observe_syscall_counts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -30,14 +41,16 @@ struct {
 #if defined(__TARGET_ARCH_x86)
 #define NR_EXECVE 59
 #define NR_EXECVEAT 322
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_EXECVE 221
 #define NR_EXECVEAT 281
+#define SYSCALL_NR(regs) ((regs)->syscallno)
 #endif
 
 struct syscall_entry {
 	__u64 ts;	/* 0: not in a syscall we saw begin */
-	__u32 nr;
+	__u32 nr;	/* an exit of another number: latency was off at its entry */
 	__u32 pad;
 };
 
@@ -53,7 +66,8 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 {
 	struct syscall_entry *entry;
 
-	if (observe_type_off(OBSERVE_AGG_SYSCALLS))
+	if (!observe_detail_on(observe_readers_of(&observe_readers), OBSERVE_AGG_SYSCALLS,
+			       OBSERVE_DETAIL_SYSCALL_LATENCY))
 		return 0;
 	entry = bpf_task_storage_get(&syscall_entries, bpf_get_current_task_btf(), 0,
 				     BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -84,28 +98,60 @@ static __always_inline void count_for_process(__u32 nr, long ret, bool failed, _
 		bpf_get_current_comm(p->comm, sizeof(p->comm));
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+/* The entry time of this syscall, or 0 when latency was off at its entry:
+ * a slot left set by a syscall whose exit came while latency was off began
+ * before latency last went on ('since'), or is overwritten by the next
+ * entry. */
+static __always_inline __u64 entry_time(__u32 nr, __u64 since)
 {
-	struct observe_syscall_stats *st;
 	struct syscall_entry *entry;
-	bool failed = ret < 0 && ret >= -4095;
-	__u64 ns;
-	__u32 nr;
+	__u64 ts;
 
 	entry = bpf_task_storage_get(&syscall_entries, bpf_get_current_task_btf(), 0, 0);
 	if (!entry || !entry->ts)
 		return 0;	/* began while switched off, or before the load */
-	ns = bpf_ktime_get_ns() - entry->ts;
-	nr = entry->nr;
+	ts = entry->ts;
 	entry->ts = 0;
+	return entry->nr == nr && ts >= since ? ts : 0;
+}
+
+/* Latency histogram and per-process row: only while switched on. */
+static __always_inline void time_syscall(__u32 nr, long ret, bool failed, __u64 since)
+{
+	struct observe_syscall_stats *st;
+	__u64 ts = entry_time(nr, since), ns;
+
+	if (!ts)
+		return;
+	ns = bpf_ktime_get_ns() - ts;
 	st = bpf_map_lookup_elem(&observe_syscalls, &nr);
 	if (!st)
-		return 0;	/* a number past OBSERVE_SYSCALL_NR_MAX */
-	st->count++;
-	if (failed)
-		st->errors++;
+		return;
 	observe_hist_add(&st->latency_ns, ns);
 	count_for_process(nr, ret, failed, ns);
+}
+
+/* tp_btf is the raw tracepoint with BTF: regs is read with a plain load
+ * (CO-RE relocated), not a bpf_probe_read_kernel() call. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+{
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
+	struct observe_syscall_count *c;
+	bool failed = ret < 0 && ret >= -4095;
+	__u32 nr;
+
+	if (!readers || (readers->types_off & (1ULL << OBSERVE_AGG_SYSCALLS)))
+		return 0;
+	nr = SYSCALL_NR(regs);
+	c = bpf_map_lookup_elem(&observe_syscall_counts, &nr);
+	if (!c)
+		return 0;	/* a number past OBSERVE_SYSCALL_NR_MAX, or -1 */
+	c->count++;
+	if (failed)
+		c->errors++;
+	if (readers->details_on & OBSERVE_DETAIL_ON(OBSERVE_DETAIL_SYSCALL_LATENCY))
+		time_syscall(nr, ret, failed,
+			     readers->details_since[OBSERVE_DETAIL_SYSCALL_LATENCY]);
 	return 0;
 }

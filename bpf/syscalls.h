@@ -8,15 +8,26 @@
 #define OBSERVE_SYSCALL_NR_MAX 512	/* syscall numbers counted: 0 .. 511 */
 #define OBSERVE_SYSCALL_PROCS 10240	/* processes followed at once (LRU) */
 
-/* observe_syscalls: per-CPU array keyed by syscall number. */
-struct observe_syscall_stats {
+/* observe_syscall_counts: per-CPU array keyed by syscall number, counted
+ * on every syscall exit while the collector is on: all its default costs. */
+struct observe_syscall_count {
 	__u64 count;
 	__u64 errors;		/* returned -1 .. -4095 */
+};
+
+/* observe_syscalls: per-CPU array keyed by syscall number, filled only while
+ * OBSERVE_DETAIL_SYSCALL_LATENCY is on (observe-filter enable
+ * syscall-latency). count and errors stay 0: the counts are in
+ * observe_syscall_counts; latency_ns.count is the calls timed. */
+struct observe_syscall_stats {
+	__u64 count;
+	__u64 errors;
 	struct observe_hist latency_ns;	/* entry to exit */
 };
 
 /* observe_syscalls_by_pid: hash keyed by pid (tgid), least recently used
- * processes go first; counters are atomic adds. */
+ * processes go first; counters are atomic adds. Filled only while
+ * OBSERVE_DETAIL_SYSCALL_LATENCY is on. */
 struct observe_proc_syscalls {
 	__u64 count;
 	__u64 errors;
@@ -24,6 +35,7 @@ struct observe_proc_syscalls {
 	char comm[OBSERVE_COMM_LEN];	/* of the thread that made the first one */
 };
 
+OBSERVE_ABI_LAYOUT(observe_syscall_count, 16, 8);
 OBSERVE_ABI_LAYOUT(observe_syscall_stats, 352, 8);
 OBSERVE_ABI_LAYOUT(observe_proc_syscalls, 40, 8);
 

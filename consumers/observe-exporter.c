@@ -10,6 +10,7 @@
  */
 #include "cgroup_names.h"
 #include "container.h"
+#include "details.h"
 #include "events.h"
 #include "parse.h"
 #include "pins.h"
@@ -52,6 +53,11 @@ static const char usage[] =
 "                         cgroups with the most counts, the rest summed in\n"
 "                         one \"other\" series (default 20)\n"
 "      --pin-dir=DIR      where observe is pinned (default " OBSERVE_PIN_DIR_DEFAULT ")\n"
+"      --syscall-latency  keep the syscall latency histograms and the\n"
+"                         per-process table filled while the exporter runs\n"
+"                         (they cost a second program on every syscall);\n"
+"                         page faults per process and run-queue latency are\n"
+"                         kept filled whenever it runs (observe_detail_on)\n"
 "\n"
 "Who may scrape (the metrics name commands; every local user can connect to\n"
 "loopback): one of these is needed.\n"
@@ -76,7 +82,7 @@ static const char usage[] =
 "       http://127.0.0.1:9477/metrics | grep observe_events_produced_total\n";
 
 enum { OPT_PIN_DIR = 256, OPT_TOKEN_FILE, OPT_USERS_FILE, OPT_NO_AUTH, OPT_TLS_CERT, OPT_TLS_KEY,
-       OPT_MAX_PER_CLIENT };
+       OPT_MAX_PER_CLIENT, OPT_SYSCALL_LATENCY };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -88,6 +94,7 @@ static const struct option options[] = {
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
+	{ "syscall-latency", no_argument, NULL, OPT_SYSCALL_LATENCY },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -119,6 +126,7 @@ struct exporter {
 	char last_error[512];	/* logged once until it changes */
 	struct web_auth auth;
 	bool no_auth;
+	bool syscall_latency;	/* held on while running (details.h) */
 	uint16_t port;
 	unsigned max_per_client;
 	struct client clients[MAX_CONNECTIONS];	/* one per open connection */
@@ -619,13 +627,34 @@ static int write_runq(struct exporter *e, const struct snapshot *s)
 	return ret;
 }
 
+/* Which details were on, and since when: a histogram or table holds what
+ * happened while its detail was. */
+static void write_details(struct exporter *e, const struct snapshot *s, const struct observe_info *info)
+{
+	prom_family(&e->out, "observe_detail_on", "gauge",
+		    "1 while a costly part is filled: syscall-latency (syscall duration histograms, "
+		    "per-process syscalls), page-faults (per command), runq-latency.");
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if (info->collectors & (1ULL << observe_details[d].collector))
+			prom_u64(&e->out, "observe_detail_on", (s->details.on >> d) & 1, "detail",
+				 observe_details[d].name, NULL);
+	prom_family(&e->out, "observe_detail_on_since_timestamp_seconds", "gauge",
+		    "When a costly part that is on went on.");
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if (((s->details.on >> d) & 1) && s->details.since_ns[d])
+			prom_double(&e->out, "observe_detail_on_since_timestamp_seconds",
+				    s->details.since_ns[d] * NS, "detail", observe_details[d].name, NULL);
+}
+
 static int write_aggregates(struct exporter *e, const struct observe_info *info)
 {
-	struct snapshot_maps m = { -1, -1, -1, -1, -1 };
+	struct snapshot_maps m;
 	int ret = -1;
 
+	snapshot_maps_init(&m);
 	if (snapshot_open_maps(e->dir, info, &m) < 0 || snapshot_read(&m, &e->snap))
 		goto out;
+	write_details(e, &e->snap, info);
 	if (m.syscalls_fd >= 0 && (write_syscalls(e, &e->snap) || write_processes(e, &e->snap)))
 		goto out;
 	if (m.faults_fd >= 0 && write_faults(e, &e->snap))
@@ -889,6 +918,9 @@ static int parse_options(int argc, char **argv, struct exporter *e, const char *
 		case OPT_NO_AUTH:
 			e->no_auth = true;
 			break;
+		case OPT_SYSCALL_LATENCY:
+			e->syscall_latency = true;
+			break;
 		case OPT_TLS_CERT:
 			tls->cert = optarg;
 			break;
@@ -953,10 +985,41 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
+/* What the exporter serves is filled while it runs: the page-fault table
+ * and run-queue histograms, and syscall latency with --syscall-latency. */
+static int hold_details(const struct exporter *e, const struct observe_info *info,
+			struct detail_hold *holds)
+{
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		holds[d] = (struct detail_hold)DETAIL_HOLD_NONE;
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		bool loaded = info->collectors & (1ULL << observe_details[d].collector);
+
+		if (d == OBSERVE_DETAIL_SYSCALL_LATENCY && !e->syscall_latency)
+			continue;
+		if (!loaded || !details_hold(e->dir, d, &holds[d]))
+			continue;
+		/* Asked for by name: fail; else serve what is there. */
+		if (d == OBSERVE_DETAIL_SYSCALL_LATENCY)
+			return -1;
+		report_warn("%s are filled only while switched on (observe-filter enable %s)",
+			    observe_details[d].what, observe_details[d].name);
+		details_release(&holds[d]);
+	}
+	return 0;
+}
+
+static void release_details(struct detail_hold *holds)
+{
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		details_release(&holds[d]);
+}
+
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
 	struct exporter e = { .top = 20, .max_per_client = 4 };
+	struct detail_hold holds[OBSERVE_DETAIL_COUNT];
 	struct tls_files tls = {};
 	char *cert = NULL, *key = NULL;
 	const char *listen = DEFAULT_LISTEN, *pin_dir = NULL;
@@ -994,6 +1057,14 @@ int main(int argc, char **argv)
 	runloop_init();
 	if (pins_read_info(e.dir, &info))
 		return 1;
+	if (e.syscall_latency && !(info.collectors & (1ULL << OBSERVE_COLLECTOR_SYSCALLS))) {
+		report_error("--syscall-latency: the syscalls collector is not loaded at %s", e.dir);
+		return 1;
+	}
+	if (hold_details(&e, &info, holds)) {
+		release_details(holds);
+		return 1;
+	}
 	prom_init(&e.out);
 
 	/* The HTTP thread must not take the signals: the main thread waits
@@ -1018,6 +1089,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!d) {
 		report_error("cannot listen on %s: %s", listen, strerror(errno));
+		release_details(holds);
 		prom_free(&e.out);
 		return 1;
 	}
@@ -1026,6 +1098,7 @@ int main(int argc, char **argv)
 	while (!runloop_stopping())
 		usleep(200000);
 	MHD_stop_daemon(d);
+	release_details(holds);
 	snapshot_free(&e.snap);
 	prom_free(&e.out);
 	topn_free(&e.syscalls);

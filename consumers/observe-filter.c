@@ -5,6 +5,7 @@
  * Every value is checked before anything is written.
  */
 #include "events.h"
+#include "details.h"
 #include "filters.h"
 #include "net.h"
 #include "json.h"
@@ -33,6 +34,10 @@ static const char usage[] =
 "  remove SET VALUE...        take values out of a set\n"
 "  clear [SET|types|all]      switch a filter off and empty it (default all)\n"
 "  enable TYPES               switch event types on (exec, open, ...; process, files, net; all)\n"
+"  enable DETAIL              switch a costly part on until disabled (off by\n"
+"                             default): syscall-latency (latency histograms,\n"
+"                             per-process table), page-faults (per process),\n"
+"                             runq-latency\n"
 "  disable TYPES              switch event types off\n"
 "  follow on|off              allowed pids pass their allowance to new children\n"
 "SET is pid, comm, uid (name or number), cgroup (cgroup v2 path or id),\n"
@@ -293,6 +298,7 @@ static int clear(const struct filters *f, const struct request *r)
 static int switch_types(const struct filters *f, const struct request *r, bool on)
 {
 	struct observe_filter filter;
+	int detail;
 	char err[PARSE_ERR_LEN];
 	uint64_t mask;
 
@@ -301,6 +307,10 @@ static int switch_types(const struct filters *f, const struct request *r, bool o
 			     on ? "enable" : "disable");
 		return -1;
 	}
+	/* Not an event type: a costly part of an aggregate, off by default. */
+	detail = detail_by_name(r->args[0]);
+	if (detail >= 0)
+		return filters_switch_detail(f->readers_fd, detail, false, on);
 	if (parse_types(r->args[0], &mask, err)) {
 		report_error("%s", err);
 		return -1;

@@ -21,6 +21,7 @@
 #include "syscall_names.h"
 #include "syscalls.h"
 #include "decode.h"
+#include "details.h"
 #include "version.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@ static const char usage[] =
 "  -N, --top=N            rows per table (default 10)\n"
 "  -s, --syscall=NAME     the latency histogram of this syscall (repeatable;\n"
 "                         default: the 3 syscalls with the most time)\n"
+"      --by-process       the syscalls of each process\n"
 "  -i, --interval=SECS    print what changed every SECS seconds until stopped\n"
 "      --count=N          with --interval: stop after N intervals\n"
 "  -j, --json             JSON instead of tables and bars\n"
@@ -52,18 +54,25 @@ static const char usage[] =
 "      --version          show the version\n"
 "\n"
 "Counting is switched off and on with 'observe-filter disable syscalls' (or\n"
-"faults, block, runq).\n"
+"faults, block, runq). Syscalls are counted by default; the costly parts\n"
+"are filled only while switched on, for good ('observe-filter enable\n"
+"DETAIL') or while a consumer that shows them runs: with --interval,\n"
+"observe-hist holds page-faults and runq-latency on, and syscall-latency\n"
+"(latency histograms, per-process table) with -s or --by-process; so does\n"
+"observe-exporter. The output says whether each was on, and since when.\n"
 "\n"
 "Examples:\n"
 "  observe-hist\n"
 "  observe-hist -s read -s write -i 1\n"
+"  observe-hist --by-process -i 5 --count 1\n"
 "  observe-hist --json | jq '.syscalls[0]'\n";
 
-enum { OPT_PIN_DIR = 256, OPT_COUNT };
+enum { OPT_PIN_DIR = 256, OPT_COUNT, OPT_BY_PROCESS };
 
 static const struct option options[] = {
 	{ "top", required_argument, NULL, 'N' },
 	{ "syscall", required_argument, NULL, 's' },
+	{ "by-process", no_argument, NULL, OPT_BY_PROCESS },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "json", no_argument, NULL, 'j' },
@@ -82,6 +91,7 @@ struct options {
 	uint64_t interval_ms;
 	uint64_t count;		/* intervals; 0: until stopped */
 	bool json;
+	bool by_process;
 };
 
 static const struct snapshot *sort_base;
@@ -157,6 +167,49 @@ static unsigned histogram_choice(const struct options *o, const struct snapshot 
 	return n;
 }
 
+/* Whether a detail was on at the read, and since when: a table or
+ * histogram holds what happened while it was. */
+static void print_detail(const struct snapshot *s, unsigned d, const char *label, const char *how)
+{
+	char since[48] = "";
+
+	if (s->details.since_ns[d])
+		format_iso8601(since, sizeof(since), s->details.since_ns[d]);
+	if (s->details.on & (1u << d))
+		printf("%s: on since %s (%s)\n", label, since[0] ? since : "?",
+		       s->details.for_good & (1u << d) ? "switched on" : "while a consumer asks");
+	else
+		printf("%s: off (observe-filter enable %s; or %s)\n", label, observe_details[d].name,
+		       how);
+}
+
+static void details_json(struct json_writer *w, const struct snapshot *s, const struct snapshot_maps *m)
+{
+	bool loaded[OBSERVE_DETAIL_COUNT] = {
+		[OBSERVE_DETAIL_SYSCALL_LATENCY] = m->syscalls_fd >= 0,
+		[OBSERVE_DETAIL_PAGE_FAULTS] = m->faults_fd >= 0,
+		[OBSERVE_DETAIL_RUNQ_LATENCY] = m->runq_fd >= 0,
+	};
+	char since[48];
+
+	json_key(w, "details");
+	json_object_begin(w);
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (!loaded[d])
+			continue;
+		json_key(w, observe_details[d].name);
+		json_object_begin(w);
+		json_kv_bool(w, "on", s->details.on & (1u << d));
+		json_kv_bool(w, "for_good", s->details.for_good & (1u << d));
+		if (s->details.since_ns[d]) {
+			format_iso8601(since, sizeof(since), s->details.since_ns[d]);
+			json_kv_cstr(w, "since", since);
+		}
+		json_object_end(w);
+	}
+	json_object_end(w);
+}
+
 static void print_faults_text(const struct options *o, struct snapshot *s)
 {
 	unsigned long long total = 0;
@@ -165,6 +218,7 @@ static void print_faults_text(const struct options *o, struct snapshot *s)
 		total += s->faults[i].v.faults;
 	qsort(s->faults, s->nr_faults, sizeof(*s->faults), faults_desc);
 	printf("page faults (user): %llu in %zu processes (top %u)\n", total, s->nr_faults, o->top);
+	print_detail(s, OBSERVE_DETAIL_PAGE_FAULTS, "counted", "-i SECS");
 	printf("  %-8s %-16s %12s\n", "PID", "COMM", "FAULTS");
 	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++)
 		printf("  %-8u %-16.16s %12llu\n", s->faults[i].pid, s->faults[i].v.comm,
@@ -200,6 +254,7 @@ static void print_runq_text(const struct options *o, struct snapshot *s)
 {
 	unsigned shown = 0;
 
+	print_detail(s, OBSERVE_DETAIL_RUNQ_LATENCY, "run-queue latency", "-i SECS");
 	qsort(s->runq.rows, s->runq.n, sizeof(*s->runq.rows), by_key);	/* the machine's first */
 	for (size_t i = 0; i < s->runq.n; i++) {
 		const struct observe_hist *h = &s->runq.rows[i].runq.latency_ns;
@@ -282,13 +337,16 @@ static void print_syscalls_text(const struct options *o, struct snapshot *s)
 	n = ranked(s, order, by_count_desc);
 	printf("syscalls: %llu calls, %llu errors, %u different (top %u by count)\n",
 	       calls, errors, n, o->top);
+	print_detail(s, OBSERVE_DETAIL_SYSCALL_LATENCY, "latency and processes",
+		     "-i SECS with -s or --by-process");
 	printf("  %-22s %12s %10s %12s %12s\n", "SYSCALL", "COUNT", "ERRORS", "AVG_NS", "TOTAL_MS");
 	for (unsigned i = 0; i < n && i < o->top; i++) {
 		const struct observe_syscall_stats *st = &s->sys[order[i]];
 
 		printf("  %-22s %12llu %10llu %12llu %12.3f\n", name_of(order[i], buf, sizeof(buf)),
 		       (unsigned long long)st->count, (unsigned long long)st->errors,
-		       (unsigned long long)(st->count ? st->latency_ns.sum / st->count : 0),
+		       (unsigned long long)(st->latency_ns.count ?
+					    st->latency_ns.sum / st->latency_ns.count : 0),
 		       st->latency_ns.sum / 1e6);
 	}
 
@@ -410,6 +468,9 @@ static int parse_options(int argc, char **argv, struct options *o, const char **
 		case 'j':
 			o->json = true;
 			break;
+		case OPT_BY_PROCESS:
+			o->by_process = true;
+			break;
 		case OPT_PIN_DIR:
 			*pin_dir = optarg;
 			break;
@@ -451,6 +512,7 @@ static bool print_one(const struct options *o, const struct snapshot_maps *m, st
 			json_kv_cstr(w, "time", now);
 			json_kv_u64(w, "interval_ms", o->interval_ms);
 		}
+		details_json(w, s, m);
 		if (m->syscalls_fd >= 0)
 			print_syscalls_json(o, s, w);
 		if (m->faults_fd >= 0)
@@ -523,6 +585,24 @@ static int follow_reload(const char *dir, struct snapshot_maps *m, bool *waiting
 	return 1;
 }
 
+/* The details that the intervals show are filled while they run: the
+ * page-fault table and run-queue histograms, and syscall latency when asked
+ * for (-s, --by-process). */
+static int hold_details(const struct options *o, const struct snapshot_maps *m, const char *dir,
+			struct detail_hold *holds)
+{
+	bool wanted[OBSERVE_DETAIL_COUNT] = {
+		[OBSERVE_DETAIL_SYSCALL_LATENCY] = m->syscalls_fd >= 0 && (o->nr_chosen || o->by_process),
+		[OBSERVE_DETAIL_PAGE_FAULTS] = m->faults_fd >= 0,
+		[OBSERVE_DETAIL_RUNQ_LATENCY] = m->runq_fd >= 0,
+	};
+
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if (wanted[d] && details_hold(dir, d, &holds[d]))
+			return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	exit_if_version_asked(argc, argv);
@@ -531,6 +611,7 @@ int main(int argc, char **argv)
 	struct observe_info info;
 	struct json_writer w;
 	struct options o;
+	struct detail_hold holds[OBSERVE_DETAIL_COUNT];
 	struct snapshot_maps m;
 	int ret = 1, opened, reloaded;
 	bool waiting = false;
@@ -541,7 +622,9 @@ int main(int argc, char **argv)
 	report_libbpf_setup(false);
 	runloop_init();
 	json_init(&w);
-	m.syscalls_fd = m.by_pid_fd = m.faults_fd = m.block_fd = m.runq_fd = -1;
+	snapshot_maps_init(&m);
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		holds[d] = (struct detail_hold)DETAIL_HOLD_NONE;
 	if (pins_read_info(dir, &info))
 		goto out;
 	opened = snapshot_open_maps(dir, &info, &m);
@@ -559,6 +642,8 @@ int main(int argc, char **argv)
 		report_error("out of memory");
 		goto out;
 	}
+	if (o.interval_ms && hold_details(&o, &m, dir, holds))
+		goto out;
 	if (snapshot_read(&m, cur))
 		goto out;
 	if (!o.interval_ms) {
@@ -576,6 +661,13 @@ int main(int argc, char **argv)
 		if (runloop_stopping())
 			break;
 		reloaded = follow_reload(dir, &m, &waiting);
+		/* A new load: its details, its lock directories. */
+		if (reloaded > 0 && !waiting) {
+			for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+				details_release(&holds[d]);
+			if (hold_details(&o, &m, dir, holds))
+				goto out;
+		}
 		if (reloaded < 0 || snapshot_read(&m, cur))
 			goto out;
 		if (reloaded)
@@ -589,6 +681,8 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		details_release(&holds[d]);
 	json_free(&w);
 	if (cur)
 		snapshot_free(cur);

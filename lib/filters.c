@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -177,22 +178,56 @@ int filters_write(const struct filters *f, const struct observe_filter *filter)
 	return filters_publish(f->readers_fd, filter);
 }
 
+/* Readers change their bits of the same value meanwhile: stores on the
+ * mapped page, not a map update that would rewrite their mask. */
+static struct observe_readers *map_readers(int readers_fd)
+{
+	struct observe_readers *readers;
+
+	readers = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, readers_fd, 0);
+	if (readers != MAP_FAILED)
+		return readers;
+	if (errno == EPERM && pins_map_frozen(readers_fd))
+		pins_report_frozen(PIN_READERS);
+	else
+		report_error("cannot map observe_readers: %s", strerror(errno));
+	return NULL;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int filters_switch_detail(int readers_fd, unsigned detail, bool held, bool on)
+{
+	struct observe_readers *readers = map_readers(readers_fd);
+	__u32 bit = held ? OBSERVE_DETAIL_HELD(detail) : OBSERVE_DETAIL_BIT(detail);
+
+	if (!readers)
+		return -1;
+	/* The start goes first: no hook sees the bit with an older one. */
+	if (on && !(__atomic_load_n(&readers->details_on, __ATOMIC_ACQUIRE) & OBSERVE_DETAIL_ON(detail)))
+		__atomic_store_n(&readers->details_since[detail], monotonic_ns(), __ATOMIC_RELEASE);
+	if (on)
+		__atomic_fetch_or(&readers->details_on, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&readers->details_on, ~bit, __ATOMIC_RELEASE);
+	munmap(readers, sysconf(_SC_PAGESIZE));
+	return 0;
+}
+
 int filters_publish(int readers_fd, const struct observe_filter *filter)
 {
 	bool follow = filter->pid_mode == OBSERVE_FILTER_ALLOW && filter->follow_children;
-	struct observe_readers *readers;
+	struct observe_readers *readers = map_readers(readers_fd);
 	long page = sysconf(_SC_PAGESIZE);
 
-	/* Readers change their bits of the same value meanwhile: a store on
-	 * the mapped page, not a map update that would rewrite their mask. */
-	readers = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, readers_fd, 0);
-	if (readers == MAP_FAILED) {
-		if (errno == EPERM && pins_map_frozen(readers_fd))
-			pins_report_frozen(PIN_READERS);
-		else
-			report_error("cannot map observe_readers: %s", strerror(errno));
+	if (!readers)
 		return -1;
-	}
 	__atomic_store_n(&readers->pid_set_on, filter->pid_mode != OBSERVE_FILTER_OFF,
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&readers->follow_children, follow, __ATOMIC_RELEASE);

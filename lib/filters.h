@@ -59,6 +59,11 @@ int filters_write(const struct filters *f, const struct observe_filter *filter);
  * pid set, for the fork and exit hooks, and its types_off, for the
  * aggregating collectors; -1 with the reason printed. */
 int filters_publish(int readers_fd, const struct observe_filter *filter);
+/* Switches 'detail' (enum observe_detail) on or off in observe_readers:
+ * its bit for good, or (held) its bit of the running consumers; going on,
+ * its start time too. Atomic, on the mapped page; 0 or -1 after an error
+ * line. */
+int filters_switch_detail(int readers_fd, unsigned detail, bool held, bool on);
 /* The mode field of 'set' inside the filter struct (for cidr: whether on). */
 __u8 *filter_mode_of(struct observe_filter *filter, enum filter_set set);
 /* The collector whose maps hold 'set' ("net"), or NULL for the core sets. */

@@ -30,6 +30,7 @@
 #define OBSERVE_TLS_SUBDIR "tls"		/* 0750 root:observe-tls */
 #define OBSERVE_TLS_SLOT_SUBDIR_FMT OBSERVE_TLS_SUBDIR "/slot%u"	/* one per TLS slot */
 #define OBSERVE_PROFILE_LOCK_DIR "profilers"	/* flock()ed by each observe-profile */
+#define OBSERVE_DETAILS_LOCK_DIR "details"	/* details/NAME flock()ed by holders (details.h) */
 
 /* The core's maps (observe.h) */
 #define PIN_FILTER "observe_filter"
@@ -49,6 +50,7 @@
 #define PIN_FILTER_PORTS "observe_filter_ports"
 #define PIN_FILTER_CIDRS "observe_filter_cidrs"
 #define PIN_SYSCALLS "observe_syscalls"
+#define PIN_SYSCALL_COUNTS "observe_syscall_counts"
 #define PIN_SYSCALLS_BY_PID "observe_syscalls_by_pid"
 #define PIN_FAULTS_BY_PID "observe_faults_by_pid"
 #define PIN_BLOCK "observe_block"

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #define SYSCALL_FIELDS (sizeof(struct observe_syscall_stats) / sizeof(__u64))
+#define COUNT_FIELDS (sizeof(struct observe_syscall_count) / sizeof(__u64))
 
 /* Every key of a per-CPU hash of histograms, its values summed. */
 static int read_hist_rows(int fd, size_t key_size, size_t value_size, struct hist_rows *out)
@@ -160,6 +161,7 @@ void snapshot_free(struct snapshot *s)
 
 int snapshot_read(const struct snapshot_maps *m, struct snapshot *s)
 {
+	details_read(m->readers_fd, &s->details);
 	if (m->syscalls_fd >= 0) {
 		int err = stats_read_array(m->syscalls_fd, OBSERVE_SYSCALL_NR_MAX, SYSCALL_FIELDS,
 					   (uint64_t *)s->sys);
@@ -167,6 +169,16 @@ int snapshot_read(const struct snapshot_maps *m, struct snapshot *s)
 		if (err) {
 			report_error("cannot read observe_syscalls: %s", strerror(-err));
 			return -1;
+		}
+		err = stats_read_array(m->syscall_counts_fd, OBSERVE_SYSCALL_NR_MAX, COUNT_FIELDS,
+				       (uint64_t *)s->counts);
+		if (err) {
+			report_error("cannot read observe_syscall_counts: %s", strerror(-err));
+			return -1;
+		}
+		for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
+			s->sys[nr].count = s->counts[nr].count;
+			s->sys[nr].errors = s->counts[nr].errors;
 		}
 		if (read_pid_rows(m->by_pid_fd, sizeof(struct observe_proc_syscalls), sizeof(struct proc_row),
 				  offsetof(struct proc_row, v), (void **)&s->procs, &s->nr_procs))
@@ -238,6 +250,7 @@ int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 	if (copy_hist_rows(&dst->block, &src->block) || copy_hist_rows(&dst->runq, &src->runq))
 		return -1;
 	memcpy(dst->sys, src->sys, sizeof(dst->sys));
+	dst->details = src->details;
 	memcpy(procs, src->procs, src->nr_procs * sizeof(*procs));
 	memcpy(faults, src->faults, src->nr_faults * sizeof(*faults));
 	dst->nr_procs = src->nr_procs;
@@ -312,6 +325,7 @@ static const struct {
 	size_t offset;
 } wanted[] = {
 	{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS, offsetof(struct snapshot_maps, syscalls_fd) },
+	{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALL_COUNTS, offsetof(struct snapshot_maps, syscall_counts_fd) },
 	{ OBSERVE_COLLECTOR_SYSCALLS, PIN_SYSCALLS_BY_PID, offsetof(struct snapshot_maps, by_pid_fd) },
 	{ OBSERVE_COLLECTOR_MEMORY, PIN_FAULTS_BY_PID, offsetof(struct snapshot_maps, faults_fd) },
 	{ OBSERVE_COLLECTOR_BLOCK, PIN_BLOCK, offsetof(struct snapshot_maps, block_fd) },
@@ -343,12 +357,26 @@ int snapshot_open_maps(const char *dir, const struct observe_info *info, struct 
 			return -1;
 		opened++;
 	}
+	/* Which details are on: the core's map, there whenever one is. */
+	if (opened && (m->readers_fd = pins_open_map(dir, PIN_READERS, PIN_READ)) < 0)
+		return -1;
 	return opened;
+}
+
+#define SNAPSHOT_FDS(m) { &(m)->syscalls_fd, &(m)->by_pid_fd, &(m)->syscall_counts_fd, \
+			  &(m)->readers_fd, &(m)->faults_fd, &(m)->block_fd, &(m)->runq_fd }
+
+void snapshot_maps_init(struct snapshot_maps *m)
+{
+	int *fds[] = SNAPSHOT_FDS(m);
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		*fds[i] = -1;
 }
 
 void snapshot_close_maps(struct snapshot_maps *m)
 {
-	int *fds[] = { &m->syscalls_fd, &m->by_pid_fd, &m->faults_fd, &m->block_fd, &m->runq_fd };
+	int *fds[] = SNAPSHOT_FDS(m);
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "observe.h"
+#include "details.h"
 #include "block.h"
 #include "cpu.h"
 #include "memory.h"
@@ -43,7 +44,11 @@ struct hist_rows {
 
 /* One read of the maps. */
 struct snapshot {
+	/* count and errors from observe_syscall_counts, latency_ns from
+	 * observe_syscalls (filled while syscall_latency_on) */
 	struct observe_syscall_stats sys[OBSERVE_SYSCALL_NR_MAX];
+	struct observe_syscall_count counts[OBSERVE_SYSCALL_NR_MAX];	/* read buffer */
+	struct details_state details;	/* which details were on at the read */
 	struct proc_row *procs;
 	size_t nr_procs;
 	struct fault_row *faults;
@@ -53,6 +58,8 @@ struct snapshot {
 
 struct snapshot_maps {
 	int syscalls_fd, by_pid_fd;	/* -1: the syscalls collector is not loaded */
+	int syscall_counts_fd;
+	int readers_fd;			/* the details' switches */
 	int faults_fd;			/* -1: the memory collector is not loaded */
 	int block_fd;			/* -1: the block collector is not loaded */
 	int runq_fd;			/* -1: the cpu collector is not loaded */
@@ -62,6 +69,7 @@ struct snapshot_maps {
  * Opens the map of each collector that is loaded (per 'info'), -1 in the
  * others. Returns how many were opened, or -1 after printing why one failed.
  */
+void snapshot_maps_init(struct snapshot_maps *m);	/* every fd -1 */
 int snapshot_open_maps(const char *dir, const struct observe_info *info, struct snapshot_maps *m);
 void snapshot_close_maps(struct snapshot_maps *m);
 /* Whether each map open in m is still the one pinned in dir. */

@@ -709,7 +709,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 	for (int i = 0; !err && i < s->nr_loaded; i++)
 		if (s->loaded[i].c->commit)
 			err = s->loaded[i].c->commit(s, s->loaded[i].c);
-	if (err || publish_pid_set(s) || stage_links(s)) {
+	if (err || publish_pid_set(s) || load_details(s) || stage_links(s)) {
 		unstage(s);
 		for (int i = s->nr_new_paths - 1; i >= 0; i--)
 			rmdir(s->new_paths[i]);	/* only directories this run made */

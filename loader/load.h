@@ -86,4 +86,8 @@ int load_make_dir(struct load_state *s, const char *path, gid_t gid);
 int load_add_link(struct load_state *s, struct bpf_link *link, const char *pin_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* details.c: the loaded collectors' details (lock directories, held bits
+ * left by killed holders, --details); at commit. */
+int load_details(struct load_state *s);
+
 #endif /* OBSERVE_LOAD_H */

@@ -21,6 +21,8 @@ struct load_config {
 	uint64_t ring_size;
 	unsigned argv_max;
 	bool runq_per_cgroup;	/* a run-queue histogram per cgroup as well */
+	bool details_given;	/* --details: set which are on for good */
+	uint32_t details;	/* bit per enum observe_detail on for good */
 	unsigned profile_hz;	/* samples per second per CPU of the profiler */
 	/* The TLS collector: loaded only when asked for; its slots belong to tls_group. */
 	int tls_wanted;		/* --tls: 1 yes, 0 no, -1 as --collectors says */

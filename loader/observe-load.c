@@ -7,6 +7,7 @@
  */
 #include "loader.h"
 #include "collectors.h"
+#include "details.h"
 #include "profile.h"
 #include "events.h"
 #include "parse.h"
@@ -38,6 +39,9 @@ static const char usage[] =
 "  -a, --argv-max=BYTES   argv bytes captured per exec (16-8192, default 1024)\n"
 "      --runq-per-cgroup[=yes|no]  a run-queue latency histogram per cgroup v2\n"
 "                         as well as the machine's (default no)\n"
+"      --details=LIST     costly parts on for good: syscall-latency, page-faults,\n"
+"                         runq-latency, or none (default: as they are; each is\n"
+"                         on anyway while a consumer that shows it runs)\n"
 "      --profile-hz=HZ    samples per second per CPU of the profiler (1-1000,\n"
 "                         default 49); it samples only while observe-profile runs\n"
 "  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
@@ -62,7 +66,7 @@ static const char usage[] =
 "      --version          show the version\n"
 "\n"
 "Settings file: one 'key = value' a line, keys as the long options\n"
-"(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup,\n"
+"(pin-dir, group, slots, ring-size, argv-max, collectors, runq-per-cgroup, details,\n"
 "profile-hz, tls, tls-binary (one line each), tls-max, tls-group, tls-slots,\n"
 "tls-ring-size, lock-wait);\n"
 "'#' starts a comment; a line holds at most 1023 bytes.\n"
@@ -76,7 +80,7 @@ static const char usage[] =
 
 enum {
 	OPT_UNLOAD = 256, OPT_PIN_DIR, OPT_CONFIG, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ, OPT_TLS, OPT_TLS_BINARY,
-	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE, OPT_LOCK_WAIT,
+	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE, OPT_LOCK_WAIT, OPT_DETAILS,
 };
 
 #define LOADER_SHORT_OPTIONS "d:g:s:r:a:C:c:vh"
@@ -89,6 +93,7 @@ static const struct option options[] = {
 	{ "argv-max", required_argument, NULL, 'a' },
 	{ "runq-per-cgroup", optional_argument, NULL, OPT_RUNQ_PER_CGROUP },
 	{ "profile-hz", required_argument, NULL, OPT_PROFILE_HZ },
+	{ "details", required_argument, NULL, OPT_DETAILS },
 	{ "tls", optional_argument, NULL, OPT_TLS },
 	{ "tls-binary", required_argument, NULL, OPT_TLS_BINARY },
 	{ "tls-max", required_argument, NULL, OPT_TLS_MAX },
@@ -243,6 +248,32 @@ static int apply_tls_setting(struct load_config *cfg, const char *key, const cha
 	return 0;
 }
 
+/* "none" or a comma-separated list of detail names (details.h). */
+static int parse_details(const char *value, struct load_config *cfg, char *err)
+{
+	char list[256], *save = NULL;
+
+	cfg->details_given = true;
+	cfg->details = 0;
+	if (!strcmp(value, "none"))
+		return 0;
+	if (snprintf(list, sizeof(list), "%s", value) >= (int)sizeof(list)) {
+		snprintf(err, PARSE_ERR_LEN, "details: list too long");
+		return -1;
+	}
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		int d = detail_by_name(name);
+
+		if (d < 0) {
+			snprintf(err, PARSE_ERR_LEN, "unknown detail '%.40s' (syscall-latency, "
+				 "page-faults, runq-latency, none)", name);
+			return -1;
+		}
+		cfg->details |= 1u << d;
+	}
+	return 0;
+}
+
 /* Applies one setting by its long option name; 0, or -1 with err set. */
 static int apply_setting(struct load_config *cfg, const char *key, const char *value, char *err)
 {
@@ -276,6 +307,8 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 		return parse_ring_size(key, value, &cfg->ring_size, err);
 	} else if (!strcmp(key, "runq-per-cgroup")) {
 		return parse_yes_no(key, value, &cfg->runq_per_cgroup, err);
+	} else if (!strcmp(key, "details")) {
+		return parse_details(value, cfg, err);
 	} else if (!strcmp(key, "argv-max")) {
 		if (parse_u64(value, 16, OBSERVE_ARGV_LIMIT, "argv-max", &v, err))
 			return -1;
@@ -419,6 +452,7 @@ int main(int argc, char **argv)
 		case 'C': key = "collectors"; break;
 		case OPT_RUNQ_PER_CGROUP: key = "runq-per-cgroup"; optarg = optarg ? optarg : "yes"; break;
 		case OPT_PROFILE_HZ: key = "profile-hz"; break;
+		case OPT_DETAILS: key = "details"; break;
 		case OPT_TLS: key = "tls"; optarg = optarg ? optarg : "yes"; break;
 		case OPT_TLS_BINARY: key = "tls-binary"; break;
 		case OPT_TLS_MAX: key = "tls-max"; break;

@@ -29,8 +29,38 @@ def long_waits(lat):
     return sum(b["count"] for b in lat["buckets"] if b["low"] >= MS)
 
 
+def runq_latency(env, on):
+    env.user_tool("observe-filter", "enable" if on else "disable", "runq-latency")
+
+
+def runq_details(env):
+    return json.loads(env.user_tool("observe-hist", "--json").stdout)["details"]["runq-latency"]
+
+
 @test
 def two_cpu_bound_processes_on_one_core_wait_for_each_other(env):
+    runq_latency(env, True)
+    try:
+        hogs_wait_for_each_other(env)
+    finally:
+        runq_latency(env, False)
+
+
+@test
+def runq_latency_is_off_until_asked_for_and_held_by_observe_hist(env):
+    check_eq(False, runq_details(env)["on"], "run-queue latency off by default")
+    before = runq(env)["count"]
+    hogs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(2)]
+    for hog in hogs:
+        hog.wait()
+    check_eq(before, runq(env)["count"], "waits counted while off")
+    line = json.loads(env.user_tool("observe-hist", "--json", "-i", "0.3", "--count", "1").stdout)
+    check_eq(True, line["details"]["runq-latency"]["on"], "on while observe-hist -i runs")
+    check(line["runq"][0]["latency_ns"]["count"] > 0, f"waits counted in its interval: {line['runq']}")
+    check_eq(False, runq_details(env)["on"], "off once observe-hist ended")
+
+
+def hogs_wait_for_each_other(env):
     before = runq(env)
     hogs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(2)]
     for hog in hogs:
@@ -83,7 +113,7 @@ def runq_per_cgroup_adds_a_histogram_per_cgroup(env):
     pin_dir = env.pin_dir + "-runq"
     env.extra_pin_dirs.append(pin_dir)
     run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP,
-         "--collectors", "cpu", "--runq-per-cgroup"])
+         "--collectors", "cpu", "--runq-per-cgroup", "--details", "runq-latency"])
     try:
         hogs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(2)]
         for hog in hogs:

@@ -116,6 +116,10 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
         check_eq(float(os.cpu_count()), attached.get('{collector="profile"}'),
                  f"one profiler program per CPU ({attached})")
         check_eq(2.0, attached.get('{collector="syscalls"}'), f"syscalls programs ({attached})")
+        details = samples(text, "observe_detail_on")
+        check_eq({'{detail="syscall-latency"}': 0.0, '{detail="page-faults"}': 1.0,
+                  '{detail="runq-latency"}': 1.0}, details,
+                 "syscall latency off (no --syscall-latency); faults and run queue held by the exporter")
         # Top 5 syscalls and one "other": a bounded number of series.
         calls = samples(text, "observe_syscalls_total")
         check('{syscall="other"}' in calls, f"an 'other' series: {sorted(calls)}")
@@ -198,7 +202,7 @@ class Prometheus:
 @test
 @host_only
 def prometheus_scrapes_the_exporter_and_sees_counters_rise(env):
-    exp = Exporter(env)
+    exp = Exporter(env, "--syscall-latency")
     reader = env.reader("-t", "exec").wait_ready()
     prom = None
     try:
@@ -232,6 +236,8 @@ def prometheus_scrapes_the_exporter_and_sees_counters_rise(env):
         p99 = prom.value('histogram_quantile(0.99, observe_syscall_duration_seconds_bucket{syscall="getppid"})')
         check(p99 is not None and 0 < p99 < 1, f"a p99 getppid latency under a second: {p99}")
         check_eq(1.0, prom.value("observe_up"), "observe_up as scraped")
+        check_eq(1.0, prom.value('observe_detail_on{detail="syscall-latency"}'),
+                 "latency on while --syscall-latency runs")
     finally:
         if prom:
             prom.stop()

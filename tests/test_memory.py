@@ -19,16 +19,33 @@ TOUCHER = ("import mmap, sys\n"
 
 
 @test
-def a_process_touching_fresh_pages_shows_as_many_faults(env):
+def a_process_touching_fresh_pages_shows_as_many_faults_while_switched_on(env):
     if not os.path.exists("/sys/kernel/tracing/events/exceptions/page_fault_user"):
         raise Skip("this kernel has no exceptions:page_fault_user tracepoint (x86 only)")
-    toucher = subprocess.Popen([sys.executable, "-c", TOUCHER, str(PAGES)])
-    toucher.wait()
-    check_eq(0, toucher.returncode, "exit code of the toucher")
-    stats = json.loads(env.user_tool("observe-hist", "--json", "-N", "100000").stdout)
+    unseen = touch(env)
+    check_eq([], [p for p in hist(env)["faults"] if p["pid"] == unseen.pid],
+             "faults of a toucher while page-faults is off (the default)")
+    env.user_tool("observe-filter", "enable", "page-faults")
+    try:
+        toucher = touch(env)
+        stats = hist(env)
+    finally:
+        env.user_tool("observe-filter", "disable", "page-faults")
+    check_eq(True, stats["details"]["page-faults"]["on"], "page-faults on once enabled")
     mine = [p for p in stats["faults"] if p["pid"] == toucher.pid]
     check_eq(1, len(mine), f"the toucher {toucher.pid} among the faulting processes")
     check(mine[0]["faults"] >= PAGES, f"faults of the toucher: {mine[0]['faults']} < {PAGES}")
+
+
+def touch(env):
+    toucher = subprocess.Popen([sys.executable, "-c", TOUCHER, str(PAGES)])
+    toucher.wait()
+    check_eq(0, toucher.returncode, "exit code of the toucher")
+    return toucher
+
+
+def hist(env):
+    return json.loads(env.user_tool("observe-hist", "--json", "-N", "100000").stdout)
 
 
 def cgroup2_root():

@@ -49,7 +49,8 @@ def pins_belong_to_the_group_with_modes_by_purpose(env):
         "observe_filter": 0o660, "observe_filter_pids": 0o660, "observe_slot_cfg": 0o660,
         "observe_readers": 0o660, "observe_filter_ports": 0o660, "observe_filter_cidrs": 0o660,
         "observe_stats": 0o640, "observe_slot_stats": 0o640, "observe_info": 0o640,
-        "observe_syscalls": 0o640, "observe_syscalls_by_pid": 0o640,
+        "observe_syscalls": 0o640, "observe_syscalls_by_pid": 0o640, "observe_syscall_counts": 0o640,
+        "details": 0o750, "details/syscall-latency": 0o750, "details/runq-latency": 0o750,
         "observe_faults_by_pid": 0o640, "observe_block": 0o640, "observe_runq": 0o640,
         "observe_slots": 0o600,
     }
@@ -454,13 +455,23 @@ def bpftool_and_observe_stats_show_named_fields(env):
         check(field in out, f"bpftool dump of observe_filter lacks {field}: {out[:200]!r}")
     out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, "observe_slot_stats")]).stdout
     check(b'"delivered"' in out and b'"dropped"' in out, f"slot stats dump: {out[:200]!r}")
-    # The collectors' histograms and tables, as root sees them.
-    for name, fields in (("observe_syscalls", (b'"latency_ns"', b'"slots"', b'"errors"')),
-                         ("observe_syscalls_by_pid", (b'"total_ns"', b'"comm"')),
-                         ("observe_runq", (b'"latency_ns"', b'"sum"'))):
-        out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, name)]).stdout
-        for field in fields:
-            check(field in out, f"bpftool dump of {name} lacks {field}: {out[:200]!r}")
+    # The collectors' histograms and tables, as root sees them (the
+    # per-process table fills only while syscall latency is on).
+    env.user_tool("observe-filter", "enable", "syscall-latency")
+    env.user_tool("observe-filter", "enable", "runq-latency")
+    try:
+        os.getppid()
+        time.sleep(0.1)     # a few context switches for the run-queue histogram
+        for name, fields in (("observe_syscalls", (b'"latency_ns"', b'"slots"', b'"errors"')),
+                             ("observe_syscall_counts", (b'"count"', b'"errors"')),
+                             ("observe_syscalls_by_pid", (b'"total_ns"', b'"comm"')),
+                             ("observe_runq", (b'"latency_ns"', b'"sum"'))):
+            out = run(["bpftool", "map", "dump", "pinned", os.path.join(env.pin_dir, name)]).stdout
+            for field in fields:
+                check(field in out, f"bpftool dump of {name} lacks {field}: {out[:200]!r}")
+    finally:
+        env.user_tool("observe-filter", "disable", "syscall-latency")
+        env.user_tool("observe-filter", "disable", "runq-latency")
     dump = env.user_tool("observe-stats", "--dump").stdout
     for field in (b'"observe_slot_cfg"', b'"wakeup_bytes"', b'"per_cpu"', b'"load_count"'):
         check(field in dump, f"observe-stats --dump lacks {field}")

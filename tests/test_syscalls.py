@@ -11,6 +11,7 @@ import sys
 import time
 
 from harness import GROUP, MEMBER, check, check_eq, host_only, run, test_list
+from test_exporter import Exporter, samples
 
 TESTS, test = test_list()
 
@@ -21,7 +22,9 @@ CALLER = ("import os, sys\n"
 
 
 def make_calls(n):
-    proc = subprocess.run([sys.executable, "-c", CALLER, str(n)])
+    """The caller, ended: its pid tells its row in the per-process table."""
+    proc = subprocess.Popen([sys.executable, "-c", CALLER, str(n)])
+    proc.wait()
     check_eq(0, proc.returncode, "exit code of the caller")
     return proc
 
@@ -35,8 +38,24 @@ def getpriority(stats):
                 {"count": 0, "errors": 0, "latency_ns": {"count": 0, "buckets": []}})
 
 
+def latency(env, on):
+    env.user_tool("observe-filter", "enable" if on else "disable", "syscall-latency")
+
+
+def latency_on(stats):
+    return stats["details"]["syscall-latency"]["on"]
+
+
 @test
 def a_known_number_of_syscalls_is_counted_with_a_latency_histogram(env):
+    latency(env, True)
+    try:
+        counted_with_a_latency_histogram(env)
+    finally:
+        latency(env, False)
+
+
+def counted_with_a_latency_histogram(env):
     before = getpriority(hist(env))["count"]
     caller = subprocess.Popen([sys.executable, "-c", CALLER, str(CALLS)])
     caller.wait()
@@ -45,7 +64,7 @@ def a_known_number_of_syscalls_is_counted_with_a_latency_histogram(env):
     g = getpriority(stats)
     check(g["count"] - before >= CALLS, f"getpriority calls counted: {g['count'] - before} < {CALLS}")
     lat = g["latency_ns"]
-    check_eq(g["count"], lat["count"], "histogram count against the call count")
+    check(lat["count"] >= CALLS, f"calls timed: {lat['count']} < {CALLS}")
     check_eq(lat["count"], sum(b["count"] for b in lat["buckets"]), "buckets add up to the count")
     check(lat["sum"] > 0 and all(b["low"] < b.get("high", 1 << 62) for b in lat["buckets"]),
           f"histogram: {lat}")
@@ -56,6 +75,81 @@ def a_known_number_of_syscalls_is_counted_with_a_latency_histogram(env):
 
     text = env.user_tool("observe-hist", "-s", "getpriority").stdout.decode()
     check("latency of getpriority (ns)" in text and "|@" in text, f"text histogram:\n{text}")
+
+
+@test
+def latency_and_processes_hold_only_the_calls_made_while_switched_on(env):
+    base = hist(env)
+    check_eq(False, latency_on(base), "latency off by default")
+    start = getpriority(base)
+    latency(env, True)
+    try:
+        check_eq(True, latency_on(hist(env)), "latency on once enabled")
+        first = make_calls(CALLS)
+    finally:
+        latency(env, False)
+    second = make_calls(CALLS)
+    stats = hist(env)
+    check_eq(False, latency_on(stats), "latency off once disabled")
+    g = getpriority(stats)
+    timed = g["latency_ns"]["count"] - start["latency_ns"]["count"]
+    check_eq(CALLS, timed, "getpriority calls in the histogram: exactly the batch made while on")
+    check(g["count"] - start["count"] >= 2 * CALLS,
+          f"getpriority calls counted, both batches: {g['count'] - start['count']} < {2 * CALLS}")
+    pids = {p["pid"]: p["count"] for p in stats["processes"]}
+    check(pids.get(first.pid, 0) >= CALLS, f"the first caller {first.pid} in the per-process table")
+    check(second.pid not in pids, f"the second caller {second.pid} (latency off) not in the table")
+    text = env.user_tool("observe-hist").stdout.decode()
+    check("latency and processes: off" in text, f"the text says latency is off:\n{text[:400]}")
+    latency(env, True)
+    try:
+        on = hist(env)["details"]["syscall-latency"]
+        text = env.user_tool("observe-hist").stdout.decode()
+    finally:
+        latency(env, False)
+    check(on["for_good"] and re.match(r"^\d{4}-\d\d-\d\dT[0-9:.]+Z$", on.get("since", "")),
+          f"switched on for good, and since when: {on}")
+    check(re.search(r"latency and processes: on since \S+Z \(switched on\)", text),
+          f"the text says since when:\n{text[:400]}")
+
+
+@test
+def latency_is_on_while_an_observe_hist_or_exporter_asks_for_it(env):
+    for args in (["-s", "getpriority"], ["--by-process"]):
+        watcher = subprocess.Popen(env.as_user(MEMBER) + [env.tool("observe-hist"), "--pin-dir", env.pin_dir,
+                                                    "--json", "-i", "0.5", *args],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env.started.append(watcher)
+        try:
+            line = json.loads(watcher.stdout.readline())
+            check_eq(True, latency_on(line), f"the interval of observe-hist {args} says on")
+            check_eq(True, latency_on(hist(env)), f"latency on while observe-hist {args} runs")
+        finally:
+            watcher.terminate()
+            watcher.wait(5)
+        check_eq(False, latency_on(hist(env)), f"latency off once observe-hist {args} ended")
+    # An interval view without -s or --by-process does not switch it on.
+    line = json.loads(env.user_tool("observe-hist", "--json", "-i", "0.2", "--count", "1").stdout)
+    check_eq(False, latency_on(line), "latency of an observe-hist without -s")
+    # Two holders: the first one out leaves it on for the other.
+    exp = Exporter(env, "--syscall-latency")
+    watcher = env.user_tool("observe-hist", "--json", "-i", "0.2", "--count", "1", "--by-process")
+    check_eq(True, latency_on(json.loads(watcher.stdout)), "observe-hist beside the exporter")
+    check_eq(True, latency_on(hist(env)), "still on for the exporter after observe-hist ended")
+    text = exp.metrics()
+    check_eq(1.0, samples(text, "observe_detail_on").get('{detail="syscall-latency"}'),
+             "the exporter says on")
+    check('observe_detail_on_since_timestamp_seconds{detail="syscall-latency"}' in text,
+          "the exporter says since when")
+    exp.stop()
+    check_eq(False, latency_on(hist(env)), "off once the last holder ended")
+    # Switched on for good: a holder ending does not switch it off.
+    latency(env, True)
+    try:
+        env.user_tool("observe-hist", "--json", "-i", "0.1", "--count", "1", "-s", "read")
+        check_eq(True, latency_on(hist(env)), "enabled stays on after a holder")
+    finally:
+        latency(env, False)
 
 
 @test

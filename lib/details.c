@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Details switched on while held: see details.h. */
+#include "details.h"
+#include "filters.h"
+#include "observe.h"
+#include "pins.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+const struct detail observe_details[] = {
+	[OBSERVE_DETAIL_SYSCALL_LATENCY] = { "syscall-latency", OBSERVE_COLLECTOR_SYSCALLS,
+					     "syscall latency histograms and the per-process table" },
+	[OBSERVE_DETAIL_PAGE_FAULTS] = { "page-faults", OBSERVE_COLLECTOR_MEMORY,
+					 "page faults per process" },
+	[OBSERVE_DETAIL_RUNQ_LATENCY] = { "runq-latency", OBSERVE_COLLECTOR_CPU,
+					  "run-queue latency histograms" },
+};
+_Static_assert(sizeof(observe_details) / sizeof(observe_details[0]) == OBSERVE_DETAIL_COUNT,
+	       "a name per detail");
+_Static_assert(OBSERVE_DETAIL_COUNT <= 8, "details_state holds them");
+
+int detail_by_name(const char *name)
+{
+	for (unsigned i = 0; i < OBSERVE_DETAIL_COUNT; i++)
+		if (!strcmp(observe_details[i].name, name))
+			return i;
+	return -1;
+}
+
+int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
+{
+	char path[4096];
+
+	h->lock_fd = -1;
+	h->detail = detail;
+	h->readers_fd = pins_open_map(dir, PIN_READERS, PIN_WRITE);
+	if (h->readers_fd < 0)
+		return -1;
+	if (snprintf(path, sizeof(path), "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s", dir,
+		     observe_details[detail].name) >= (int)sizeof(path))
+		return report_error("pin path too long: %s", dir), -1;
+	h->lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->lock_fd < 0)
+		return pins_explain_error(dir, path, errno), -1;
+	/* Shared before the bit goes on: a last holder switching it off holds
+	 * the lock exclusively until it has, so ours comes after. */
+	if (flock(h->lock_fd, LOCK_SH)) {
+		report_error("cannot lock %s: %s", path, strerror(errno));
+		close(h->lock_fd);
+		h->lock_fd = -1;
+		return -1;
+	}
+	return filters_switch_detail(h->readers_fd, detail, true, true);
+}
+
+void details_release(struct detail_hold *h)
+{
+	if (h->lock_fd >= 0) {
+		if (flock(h->lock_fd, LOCK_EX | LOCK_NB) == 0)
+			filters_switch_detail(h->readers_fd, h->detail, true, false);
+		close(h->lock_fd);
+		h->lock_fd = -1;
+	}
+	if (h->readers_fd >= 0)
+		close(h->readers_fd);
+	h->readers_fd = -1;
+}
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int details_read(int readers_fd, struct details_state *st)
+{
+	struct observe_readers readers;
+	uint64_t real = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
+	__u32 zero = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (readers_fd < 0 || bpf_map_lookup_elem(readers_fd, &zero, &readers))
+		return -1;
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (!(readers.details_on & OBSERVE_DETAIL_ON(d)))
+			continue;
+		st->on |= 1u << d;
+		if (readers.details_on & OBSERVE_DETAIL_BIT(d))
+			st->for_good |= 1u << d;
+		/* The kernel's clock is monotonic: the wall time it went on. */
+		if (readers.details_since[d] && readers.details_since[d] <= mono)
+			st->since_ns[d] = real - (mono - readers.details_since[d]);
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The costly parts of the aggregates, off unless asked for
+ * (observe_readers.details_on, enum observe_detail): switched on for good
+ * by observe-filter or observe-load --details, or held on while a consumer
+ * that shows them runs. Each holder keeps a shared flock() on the detail's
+ * directory (OBSERVE_DETAILS_LOCK_DIR/NAME); the last one out (an exclusive
+ * lock) switches the held bit off, as observe-profile does with sampling.
+ */
+#ifndef OBSERVE_DETAILS_H
+#define OBSERVE_DETAILS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct detail {
+	const char *name;	/* as observe-filter enable takes it; its lock dir */
+	unsigned collector;	/* OBSERVE_COLLECTOR_* whose hooks it is part of */
+	const char *what;	/* for messages: what it fills */
+};
+
+/* Indexed by enum observe_detail. */
+extern const struct detail observe_details[];
+
+/* The detail called 'name', or -1. */
+int detail_by_name(const char *name);
+
+struct detail_hold {
+	int readers_fd;
+	int lock_fd;	/* -1: not held */
+	unsigned detail;
+};
+
+#define DETAIL_HOLD_NONE { -1, -1, 0 }
+
+/* Holds 'detail' on until details_release; 0, or -1 after an error line.
+ * Either way details_release() frees what it took. */
+int details_hold(const char *dir, unsigned detail, struct detail_hold *h);
+/* Lets go; the last holder out switches the held bit off. */
+void details_release(struct detail_hold *h);
+
+/* What observe_readers says of each detail, at one read. */
+struct details_state {
+	uint32_t on;		/* bit per enum observe_detail: on (for good or held) */
+	uint32_t for_good;	/* bit per detail: switched on for good */
+	uint64_t since_ns[8];	/* CLOCK_REALTIME ns it last went on (while on) */
+};
+
+/* Reads the state from observe_readers; 0, or -1 (state all off). */
+int details_read(int readers_fd, struct details_state *st);
+
+#endif

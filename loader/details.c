@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The details of the loaded collectors (lib/details.h): their lock
+ * directories; a held bit that no holder holds cleared (one killed before
+ * it could); and, with --details, which are on for good.
+ */
+#include "details.h"
+#include "filters.h"
+#include "load.h"
+#include "report.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static bool collector_loaded(struct load_state *s, unsigned id)
+{
+	for (int i = 0; i < s->nr_loaded; i++)
+		if (s->loaded[i].c->id == id)
+			return true;
+	return false;
+}
+
+static int prepare_detail(struct load_state *s, unsigned d, int readers_fd)
+{
+	char dir[4096], path[4200];
+	int lock;
+
+	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_DETAILS_LOCK_DIR) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, observe_details[d].name) >= (int)sizeof(path))
+		return report_error("pin path too long"), -1;
+	if (load_make_dir(s, dir, s->gid) || load_make_dir(s, path, s->gid))
+		return -1;
+	lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock >= 0 && !flock(lock, LOCK_EX | LOCK_NB) &&
+	    filters_switch_detail(readers_fd, d, true, false))
+		report_warn("cannot clear the held bit of %s", observe_details[d].name);
+	if (lock >= 0)
+		close(lock);
+	if (s->cfg->details_given &&
+	    filters_switch_detail(readers_fd, d, false, s->cfg->details & (1u << d)))
+		return -1;
+	return 0;
+}
+
+int load_details(struct load_state *s)
+{
+	struct shared_map *readers = load_find_map(s, PIN_READERS);
+
+	if (!readers)
+		return 0;
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if (collector_loaded(s, observe_details[d].collector) &&
+		    prepare_detail(s, d, readers->fd))
+			return -1;
+	return 0;
+}
