@@ -10,6 +10,7 @@ import grp
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -111,6 +112,26 @@ class Environment:
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)
         os.chmod(self.out, 0o777)
+
+    def unload_dead_runs(self):
+        """A run killed outright (SIGKILL, a machine restart) could not unload
+        its test pins: those of runs whose process is gone are unloaded here,
+        before anything counts links. Live runs' are left alone."""
+        for name in sorted(os.listdir("/sys/fs/bpf")):
+            m = re.fullmatch(r"observe-test-(\d+)(-[\w-]+)?", name)
+            if not m or int(m.group(1)) == os.getpid():
+                continue
+            try:
+                os.kill(int(m.group(1)), 0)
+                continue
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            res = run([os.path.join(self.bin, "observe-load"), "--pin-dir", f"/sys/fs/bpf/{name}",
+                       "--unload"], check_rc=False)
+            said = (res.stdout + res.stderr).decode(errors="replace").strip()
+            print(f"  {name}: its run is gone; {said}")
 
     # -- users -----------------------------------------------------------
     def create_users(self):

@@ -144,6 +144,7 @@ def run_host_suite(args):
     start = time.monotonic()
     try:
         env.create_users()
+        env.unload_dead_runs()
         env.links_at_start = test_spine.link_count()
         env.load()
         print(f"  loaded into {env.pin_dir}")
