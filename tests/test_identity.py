@@ -195,12 +195,16 @@ def a_reader_with_exe_follows_the_processes_of_that_file_alone(env):
     for path in marks.values():
         open(path, "w").close()
         os.chmod(path, 0o644)
+    # It waits for the reader on a FIFO, in the shell itself: a child
+    # (a sleep) would leave the set by its exec as the reader seeds it.
     go = os.path.join(env.tmp, "exe-filter-go")
+    os.mkfifo(go, 0o644)
     before = subprocess.Popen(env.as_user(MEMBER) + [
-        exe, "-c", f"while [ ! -e {go} ]; do sleep 0.05; done; : < {marks['before']}"])
+        exe, "-c", f"read line < {go}; : < {marks['before']}"])
     env.started.append(before)
     reader = env.reader("-t", "exec,open", "--exe", exe).wait_ready()
-    open(go, "w").close()
+    with open(go, "w") as f:
+        f.write("go\n")
     run([exe, "-c", f": < {marks['after']}; /bin/true"])
     run(["/bin/sh", "-c", f": < {marks['other']}"])
     before.wait(timeout=10)
