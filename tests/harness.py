@@ -64,6 +64,16 @@ def wait_until(predicate, timeout, what):
     raise Failure(f"timed out after {timeout}s waiting for {what}")
 
 
+def cgroup2_root():
+    """Where the cgroup v2 file system is mounted, or None."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    return None
+
+
 def run(cmd, check_rc=True, **kw):
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
     if check_rc and res.returncode != 0:

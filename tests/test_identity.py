@@ -7,20 +7,19 @@ import shutil
 import subprocess
 import time
 
-from harness import IN_GUEST, MEMBER, Skip, check, check_eq, events_of, run, settle, test_list
+from harness import (IN_GUEST, MEMBER, Skip, cgroup2_root, check, check_eq, events_of, run, settle,
+                     test_list)
 
 TESTS, test = test_list()
 CONTAINER_ID = "0123456789abcdef" * 4
 POD_UID = "1f6c7d2e-3b4a-4c5d-9e8f-0a1b2c3d4e5f"
 
 
-def cgroup2_root():
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    raise Skip("no cgroup2 file system is mounted")
+def cgroup2_mount():
+    root = cgroup2_root()
+    if not root:
+        raise Skip("no cgroup2 file system is mounted")
+    return root
 
 
 def exec_of(events, marker):
@@ -81,7 +80,7 @@ def two_processes_with_the_same_pid_have_different_keys(env):
 
 @test
 def cgroup_paths_and_containers_are_named_and_filtered(env):
-    root = cgroup2_root()
+    root = cgroup2_mount()
     base = os.path.join(root, f"observe-test-{os.getpid()}")
     pod = f"kubepods-burstable-pod{POD_UID.replace('-', '_')}.slice"
     dirs = {"docker": f"docker-{CONTAINER_ID}.scope",

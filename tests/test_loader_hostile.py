@@ -15,8 +15,8 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import (GROUP, IN_GUEST, MEMBER, OUTSIDER, Skip, check, check_eq, host_only, run,
-                     settle, test_list, wait_until)
+from harness import (GROUP, IN_GUEST, MEMBER, OUTSIDER, Skip, cgroup2_root, check, check_eq,
+                     host_only, run, settle, test_list, wait_until)
 
 TESTS, test = test_list()
 RUN_ORDER = 90  # after the collectors: it reloads the test load
@@ -240,15 +240,6 @@ def frozen_maps_are_named_and_a_reload_repairs_them_keeping_entries(env):
     check(exec_seen(env) >= seen_before + 3, f"exec counter: {seen_before} before the reload, "
           f"{exec_seen(env)} after")
     env.user_tool("observe-filter", "clear")
-
-
-def cgroup2_root():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    return None
 
 
 @test

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from harness import Skip, check, check_eq, events_of, settle, test_list
+from harness import Skip, cgroup2_root, check, check_eq, events_of, settle, test_list
 
 TESTS, test = test_list()
 
@@ -46,15 +46,6 @@ def touch(env):
 
 def hist(env):
     return json.loads(env.user_tool("observe-hist", "--json", "-N", "100000").stdout)
-
-
-def cgroup2_root():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    return None
 
 
 @test
