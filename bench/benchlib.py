@@ -23,7 +23,8 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py build-report TMPDIR    bench/collectors.sh's build table
     benchlib.py rate N SECS            N / SECS, rounded
     benchlib.py agent-report RUNS PROGS  bench/agent.sh's tables
-    benchlib.py compare-report FILE CONFIGS   bench/compare.sh's table
+    benchlib.py compare-report FILE CONFIGS   bench/compare.sh's tables
+    benchlib.py compare-targets FILE   its loops against issue 19's targets
 """
 import json
 import os
@@ -331,13 +332,15 @@ CONFIGS = [
 
 
 COMPARE_LOOPS = [("getppid", "`getppid`"), ("open", "`open`+`close` /dev/null"),
-                 ("spawn", "`posix_spawn` /bin/true")]
+                 ("spawn", "`posix_spawn` /bin/true"),
+                 ("connect", "TCP `connect`+`accept`+`close` on 127.0.0.1")]
 
 
-def compare_report(path, configs):
+def compare_added(path):
     """Each configuration's added ns per iteration against the mean of the
-    runs with nothing loaded just before and after it, per round; the
-    median over the rounds and the spread (lowest..highest)."""
+    runs with nothing loaded just before and after it, per round, as
+    {(loop, cfg): [(added, reference)]}; and the runs with nothing loaded,
+    as {loop: [ns]}."""
     runs = {}
     with open(path) as f:
         for line in f:
@@ -351,8 +354,16 @@ def compare_report(path, configs):
             elif 0 < i < len(seq) - 1:
                 ref = (seq[i - 1][1] + seq[i + 1][1]) / 2
                 added.setdefault((loop, cfg), []).append((ns - ref, ref))
+    return added, base
+
+
+def compare_report(path, configs):
+    """The median over the rounds of compare_added() and its spread
+    (lowest..highest)."""
+    added, base = compare_added(path)
     configs = configs.split()
-    print("| loop | nothing loaded | " + " | ".join(configs) + " |")
+    labels = [f"`{c[6:]}` alone" if c.startswith("alone:") else c for c in configs]
+    print("| loop | nothing loaded | " + " | ".join(labels) + " |")
     print("|---|---|" + "---|" * len(configs))
     for loop, label in COMPARE_LOOPS:
         if loop not in base:
@@ -371,6 +382,30 @@ def compare_report(path, configs):
         print(f"| {label} | {fmt_ns(b, sign=False)} | " + " | ".join(cells) + " |")
     print("Each cell: median added time per iteration over the rounds (and as % of the runs "
           "with nothing loaded around it), [lowest..highest round].")
+
+
+def compare_targets(path):
+    """Issue 19's targets, on each loop: observe loaded with no reader (obs)
+    adds at most what the libbpf-tools giving the same information add
+    together (libbpf), observe with one reader (obs+1) at most half of it.
+    Judged on the medians; a verdict the rounds' spreads do not settle says
+    so."""
+    added, _ = compare_added(path)
+    for loop, label in COMPARE_LOOPS:
+        tools = [v for v, _ in added.get((loop, "libbpf"), [])]
+        if not tools:
+            continue
+        for cfg, share, what in (("obs", 1, "no reader"), ("obs+1", 0.5, "one reader")):
+            ours = [v for v, _ in added.get((loop, cfg), [])]
+            if not ours:
+                continue
+            limit = [v * share for v in tools]
+            mine, cap = statistics.median(ours), statistics.median(limit)
+            verdict = "meets" if mine <= cap else "MISSES"
+            if max(ours) > min(limit) and min(ours) < max(limit):
+                verdict += " (spreads overlap)"
+            print(f"{label}: observe, {what}: {fmt_ns(mine)} against at most {fmt_ns(cap)} "
+                  f"({'libbpf-tools' if share == 1 else 'half of libbpf-tools'}): {verdict}")
 
 
 def fmt_ns(v, sign=True):
@@ -658,6 +693,8 @@ def main():
         build_report(args[0])
     elif cmd == "agent-report":
         agent_report(args[0], args[1])
+    elif cmd == "compare-targets":
+        compare_targets(args[0])
     elif cmd == "compare-report":
         compare_report(args[0], args[1])
     elif cmd == "rate":

@@ -1,28 +1,40 @@
 #!/bin/bash
 # bench/compare.sh [BUILD]: what observe's default load costs, side by side
-# with the single-purpose tools a user would run instead. Root; about
-# 4 minutes with ROUNDS=3.
+# with the single-purpose tools a user would run instead, and what each of
+# its collectors costs alone. Root; about 10 minutes with the default 5
+# rounds (about 5 with COLLECTORS_ALONE=0).
 #
-# Three loops (bench/loop.c) pinned to the last CPU: getppid, open+close of
-# /dev/null, posix_spawn of /bin/true. For each loop, in ROUNDS rounds, every
-# configuration runs between two runs with nothing loaded (before and after;
-# its figure is the added ns per iteration against their mean):
+# Four loops (bench/loop.c) pinned to the last CPU: getppid, open+close of
+# /dev/null, posix_spawn of /bin/true, and a TCP connect to a listener of the
+# loop's own on 127.0.0.1 (accepted, both ends closed). For each loop, in
+# ROUNDS rounds, every configuration runs between two runs with nothing
+# loaded (before and after; its figure is the added ns per iteration against
+# their mean):
 #   obs      observe loaded (the defaults), no reader
 #   obs+lat  the same with 'observe-filter enable syscall-latency'
 #   obs+1    observe loaded + one reader of that loop's events
 #            (getppid: observe-events -q, which no getppid feeds;
-#            open: -t open; spawn: -t exec)
+#            open: -t open; spawn: -t exec; connect: -t connect)
 #   libbpf   Debian's libbpf-tools giving the same information: syscount
 #            (getppid), syscount + opensnoop (open), syscount + execsnoop
-#            (spawn), their output to /dev/null
+#            (spawn), syscount + tcplife + tcpconnect (connect; tcpconnect
+#            needs kprobes, and is left out, saying so, where there are
+#            none), their output to /dev/null
 #   bpftrace a count per syscall (getppid), opensnoop's entry+exit pair
-#            printing (open), execsnoop's printf at exec (spawn)
+#            printing (open), execsnoop's printf at exec (spawn), tcplife's
+#            printf at each TCP close from inet_sock_set_state (connect)
+#   alone:C  observe loaded with collector C only (observe-load -C C), no
+#            reader: one configuration for each collector the defaults load
+#            (observe-load --probe), on every loop; COLLECTORS_ALONE=0 leaves
+#            them out
 # Prints the median added ns (and %) with the spread (lowest..highest of
-# the rounds), and the median of the runs with nothing loaded.
+# the rounds), and the median of the runs with nothing loaded; then the
+# issue's targets per loop: observe with no reader adds at most what the
+# libbpf-tools add together, with one reader at most half of it.
 #
-# ROUNDS=3, GETPPID_N, OPEN_N and SPAWN_N may be set in the environment.
-# Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
-# the processes it started.
+# ROUNDS=5, GETPPID_N, OPEN_N, SPAWN_N, CONNECT_N and COLLECTORS_ALONE=1 may
+# be set in the environment. Pins only under /sys/fs/bpf/observe-bench-<pid>,
+# removed at exit; ends only the processes it started.
 set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -33,12 +45,23 @@ command -v syscount >/dev/null ||
 	bench_die "libbpf-tools is missing (scripts/install-deps.sh libbpf-tools)"
 bench_build loop
 
-ROUNDS=${ROUNDS:-3}
+# Spawn loops vary by 5-40 % between rounds here: 5 rounds resolve what
+# one collector adds.
+ROUNDS=${ROUNDS:-5}
 GETPPID_N=${GETPPID_N:-1000000}
 OPEN_N=${OPEN_N:-100000}
 SPAWN_N=${SPAWN_N:-1000}
-LOOPS="getppid open spawn"
+CONNECT_N=${CONNECT_N:-10000}
+COLLECTORS_ALONE=${COLLECTORS_ALONE:-1}
+LOOPS="getppid open spawn connect"
 CONFIGS="obs obs+lat obs+1 libbpf bpftrace"
+ALONE=""
+if [ "$COLLECTORS_ALONE" != 0 ]; then
+	for c in $("$BUILD/observe-load" --probe | sed -n 's/^collector \([a-z0-9_]*\):$/\1/p'); do
+		ALONE="$ALONE alone:$c"
+	done
+	[ -n "$ALONE" ] || bench_die "observe-load --probe names no collector that would load"
+fi
 OUT=$BENCH_TMP/compare.txt
 : >"$OUT"
 STARTED=""
@@ -54,6 +77,29 @@ BT_SPAWN='tracepoint:syscalls:sys_enter_execve
 {
 	printf("%d %d %s %s\n", pid, curtask->real_parent->tgid, comm, str(args->filename));
 }'
+# tcplife's fields: who opened the connection (seen at its first state
+# change below FIN_WAIT1), the endpoints, and its life, printed at CLOSE.
+BT_CONNECT='tracepoint:sock:inet_sock_set_state /args->protocol == 6/
+{
+	if (args->newstate < 4 && !@start[args->skaddr]) {
+		@start[args->skaddr] = nsecs;
+		@who[args->skaddr] = pid;
+	}
+	if (args->newstate == 7 && @start[args->skaddr]) {
+		printf("%d %s:%d %s:%d %d\n", @who[args->skaddr],
+		       ntop(args->saddr), args->sport, ntop(args->daddr), args->dport,
+		       (nsecs - @start[args->skaddr]) / 1000);
+		delete(@start[args->skaddr]);
+		delete(@who[args->skaddr]);
+	}
+}'
+
+# Where kprobes exist: tcpconnect (libbpf-tools) needs them.
+have_kprobes() {
+	[ -e /sys/bus/event_source/devices/kprobe ] ||
+		[ -e /sys/kernel/tracing/kprobe_events ] ||
+		[ -e /sys/kernel/debug/tracing/kprobe_events ]
+}
 
 # run_loop LOOP: ns per iteration
 run_loop() {
@@ -62,6 +108,7 @@ run_loop() {
 	getppid) out=$(taskset -c "$BENCH_CPU" "$BB/loop" syscall "$GETPPID_N") ;;
 	open) out=$(taskset -c "$BENCH_CPU" "$BB/loop" open "$OPEN_N") ;;
 	spawn) out=$(taskset -c "$BENCH_CPU" "$BB/loop" exec "$SPAWN_N") ;;
+	connect) out=$(taskset -c "$BENCH_CPU" "$BB/loop" connect "$CONNECT_N") ;;
 	esac || bench_die "loop $1 failed"
 	echo "${out%% *}"
 }
@@ -92,16 +139,22 @@ start_config() {
 			getppid) bench_bg "$BUILD/observe-events" --pin-dir "$PIN_DIR" -q >/dev/null ;;
 			open) bench_bg "$BUILD/observe-events" --pin-dir "$PIN_DIR" -q -t open >/dev/null ;;
 			spawn) bench_bg "$BUILD/observe-events" --pin-dir "$PIN_DIR" -q -t exec >/dev/null ;;
+			connect) bench_bg "$BUILD/observe-events" --pin-dir "$PIN_DIR" -q -t connect >/dev/null ;;
 			esac
 			STARTED="$STARTED $BG_PID"
 			bench_wait_reader "$BG_PID"
 		fi
 		;;
+	alone:*) bench_load --collectors "${1#alone:}" ;;
 	libbpf)
 		start_tool syscount 1
 		case $2 in
 		open) start_tool opensnoop 2 ;;
 		spawn) start_tool execsnoop 2 ;;
+		connect)
+			start_tool tcplife 1
+			! have_kprobes || start_tool tcpconnect 4
+			;;
 		esac
 		;;
 	bpftrace)
@@ -109,6 +162,7 @@ start_config() {
 		getppid) start_bpftrace "$BT_GETPPID" 1 ;;
 		open) start_bpftrace "$BT_OPEN" 2 ;;
 		spawn) start_bpftrace "$BT_SPAWN" 1 ;;
+		connect) start_bpftrace "$BT_CONNECT" 1 ;;
 		esac
 		;;
 	esac
@@ -121,17 +175,19 @@ stop_config() {
 	done
 	STARTED=""
 	case $1 in
-	obs | obs+lat | obs+1) bench_unload ;;
+	obs | obs+lat | obs+1 | alone:*) bench_unload ;;
 	esac
 }
 
 echo "compare bench: $(uname -r), $(nproc) CPUs; $ROUNDS rounds; each configuration" \
 	"between two runs with nothing loaded"
+have_kprobes ||
+	echo "tcpconnect: skipped, needs kprobes (not configured in this kernel)"
 bench_foreign --all /dev/null
 for r in $(seq "$ROUNDS"); do
 	for loop in $LOOPS; do
 		echo "$r $loop base $(run_loop "$loop")" >>"$OUT"
-		for cfg in $CONFIGS; do
+		for cfg in $CONFIGS $ALONE; do
 			start_config "$cfg" "$loop"
 			echo "$r $loop $cfg $(run_loop "$loop")" >>"$OUT"
 			stop_config "$cfg"
@@ -141,3 +197,10 @@ for r in $(seq "$ROUNDS"); do
 	bench_note "round $r of $ROUNDS done"
 done
 python3 "$BENCH_PY" compare-report "$OUT" "$CONFIGS"
+if [ -n "$ALONE" ]; then
+	echo
+	echo "Each collector alone (observe-load -C), no reader:"
+	python3 "$BENCH_PY" compare-report "$OUT" "$ALONE"
+fi
+echo
+python3 "$BENCH_PY" compare-targets "$OUT"
