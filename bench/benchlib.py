@@ -365,7 +365,8 @@ def compare_report(path, configs):
     labels = [f"`{c[6:]}` alone" if c.startswith("alone:") else c for c in configs]
     print("| loop | nothing loaded | " + " | ".join(labels) + " |")
     print("|---|---|" + "---|" * len(configs))
-    for loop, label in COMPARE_LOOPS:
+    named = dict(COMPARE_LOOPS)
+    for loop, label in COMPARE_LOOPS + [(l, l) for l in base if l not in named]:
         if loop not in base:
             continue
         b = statistics.median(base[loop])

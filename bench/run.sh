@@ -13,7 +13,7 @@
 # and the floors of bench/floor.bpf.c on the fork hook, timed the same way;
 # then what an empty program adds end to end (bench/dispatch.bpf.c), to give
 # the ratios of extra cost per event.
-# Ends with bench/storm.sh, bench/loader.sh, bench/collectors.sh,
+# Ends with bench/storm.sh, bench/producers.sh, bench/loader.sh, bench/collectors.sh,
 # bench/compare.sh, bench/metrics.sh, bench/tls.sh, bench/agents.sh and
 # bench/http.sh (not with RUN_ONLY=1). Root; about 16
 # minutes, 5 with RUN_ONLY=1.
@@ -206,6 +206,8 @@ echo
 
 [ "${RUN_ONLY:-0}" != 1 ] || exit 0
 "$BENCH_SRC/storm.sh" "$BUILD"
+echo
+"$BENCH_SRC/producers.sh" "$BUILD"
 echo
 "$BENCH_SRC/loader.sh" "$BUILD"
 echo

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBSERVE_ABI_VERSION 6
+#define OBSERVE_ABI_VERSION 7
 
 /*
  * The layout kernel and user space share, checked on both sides: a change
@@ -117,7 +117,7 @@ _Static_assert(OBSERVE_COLLECTOR_COUNT <= 64, "a collector is a bit of observe_i
 
 /* Starts every record in every ring. */
 struct observe_event_header {
-	__u64 seq;		/* global sequence number, across all types */
+	__u64 seq;		/* events numbered on this cpu, across all types */
 	__u64 ts_ns;		/* CLOCK_BOOTTIME */
 	__u64 cgroup_id;	/* cgroup v2 id (1 is the root) */
 	__u32 size;		/* whole record, header included */
@@ -298,7 +298,10 @@ struct observe_slot_stats {	/* observe_slot_stats, keyed by slot */
 	OBSERVE_SLOT_COUNTERS(OBSERVE_COUNTER_FIELD)
 };
 
-struct observe_sequence {	/* observe_sequence, one entry */
+/* Per CPU: one counter for all CPUs was a cache line that every event
+ * moved between them. (cpu, seq) is unique; ts_ns, then cpu, then seq
+ * orders the events of all CPUs. */
+struct observe_sequence {	/* observe_sequence, one entry per CPU */
 	__u64 next;
 };
 

@@ -294,6 +294,7 @@ static int dump(const struct pins *p, struct json_writer *w)
 	struct filters f;
 	__u32 zero = 0;
 	struct observe_sequence seq = {};
+	uint64_t *percpu;
 	int fd;
 
 	json_object_begin(w);
@@ -313,12 +314,24 @@ static int dump(const struct pins *p, struct json_writer *w)
 	fd = pins_open_map(p->dir, PIN_SEQUENCE, PIN_READ);
 	if (fd < 0)
 		return -1;
-	bpf_map_lookup_elem(fd, &zero, &seq);
+	percpu = calloc(stats_ncpus(), sizeof(*percpu));
+	if (!percpu || stats_read(fd, zero, 1, percpu, (uint64_t *)&seq.next)) {
+		free(percpu);
+		close(fd);
+		return report_error("cannot read %s/%s", p->dir, PIN_SEQUENCE), -1;
+	}
 	close(fd);
+	/* The sum: events numbered on all CPUs; then each CPU's next. */
 	json_key(w, "observe_sequence");
 	json_object_begin(w);
 	json_kv_u64(w, "next", seq.next);
+	json_key(w, "per_cpu");
+	json_array_begin(w);
+	for (int cpu = 0; cpu < stats_ncpus(); cpu++)
+		json_u64(w, percpu[cpu]);
+	json_array_end(w);
 	json_object_end(w);
+	free(percpu);
 
 	if (filters_open(&f, p->dir, PIN_READ))
 		return -1;

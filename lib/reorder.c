@@ -24,7 +24,9 @@ void reorder_free(struct reorder *r)
 
 static bool before(const struct reorder_item *a, const struct reorder_item *b)
 {
-	return a->ts_ns != b->ts_ns ? a->ts_ns < b->ts_ns : a->seq < b->seq;
+	if (a->ts_ns != b->ts_ns)
+		return a->ts_ns < b->ts_ns;
+	return a->cpu != b->cpu ? a->cpu < b->cpu : a->seq < b->seq;
 }
 
 static void swap(struct reorder *r, size_t i, size_t j)
@@ -81,6 +83,7 @@ int reorder_push(struct reorder *r, unsigned source, const void *rec, size_t len
 	memcpy(&h, rec, sizeof(h));
 	item->ts_ns = h.ts_ns;
 	item->seq = h.seq;
+	item->cpu = h.cpu;
 	item->source = source;
 	item->len = len;
 	memcpy(item->data, rec, len);

@@ -3,7 +3,7 @@
  * Records from several rings put back in time order. Each ring is in the
  * order its records were reserved, not stamped, and two rings are read one
  * after the other: a record is held until it is older than the newest time
- * seen by 'window' (by its kernel stamp, then its global sequence number),
+ * seen by 'window' (by its kernel stamp, then its cpu and that cpu's sequence number),
  * so that anything stamped before it has had time to be read.
  */
 #ifndef OBSERVE_REORDER_H
@@ -15,13 +15,14 @@
 
 struct reorder_item {
 	uint64_t ts_ns, seq;
+	uint32_t cpu;
 	unsigned source;	/* the caller's: which ring */
 	size_t len;
 	uint8_t data[];		/* a copy of the record, aligned for its header */
 };
 
 struct reorder {
-	struct reorder_item **heap;	/* min-heap by (ts_ns, seq) */
+	struct reorder_item **heap;	/* min-heap by (ts_ns, cpu, seq) */
 	size_t n, cap;
 	size_t bytes, max_bytes;	/* held; past max_bytes the oldest go out early */
 	uint64_t window_ns;

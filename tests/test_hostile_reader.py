@@ -56,7 +56,7 @@ def stop_within_a_second(reader):
 
 
 def check_each_marker_once(events, tag, n):
-    seqs = [e["seq"] for e in events if "seq" in e]
+    seqs = [(e["cpu"], e["seq"]) for e in events if "seq" in e]
     check_eq(len(seqs), len(set(seqs)), "events with distinct sequence numbers (none replayed)")
     got = sorted(int(e["argv"][2]) for e in events_of(events, "exec")
                  if e["argv"][1:2] == [tag])

@@ -14,7 +14,7 @@ def a_pinned_map_with_a_renamed_field_of_the_same_size_is_replaced_with_a_warnin
     env.extra_pin_dirs.append(pin_dir)
     os.mkdir(pin_dir, 0o750)
     pinned = os.path.join(pin_dir, "observe_sequence")
-    run([os.path.join(env.build, "test-pin-map"), pinned, "count"])
+    run([os.path.join(env.build, "test-pin-map"), pinned, "count", "percpu"])
     load = [env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "-C", "process"]
     first = run(load).stderr.decode()
     check("observe_sequence has a new layout in this version (field 'count' at byte 0 became "

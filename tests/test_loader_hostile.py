@@ -292,7 +292,7 @@ def five_reloads_under_a_stream_of_execs_neither_double_nor_lose_one(env):
     # A pid comes back only after the kernel has gone round pid_max (32768
     # here; the stream may outrun it): a fork seen twice is twice within a
     # short stretch of the stream.
-    forks = sorted(mine["fork"], key=lambda e: e["seq"])
+    forks = sorted(mine["fork"], key=lambda e: (e["ts_ns"], e["cpu"], e["seq"]))
     children = [e["child_pid"] for e in forks]
     last_at = {}
     for i, child in enumerate(children):

@@ -172,6 +172,24 @@ def two_readers_each_get_all_of_a_1000_exec_burst_and_stats_agree(env):
 
 
 @test
+def each_cpu_numbers_its_events_one_after_another(env):
+    # The only reader, of every type and unfiltered: every event numbered in
+    # this load reaches it, so each cpu's numbers run without a hole.
+    reader = env.reader("-t", "all").wait_ready()
+    burst_of_true(200)
+    settle()
+    events = [e for e in reader.stop() if "seq" in e]
+    check_eq([], [e for e in events if e["type"] == "gap"], "gap records")
+    by_cpu = {}
+    for e in events:
+        by_cpu.setdefault(e["cpu"], []).append(e["seq"])
+    check(len(events) >= 600, f"{len(events)} events for 200 execs")
+    for cpu, seqs in by_cpu.items():
+        seqs.sort()
+        check_eq(list(range(seqs[0], seqs[0] + len(seqs))), seqs, f"cpu {cpu}'s sequence numbers")
+
+
+@test
 def sigkilled_reader_does_not_keep_its_slot_or_leave_stale_events(env):
     nr_slots = env.stats()["slots_total"]
     victim = env.reader("-t", "exec").wait_ready()

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test-pin-map PATH FIELD: pins at PATH an array of one entry whose value is
- * struct { __u64 FIELD; } in its BTF, as an older or newer observe could
- * have left observe_sequence: the same sizes, another meaning.
+ * test-pin-map PATH FIELD [percpu]: pins at PATH an array (or per-CPU array)
+ * of one entry whose value is struct { __u64 FIELD; } in its BTF, as an
+ * older or newer observe could have left observe_sequence: the same sizes,
+ * another meaning.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,12 @@ int main(int argc, char **argv)
 	struct btf *btf;
 	int u32, u64, value, fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: test-pin-map PATH FIELD\n");
+	enum bpf_map_type type = BPF_MAP_TYPE_ARRAY;
+
+	if (argc == 4 && !strcmp(argv[3], "percpu"))
+		type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	else if (argc != 3) {
+		fprintf(stderr, "usage: test-pin-map PATH FIELD [percpu]\n");
 		return 2;
 	}
 	btf = btf__new_empty();
@@ -32,7 +37,7 @@ int main(int argc, char **argv)
 	opts.btf_fd = btf__fd(btf);
 	opts.btf_key_type_id = u32;
 	opts.btf_value_type_id = value;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_pin_map", 4, 8, 1, &opts);
+	fd = bpf_map_create(type, "test_pin_map", 4, 8, 1, &opts);
 	if (fd < 0 || bpf_obj_pin(fd, argv[1]))
 		return perror(argv[1]), 1;
 	close(fd);

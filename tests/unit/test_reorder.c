@@ -7,11 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void push(struct reorder *r, unsigned source, uint64_t ts, uint64_t seq)
+static void push_on(struct reorder *r, unsigned source, uint64_t ts, uint32_t cpu, uint64_t seq)
 {
-	struct observe_event_header h = { .ts_ns = ts, .seq = seq, .size = sizeof(h) };
+	struct observe_event_header h = { .ts_ns = ts, .cpu = cpu, .seq = seq, .size = sizeof(h) };
 
 	CHECK_EQ_I64(0, reorder_push(r, source, &h, sizeof(h)));
+}
+
+static void push(struct reorder *r, unsigned source, uint64_t ts, uint64_t seq)
+{
+	push_on(r, source, ts, 0, seq);
 }
 
 /* The ts of the next record out, or 0 when none may go. */
@@ -46,6 +51,27 @@ TEST(reorder_merges_two_sources_by_time_then_sequence)
 	CHECK_EQ_U64(30, pop_ts(&r, 1000, false));
 	CHECK_EQ_U64(50, pop_ts(&r, 1000, false));
 	CHECK_EQ_U64(0, pop_ts(&r, 1000, false));
+	reorder_free(&r);
+}
+
+/* Each CPU numbers its own events: a stamp shared by two CPUs is ordered
+ * by cpu, then by that cpu's sequence number. */
+TEST(reorder_orders_one_stamp_by_cpu_then_that_cpus_sequence)
+{
+	struct reorder r;
+	struct reorder_item *item;
+	const struct { uint32_t cpu; uint64_t seq; } want[] = { { 0, 4 }, { 0, 5 }, { 1, 2 } };
+
+	reorder_init(&r, 100, 1 << 20);
+	push_on(&r, 0, 30, 1, 2);
+	push_on(&r, 1, 30, 0, 5);
+	push_on(&r, 0, 30, 0, 4);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		item = reorder_pop(&r, 1000, false);
+		CHECK_EQ_U64(want[i].cpu, item->cpu);
+		CHECK_EQ_U64(want[i].seq, item->seq);
+		free(item);
+	}
 	reorder_free(&r);
 }
 
