@@ -364,17 +364,42 @@ static void show_set_text(const struct filters *f, const struct observe_filter *
 	printf("\n");
 }
 
+/* The details of the loaded collectors, and whether each is on: the
+ * other half of what enable and disable change. A detail still held by a
+ * consumer killed outright is switched off first. */
+static uint32_t read_details(const struct request *r, struct details_state *st)
+{
+	struct observe_info info;
+	int fd;
+
+	details_reap(r->pin_dir);
+	fd = pins_open_map(r->pin_dir, PIN_READERS, PIN_READ);
+	if (fd < 0 || pins_read_info(r->pin_dir, &info) || details_read(fd, st)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	return details_loaded(info.collectors);
+}
+
 static int show(const struct filters *f, const struct request *r)
 {
 	struct observe_filter filter;
+	struct details_state details;
+	uint32_t loaded = read_details(r, &details);
 	struct json_writer w;
+	char state[96];
 
 	if (r->json) {
 		json_init(&w);
-		if (filters_json(f, &w)) {
+		json_object_begin(&w);
+		if (filters_json_members(f, &w)) {
 			json_free(&w);
 			return -1;
 		}
+		details_json(&w, &details, loaded);
+		json_object_end(&w);
 		printf("%.*s\n", (int)w.len, w.buf);
 		json_free(&w);
 		return 0;
@@ -389,6 +414,12 @@ static int show(const struct filters *f, const struct request *r)
 	for (int s = 0; s < FILTER_SET_COUNT; s++)
 		if (f->set_fd[s] >= 0)
 			show_set_text(f, &filter, s);
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (!(loaded & (1u << d)))
+			continue;
+		details_describe(&details, d, state, sizeof(state));
+		printf("detail  %s %s\n", observe_details[d].name, state);
+	}
 	return 0;
 }
 

@@ -171,43 +171,22 @@ static unsigned histogram_choice(const struct options *o, const struct snapshot 
  * histogram holds what happened while it was. */
 static void print_detail(const struct snapshot *s, unsigned d, const char *label, const char *how)
 {
-	char since[48] = "";
+	char state[96];
 
-	if (s->details.since_ns[d])
-		format_iso8601(since, sizeof(since), s->details.since_ns[d]);
+	details_describe(&s->details, d, state, sizeof(state));
 	if (s->details.on & (1u << d))
-		printf("%s: on since %s (%s)\n", label, since[0] ? since : "?",
-		       s->details.for_good & (1u << d) ? "switched on" : "while a consumer asks");
+		printf("%s: %s\n", label, state);
 	else
 		printf("%s: off (observe-filter enable %s; or %s)\n", label, observe_details[d].name,
 		       how);
 }
 
-static void details_json(struct json_writer *w, const struct snapshot *s, const struct snapshot_maps *m)
+/* The details of the maps this snapshot read. */
+static uint32_t details_shown(const struct snapshot_maps *m)
 {
-	bool loaded[OBSERVE_DETAIL_COUNT] = {
-		[OBSERVE_DETAIL_SYSCALL_LATENCY] = m->syscalls_fd >= 0,
-		[OBSERVE_DETAIL_PAGE_FAULTS] = m->faults_fd >= 0,
-		[OBSERVE_DETAIL_RUNQ_LATENCY] = m->runq_fd >= 0,
-	};
-	char since[48];
-
-	json_key(w, "details");
-	json_object_begin(w);
-	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
-		if (!loaded[d])
-			continue;
-		json_key(w, observe_details[d].name);
-		json_object_begin(w);
-		json_kv_bool(w, "on", s->details.on & (1u << d));
-		json_kv_bool(w, "for_good", s->details.for_good & (1u << d));
-		if (s->details.since_ns[d]) {
-			format_iso8601(since, sizeof(since), s->details.since_ns[d]);
-			json_kv_cstr(w, "since", since);
-		}
-		json_object_end(w);
-	}
-	json_object_end(w);
+	return (m->syscalls_fd >= 0 ? 1u << OBSERVE_DETAIL_SYSCALL_LATENCY : 0) |
+	       (m->faults_fd >= 0 ? 1u << OBSERVE_DETAIL_PAGE_FAULTS : 0) |
+	       (m->runq_fd >= 0 ? 1u << OBSERVE_DETAIL_RUNQ_LATENCY : 0);
 }
 
 static void print_faults_text(const struct options *o, struct snapshot *s)
@@ -512,7 +491,7 @@ static bool print_one(const struct options *o, const struct snapshot_maps *m, st
 			json_kv_cstr(w, "time", now);
 			json_kv_u64(w, "interval_ms", o->interval_ms);
 		}
-		details_json(w, s, m);
+		details_json(w, &s->details, details_shown(m));
 		if (m->syscalls_fd >= 0)
 			print_syscalls_json(o, s, w);
 		if (m->faults_fd >= 0)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Details switched on while held: see details.h. */
+#include "decode.h"
 #include "details.h"
 #include "filters.h"
+#include "json.h"
 #include "observe.h"
 #include "pins.h"
 #include "report.h"
@@ -41,6 +43,7 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 
 	h->lock_fd = -1;
 	h->detail = detail;
+	details_reap(dir);
 	h->readers_fd = pins_open_map(dir, PIN_READERS, PIN_WRITE);
 	if (h->readers_fd < 0)
 		return -1;
@@ -102,4 +105,93 @@ int details_read(int readers_fd, struct details_state *st)
 			st->since_ns[d] = real - (mono - readers.details_since[d]);
 	}
 	return 0;
+}
+
+uint32_t details_loaded(uint64_t collectors)
+{
+	uint32_t loaded = 0;
+
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if (collectors & (1ULL << observe_details[d].collector))
+			loaded |= 1u << d;
+	return loaded;
+}
+
+static void format_since(const struct details_state *st, unsigned d, char *buf, size_t len)
+{
+	if (st->since_ns[d])
+		format_iso8601(buf, len, (int64_t)st->since_ns[d]);
+	else
+		snprintf(buf, len, "?");
+}
+
+void details_json(struct json_writer *w, const struct details_state *st, uint32_t shown)
+{
+	char since[48];
+
+	json_key(w, "details");
+	json_object_begin(w);
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (!(shown & (1u << d)))
+			continue;
+		json_key(w, observe_details[d].name);
+		json_object_begin(w);
+		json_kv_bool(w, "on", st->on & (1u << d));
+		json_kv_bool(w, "for_good", st->for_good & (1u << d));
+		if (st->since_ns[d]) {
+			format_since(st, d, since, sizeof(since));
+			json_kv_cstr(w, "since", since);
+		}
+		json_object_end(w);
+	}
+	json_object_end(w);
+}
+
+void details_describe(const struct details_state *st, unsigned d, char *buf, size_t len)
+{
+	char since[48];
+
+	if (!(st->on & (1u << d))) {
+		snprintf(buf, len, "off");
+		return;
+	}
+	format_since(st, d, since, sizeof(since));
+	snprintf(buf, len, "on since %s (%s)", since,
+		 st->for_good & (1u << d) ? "switched on" : "while a consumer asks");
+}
+
+int details_reap(const char *dir)
+{
+	struct observe_readers readers;
+	char path[4096];
+	__u32 zero = 0;
+	int fd, lock_fd, err = 0;
+
+	if (!pins_path(path, sizeof(path), dir, PIN_READERS))
+		return -1;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	if (bpf_map_lookup_elem(fd, &zero, &readers)) {
+		close(fd);
+		return -1;
+	}
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (!(readers.details_on & OBSERVE_DETAIL_HELD(d)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s", dir,
+			     observe_details[d].name) >= (int)sizeof(path))
+			continue;
+		lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lock_fd < 0)
+			continue;
+		/* Exclusive: nobody holds it. A holder starting now waits for
+		 * it shared and sets its bit after ours is cleared. */
+		if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+		    filters_switch_detail(fd, d, true, false))
+			err = -1;
+		close(lock_fd);
+	}
+	close(fd);
+	return err;
 }

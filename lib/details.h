@@ -11,6 +11,7 @@
 #define OBSERVE_DETAILS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct detail {
@@ -48,5 +49,22 @@ struct details_state {
 
 /* Reads the state from observe_readers; 0, or -1 (state all off). */
 int details_read(int readers_fd, struct details_state *st);
+
+/* The details of the collectors in 'collectors' (observe_info's bits). */
+uint32_t details_loaded(uint64_t collectors);
+
+struct json_writer;
+/* "details": {NAME: {"on", "for_good", "since"}, ...} for those in 'shown'. */
+void details_json(struct json_writer *w, const struct details_state *st, uint32_t shown);
+/* "on since T (switched on)", "on since T (while a consumer asks)" or "off". */
+void details_describe(const struct details_state *st, unsigned detail, char *buf, size_t len);
+
+/*
+ * A holder killed outright (SIGKILL, OOM) cannot switch its detail off: its
+ * lock went with it, its held bit did not. Switches off each held bit that
+ * no running consumer holds. 0, or -1 when observe_readers may not be
+ * written (quietly: a reader of the state need not be a writer).
+ */
+int details_reap(const char *dir);
 
 #endif

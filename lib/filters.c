@@ -287,11 +287,19 @@ static void set_json(const struct filters *f, struct json_writer *w, enum filter
 
 int filters_json(const struct filters *f, struct json_writer *w)
 {
+	json_object_begin(w);
+	if (filters_json_members(f, w))
+		return -1;
+	json_object_end(w);
+	return 0;
+}
+
+int filters_json_members(const struct filters *f, struct json_writer *w)
+{
 	struct observe_filter filter;
 
 	if (filters_read(f, &filter))
 		return -1;
-	json_object_begin(w);
 	json_key(w, "types_off");
 	json_array_begin(w);
 	for (unsigned t = 1; t < OBSERVE_EV_COUNT; t++)
@@ -311,6 +319,5 @@ int filters_json(const struct filters *f, struct json_writer *w)
 		set_json(f, w, s);
 		json_object_end(w);
 	}
-	json_object_end(w);
 	return 0;
 }

@@ -75,5 +75,7 @@ void filter_key_json(struct json_writer *w, enum filter_set set, const void *key
 
 /* The filter and every set, as one JSON object. */
 int filters_json(const struct filters *f, struct json_writer *w);
+/* The same members, into an object the caller has begun. */
+int filters_json_members(const struct filters *f, struct json_writer *w);
 
 #endif /* OBSERVE_FILTERS_H */

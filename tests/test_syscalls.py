@@ -153,6 +153,32 @@ def latency_is_on_while_an_observe_hist_or_exporter_asks_for_it(env):
 
 
 @test
+def observe_filter_show_lists_details_and_ends_a_hold_its_killed_holder_left(env):
+    watcher = subprocess.Popen(env.as_user(MEMBER) + [env.tool("observe-hist"), "--pin-dir", env.pin_dir,
+                                                "--json", "-i", "0.5", "-s", "getpriority"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env.started.append(watcher)
+    try:
+        check_eq(True, latency_on(json.loads(watcher.stdout.readline())), "observe-hist holds latency")
+    finally:
+        watcher.kill()
+        watcher.wait(5)
+    check_eq(True, latency_on(hist(env)), "the held bit outlives a holder killed outright")
+    shown = json.loads(env.user_tool("observe-filter", "show", "--json").stdout)["details"]
+    check_eq({"on": False, "for_good": False}, shown["syscall-latency"],
+             "observe-filter show --json: no holder left, switched off")
+    check_eq(False, latency_on(hist(env)), "off for the next reader too")
+    latency(env, True)
+    try:
+        text = env.user_tool("observe-filter", "show").stdout.decode()
+    finally:
+        latency(env, False)
+    check(re.search(r"^detail  syscall-latency on since \S+Z \(switched on\)$", text, re.M),
+          f"observe-filter show names the detail and since when:\n{text}")
+    check(re.search(r"^detail  page-faults (off|on since)", text, re.M), f"every loaded detail:\n{text}")
+
+
+@test
 def switched_off_syscalls_are_not_counted(env):
     env.user_tool("observe-filter", "disable", "syscalls")
     try:
