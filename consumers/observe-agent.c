@@ -101,13 +101,12 @@ static const struct option options[] = {
 #define CHECK_MS 250			/* is the set empty, is observe still loaded */
 
 struct agent_options {
+	struct stream_options stream;	/* what every streaming reader takes */
 	uint32_t pid;
 	char comm[OBSERVE_COMM_LEN];
-	bool by_comm, text, no_tls, raw_tls, quiet, verbose;
+	bool by_comm, no_tls, raw_tls;
 	uint64_t body_max;
-	uint64_t types, count, duration_ms, reorder_ms;
-	unsigned poll_ms;
-	const char *pin_dir;
+	uint64_t types, reorder_ms;
 };
 
 enum { SOURCE_EVENTS, SOURCE_TLS, NR_SOURCES };
@@ -129,11 +128,10 @@ struct agent {
 static int parse_options(int argc, char **argv, struct agent_options *o)
 {
 	char err[PARSE_ERR_LEN] = "";
-	struct stream_options common;
 	int opt;
 
 	memset(o, 0, sizeof(*o));
-	stream_options_init(&common, 0);
+	stream_options_init(&o->stream, 0);
 	o->types = DEFAULT_TYPES;
 	o->reorder_ms = 100;
 	while ((opt = getopt_long(argc, argv, "p:c:o:t:n:d:qvh", options, NULL)) != -1) {
@@ -175,7 +173,7 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 		case 'q':
 		case 'v':
 			/* As every streaming reader has them (lib/stream.c). */
-			bad = stream_parse_option(opt, optarg, &common, err) < 0;
+			bad = stream_parse_option(opt, optarg, &o->stream, err) < 0;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -189,20 +187,13 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 			return -1;
 		}
 	}
-	o->count = common.count;
-	o->duration_ms = common.duration_ms;
-	o->poll_ms = common.poll_ms;
-	o->pin_dir = common.pin_dir;
-	o->quiet = common.quiet;
-	o->verbose = common.verbose;
-	o->text = common.text;
 	if (parse_no_operands(argc, argv))
 		return -1;
 	if (!o->pid == !o->by_comm) {
 		report_error("say which process to follow: -p PID or -c COMM (one of them)");
 		return -1;
 	}
-	o->pin_dir = pins_dir(o->pin_dir);
+	o->stream.pin_dir = pins_dir(o->stream.pin_dir);
 	return 0;
 }
 
@@ -320,15 +311,15 @@ static void claim_tls(struct agent *a)
 
 	if (o->no_tls)
 		return;
-	if (pins_read_tls_info(o->pin_dir, &info) || !info.nr_slots) {
+	if (pins_read_tls_info(o->stream.pin_dir, &info) || !info.nr_slots) {
 		a->no_tls_reason = "no TLS plaintext: TLS capture is not loaded (observe-load --tls)";
 		return;
 	}
-	if (pins_path(path, sizeof(path), o->pin_dir, OBSERVE_TLS_SUBDIR) && access(path, X_OK)) {
+	if (pins_path(path, sizeof(path), o->stream.pin_dir, OBSERVE_TLS_SUBDIR) && access(path, X_OK)) {
 		a->no_tls_reason = "no TLS plaintext: this user is not in the TLS group";
 		return;
 	}
-	if (slot_claim(o->pin_dir, &slot_tls, info.nr_slots, info.ring_size, &filter,
+	if (slot_claim(o->stream.pin_dir, &slot_tls, info.nr_slots, info.ring_size, &filter,
 		       &a->slots[SOURCE_TLS])) {
 		a->no_tls_reason = "no TLS plaintext: no TLS slot could be had";
 		return;
@@ -388,7 +379,7 @@ static int seed(struct agent *a)
 	slot_follow_pid_set(&a->slots[SOURCE_EVENTS], true);
 	n = proc_find_comm_roots(o->comm, roots, sizeof(roots) / sizeof(roots[0]));
 	if (!n) {
-		if (!o->quiet)
+		if (!o->stream.quiet)
 			fprintf(stderr, "observe-agent: waiting for the first exec of %.16s\n", o->comm);
 		return 0;
 	}
@@ -422,7 +413,7 @@ static int open_readers(struct agent *a)
 static bool still_loaded(struct agent *a)
 {
 	for (unsigned s = 0; s < NR_SOURCES; s++)
-		if (a->have[s] && !slot_still_current(a->o->pin_dir, &a->slots[s]))
+		if (a->have[s] && !slot_still_current(a->o->stream.pin_dir, &a->slots[s]))
 			return false;
 	return true;
 }
@@ -438,7 +429,7 @@ static int run(struct agent *a)
 	while (!runloop_stopping() && !timeline_done(&a->timeline)) {
 		uint64_t now;
 
-		res = ring_reader_poll(&a->readers[SOURCE_EVENTS], o->poll_ms);
+		res = ring_reader_poll(&a->readers[SOURCE_EVENTS], o->stream.poll_ms);
 		/* Stamped before this, committed: read below. */
 		now = reorder_now_ns();
 		if (res >= 0)
@@ -452,7 +443,7 @@ static int run(struct agent *a)
 		emit_ready(a, now, false);
 		if (timeline_flush(&a->timeline))
 			break;
-		if (o->duration_ms && runloop_now_ms() - start >= o->duration_ms)
+		if (o->stream.duration_ms && runloop_now_ms() - start >= o->stream.duration_ms)
 			break;
 		if (runloop_now_ms() < next_check)
 			continue;
@@ -460,7 +451,7 @@ static int run(struct agent *a)
 		report_tamper(a);
 		if (!still_loaded(a)) {
 			report_error("observe was unloaded or reloaded with new objects at %s: "
-				     "start the reader again", o->pin_dir);
+				     "start the reader again", o->stream.pin_dir);
 			err = 1;
 			break;
 		}
@@ -469,7 +460,7 @@ static int run(struct agent *a)
 		if (!followed)
 			followed = !slot_waits_for_comm(&a->slots[SOURCE_EVENTS]);
 		if (followed && set_empty(a)) {
-			if (!o->quiet)
+			if (!o->stream.quiet)
 				fprintf(stderr, "observe-agent: every followed process has exited\n");
 			break;
 		}
@@ -501,19 +492,19 @@ int main(int argc, char **argv)
 	exit_if_version_asked(argc, argv);
 	if (parse_options(argc, argv, &o))
 		return 2;
-	report_libbpf_setup(o.verbose);
+	report_libbpf_setup(o.stream.verbose);
 	runloop_init();
-	if (pins_read_info(o.pin_dir, &info))
+	if (pins_read_info(o.stream.pin_dir, &info))
 		return 1;
-	timeline_init(&a.timeline, o.text, o.count);
+	timeline_init(&a.timeline, o.stream.text, o.stream.count);
 	/* Nothing passes until the set is ours: a bit of 0 matches no pid. */
 	filter.types = o.types;
 	filter.match = OBSERVE_SLOT_MATCH_PID_SET;
-	if (slot_claim(o.pin_dir, &slot_events, info.nr_slots, info.ring_size, &filter,
+	if (slot_claim(o.stream.pin_dir, &slot_events, info.nr_slots, info.ring_size, &filter,
 		       &a.slots[SOURCE_EVENTS]))
 		goto out;
 	a.have[SOURCE_EVENTS] = true;
-	if (slot_pids_open(o.pin_dir, 1u << a.slots[SOURCE_EVENTS].index, &a.pids))
+	if (slot_pids_open(o.stream.pin_dir, 1u << a.slots[SOURCE_EVENTS].index, &a.pids))
 		goto out;
 	/* A reader of this slot that died may have left its bit behind. */
 	slot_pids_purge(&a.pids);
@@ -524,11 +515,11 @@ int main(int argc, char **argv)
 		goto out;
 	if (a.no_tls_reason)
 		timeline_note(&a.timeline, 0, 0, "", a.no_tls_reason);
-	if (!o.quiet) {
+	if (!o.stream.quiet) {
 		fprintf(stderr, "observe-agent: streaming from slot %u", a.slots[SOURCE_EVENTS].index);
 		if (a.have[SOURCE_TLS])
 			fprintf(stderr, " and TLS slot %u", a.slots[SOURCE_TLS].index);
-		fprintf(stderr, " of %s (Ctrl-C to stop)\n", o.pin_dir);
+		fprintf(stderr, " of %s (Ctrl-C to stop)\n", o.stream.pin_dir);
 	}
 	err = run(&a);
 out:
