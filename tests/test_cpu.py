@@ -19,6 +19,8 @@ MS = 1 << 20       # the first slot at or above a millisecond (2^20 ns)
 
 def runq(env):
     rows = json.loads(env.user_tool("observe-hist", "--json").stdout)["runq"]
+    if not rows:    # a fresh load, run-queue latency never on: no row yet
+        return {"count": 0, "sum": 0, "buckets": []}
     whole = [r for r in rows if r["cgroup_id"] == 0]
     check_eq(1, len(whole), f"the machine's run-queue histogram ({rows})")
     check_eq([0], [r["cgroup_id"] for r in rows], "cgroup keys without --runq-per-cgroup")
