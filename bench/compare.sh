@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/compare.sh [BUILD]: what observe's default load costs, side by side
 # with the single-purpose tools a user would run instead, and what each of
-# its collectors costs alone. Root; about 10 minutes with the default 5
-# rounds (about 5 with COLLECTORS_ALONE=0).
+# its collectors costs alone. Root; about 4 minutes here with the default 5
+# rounds (a round took 49 s, of a run of 7, on an idle 2-CPU VM).
 #
 # Four loops (bench/loop.c) pinned to the last CPU: getppid, open+close of
 # /dev/null, posix_spawn of /bin/true, and a TCP connect to a listener of the
