@@ -60,6 +60,20 @@ int slot_pids_add(struct slot_pids *sp, uint32_t pid)
 	return bpf_map_update_elem(sp->fd, &pid, &bits, BPF_ANY) ? -errno : 0;
 }
 
+/* Takes pid out of this slot's set (other slots' bits stay). */
+static void slot_pids_remove(struct slot_pids *sp, uint32_t pid)
+{
+	__u32 bits = 0;
+
+	if (bpf_map_lookup_elem(sp->fd, &pid, &bits) || !(bits & sp->bit))
+		return;
+	bits &= ~sp->bit;
+	if (bits)
+		bpf_map_update_elem(sp->fd, &pid, &bits, BPF_EXIST);
+	else
+		bpf_map_delete_elem(sp->fd, &pid);
+}
+
 static bool member(struct slot_pids *sp, uint32_t pid)
 {
 	__u32 bits = 0;
@@ -196,31 +210,58 @@ struct exe_search {
 	dev_t dev;
 	ino_t ino;
 	struct exe_holders found;
+	unsigned passes, added_this_pass;
 };
+
+/* 1: pid runs the file now; 0: it does not, or is gone; -errno from stat. */
+static int runs_exe(const struct exe_search *s, uint32_t pid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &st))
+		return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+	return st.st_dev == s->dev && st.st_ino == s->ino;
+}
 
 static void add_if_runs_exe(void *ctx, uint32_t pid, uint32_t ppid)
 {
 	struct exe_search *s = ctx;
-	char path[32];
-	struct stat st;
+	int runs = runs_exe(s, pid);
 
 	(void)ppid;
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	if (stat(path, &st)) {
-		/* Another user's process (EACCES) is not ours to check; a
-		 * kernel thread has no image (ENOENT), nor has one that left. */
-		if (errno == EACCES || errno == EPERM)
+	/* Another user's process (EACCES) is not ours to check; a kernel
+	 * thread has no image (ENOENT), nor has one that left. */
+	if (runs == -EACCES || runs == -EPERM) {
+		if (!s->passes)
 			s->found.unchecked++;
 		return;
 	}
-	if (st.st_dev == s->dev && st.st_ino == s->ino && !slot_pids_add(s->sp, pid))
-		s->found.added++;
+	if (runs != 1 || member(s->sp, pid) || slot_pids_add(s->sp, pid))
+		return;
+	/* An exec between the look and the add left the file before the
+	 * kernel could see it in the set: look again now that it is. An exec
+	 * from here on is the kernel's to see. */
+	if (runs_exe(s, pid) != 1) {
+		slot_pids_remove(s->sp, pid);
+		return;
+	}
+	s->found.added++;
+	s->added_this_pass++;
 }
 
 struct exe_holders slot_pids_add_exe_holders(struct slot_pids *sp, dev_t dev, ino_t ino)
 {
 	struct exe_search s = { .sp = sp, .dev = dev, .ino = ino };
 
-	for_each_process(add_if_runs_exe, &s);
+	/* Again while a walk adds some: a child forked before its parent was
+	 * in the set, at a pid the walk had passed, is found by the next. */
+	for (s.passes = 0; s.passes < SEED_PASSES; s.passes++) {
+		s.added_this_pass = 0;
+		for_each_process(add_if_runs_exe, &s);
+		if (!s.added_this_pass)
+			break;
+	}
 	return s.found;
 }
