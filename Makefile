@@ -40,7 +40,10 @@ CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
 LDLIBS  += -lbpf -ldw -lelf -liberty -lz -lm -lcap -lresolv -ljson-c
 
 BPF_CFLAGS_ANY_ARCH := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ivmlinux -Ibpf
-BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH)
+# BPF_EXTRA_CFLAGS: only bench/identity.sh sets it (-DOBSERVE_BENCH_NO_IDENTITY,
+# into a build of its own), to time what the identity fields cost.
+BPF_EXTRA_CFLAGS ?=
+BPF_CFLAGS := $(BPF_CFLAGS_ANY_ARCH) -D__TARGET_ARCH_$(ARCH) $(BPF_EXTRA_CFLAGS)
 
 # The test command also boots this kernel under qemu (scripts/vmtest.sh);
 # empty: Debian 12's, whatever linux-image-amd64 depends on.
