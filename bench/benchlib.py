@@ -25,6 +25,7 @@ memory of pinned objects, and the tables of bench/run.sh.
     benchlib.py agent-report RUNS PROGS  bench/agent.sh's tables
     benchlib.py compare-report FILE CONFIGS   bench/compare.sh's tables
     benchlib.py compare-targets FILE   its loops against issue 19's targets
+    benchlib.py identity-report TMPDIR ROUNDS  bench/identity.sh's table per program
 """
 import json
 import os
@@ -658,6 +659,34 @@ def agent_report(runs_path, progs_path):
         print("    " + f"{hook:<16}" + "".join(cells))
 
 
+def identity_report(tmp, rounds):
+    """Per program that ran: its runs (with the fields, all rounds), the
+    median over the rounds of its average run time without and with the
+    identity fields, the difference and %; over 10 % marked."""
+    stats = {cfg: [read_stats(os.path.join(tmp, f"stats.{cfg}.{r}"))
+                   for r in range(1, int(rounds) + 1)] for cfg in ("without", "with")}
+    progs = sorted({p for per in stats.values() for st in per for p, (n, _) in st.items() if n})
+    print("| program | runs | avg ns without | avg ns with | difference | |")
+    print("|---|---|---|---|---|---|")
+    for prog in progs:
+        avg = {}
+        for cfg, per in stats.items():
+            vals = [st[prog][1] for st in per if st.get(prog, (0, 0))[0]]
+            avg[cfg] = statistics.median(vals) if vals else None
+        runs = sum(st.get(prog, (0, 0))[0] for st in stats["with"])
+        without, with_ = avg["without"], avg["with"]
+        if without is None or with_ is None:
+            cells = [f"{v:,.0f}" if v is not None else "—" for v in (without, with_)]
+            print(f"| {prog} | {runs:,} | {cells[0]} | {cells[1]} | — | |")
+            continue
+        diff = with_ - without
+        pct = diff / without * 100 if without else 0.0
+        print(f"| {prog} | {runs:,} | {without:,.0f} | {with_:,.0f} | {diff:+,.0f} ns | "
+              f"{pct:+.1f} %{' over 10 %' if pct > 10 else ''} |")
+    print("Average run time per program run (kernel BPF stats), median over the rounds; "
+          "runs: all rounds, with the fields.")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -698,6 +727,8 @@ def main():
         compare_targets(args[0])
     elif cmd == "compare-report":
         compare_report(args[0], args[1])
+    elif cmd == "identity-report":
+        identity_report(args[0], args[1])
     elif cmd == "rate":
         print(round(float(args[0]) / float(args[1])) if float(args[1]) > 0 else 0)
     else:

@@ -13,10 +13,10 @@
 # and the floors of bench/floor.bpf.c on the fork hook, timed the same way;
 # then what an empty program adds end to end (bench/dispatch.bpf.c), to give
 # the ratios of extra cost per event.
-# Ends with bench/storm.sh, bench/producers.sh, bench/loader.sh, bench/collectors.sh,
-# bench/compare.sh, bench/metrics.sh, bench/tls.sh, bench/agents.sh and
-# bench/http.sh (not with RUN_ONLY=1). Root; about 16
-# minutes, 5 with RUN_ONLY=1.
+# Ends with bench/storm.sh, bench/producers.sh, bench/identity.sh,
+# bench/loader.sh, bench/collectors.sh, bench/compare.sh, bench/metrics.sh,
+# bench/tls.sh, bench/agents.sh and bench/http.sh (not with RUN_ONLY=1).
+# Root; about 20 minutes, 5 with RUN_ONLY=1.
 #
 # Pins only under /sys/fs/bpf/observe-bench-<pid>, removed at exit; ends only
 # the processes it started.
@@ -208,6 +208,8 @@ echo
 "$BENCH_SRC/storm.sh" "$BUILD"
 echo
 "$BENCH_SRC/producers.sh" "$BUILD"
+echo
+"$BENCH_SRC/identity.sh" "$BUILD"
 echo
 "$BENCH_SRC/loader.sh" "$BUILD"
 echo
