@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/identity.sh [BUILD]: what the identity fields of issue 18 cost in the
-# kernel. Root; about 4 minutes with ROUNDS=5.
+# kernel. Root; about 3 minutes with ROUNDS=5 (and its first build).
 #
 # The fields: every event header's start_ns and parent_start_ns (two task
 # pointer walks, bpf/observe.bpf.h), and on exec events exe (the new image's
