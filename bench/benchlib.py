@@ -397,7 +397,8 @@ def compare_targets(path):
         tools = [v for v, _ in added.get((loop, "libbpf"), [])]
         if not tools:
             continue
-        for cfg, share, what in (("obs", 1, "no reader"), ("obs+1", 0.5, "one reader")):
+        for cfg, share, what in (("obs", 1, "no reader"), ("obs-lean", 1, "no reader, details left out"),
+                                 ("obs+1", 0.5, "one reader")):
             ours = [v for v, _ in added.get((loop, cfg), [])]
             if not ours:
                 continue

@@ -12,6 +12,9 @@
 # their mean):
 #   obs      observe loaded (the defaults), no reader
 #   obs+lat  the same with 'observe-filter enable syscall-latency'
+#   obs-lean the defaults loaded with every detail left out
+#            (observe-load --without-details ...): no sys_enter, page-fault
+#            or run-queue program at all
 #   obs+1    observe loaded + one reader of that loop's events
 #            (getppid: observe-events -q, which no getppid feeds;
 #            open: -t open; spawn: -t exec; connect: -t connect)
@@ -32,8 +35,9 @@
 # issue's targets per loop: observe with no reader adds at most what the
 # libbpf-tools add together, with one reader at most half of it.
 #
-# ROUNDS=5, GETPPID_N, OPEN_N, SPAWN_N, CONNECT_N and COLLECTORS_ALONE=1 may
-# be set in the environment. Pins only under /sys/fs/bpf/observe-bench-<pid>,
+# ROUNDS=5, GETPPID_N, OPEN_N, SPAWN_N, CONNECT_N, COLLECTORS_ALONE=1 and
+# LOOPS (a subset of "getppid open spawn connect") may be set in the
+# environment. Pins only under /sys/fs/bpf/observe-bench-<pid>,
 # removed at exit; ends only the processes it started.
 set -eu
 # shellcheck source=bench/lib.sh
@@ -53,8 +57,8 @@ OPEN_N=${OPEN_N:-100000}
 SPAWN_N=${SPAWN_N:-1000}
 CONNECT_N=${CONNECT_N:-10000}
 COLLECTORS_ALONE=${COLLECTORS_ALONE:-1}
-LOOPS="getppid open spawn connect"
-CONFIGS="obs obs+lat obs+1 libbpf bpftrace"
+LOOPS=${LOOPS:-getppid open spawn connect}
+CONFIGS="obs obs+lat obs-lean obs+1 libbpf bpftrace"
 ALONE=""
 if [ "$COLLECTORS_ALONE" != 0 ]; then
 	for c in $("$BUILD/observe-load" --probe | sed -n 's/^collector \([a-z0-9_]*\):$/\1/p'); do
@@ -145,6 +149,7 @@ start_config() {
 			bench_wait_reader "$BG_PID"
 		fi
 		;;
+	obs-lean) bench_load --without-details syscall-latency,page-faults,runq-latency ;;
 	alone:*) bench_load --collectors "${1#alone:}" ;;
 	libbpf)
 		start_tool syscount 1
@@ -175,7 +180,7 @@ stop_config() {
 	done
 	STARTED=""
 	case $1 in
-	obs | obs+lat | obs+1 | alone:*) bench_unload ;;
+	obs | obs+lat | obs-lean | obs+1 | alone:*) bench_unload ;;
 	esac
 }
 

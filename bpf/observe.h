@@ -329,7 +329,8 @@ struct observe_info {		/* observe_info, one entry */
 	__u32 argv_max;
 	__u32 load_count;	/* loads since the maps were first created */
 	char kernel_release[OBSERVE_RELEASE_LEN];
-	char pad[7];
+	char pad[3];
+	__u32 details_left_out;	/* bit per enum observe_detail: its programs not loaded */
 };
 
 OBSERVE_ABI_LAYOUT(observe_event_header, 88, 8);

@@ -993,10 +993,13 @@ static int hold_details(const struct exporter *e, const struct observe_info *inf
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
 		holds[d] = (struct detail_hold)DETAIL_HOLD_NONE;
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
-		bool loaded = info->collectors & (1ULL << observe_details[d].collector);
+		bool loaded = info->collectors & (1ULL << observe_details[d].collector) &&
+			      !(info->details_left_out & (1u << d));
 
 		if (d == OBSERVE_DETAIL_SYSCALL_LATENCY && !e->syscall_latency)
 			continue;
+		if (d == OBSERVE_DETAIL_SYSCALL_LATENCY && !loaded)
+			return details_check_loaded(e->dir, d);
 		if (!loaded || !details_hold(e->dir, d, &holds[d]))
 			continue;
 		/* Asked for by name: fail; else serve what is there. */

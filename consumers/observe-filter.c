@@ -309,6 +309,8 @@ static int switch_types(const struct filters *f, const struct request *r, bool o
 	}
 	/* Not an event type: a costly part of an aggregate, off by default. */
 	detail = detail_by_name(r->args[0]);
+	if (detail >= 0 && on && details_check_loaded(r->pin_dir, detail))
+		return -1;
 	if (detail >= 0)
 		return filters_switch_detail(f->readers_fd, detail, false, on);
 	if (parse_types(r->args[0], &mask, err)) {
@@ -380,7 +382,8 @@ static uint32_t read_details(const struct request *r, struct details_state *st)
 		return 0;
 	}
 	close(fd);
-	return details_loaded(info.collectors);
+	st->left_out = info.details_left_out;
+	return details_of(&info);
 }
 
 static int show(const struct filters *f, const struct request *r)

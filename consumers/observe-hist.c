@@ -174,7 +174,7 @@ static void print_detail(const struct snapshot *s, unsigned d, const char *label
 	char state[96];
 
 	details_describe(&s->details, d, state, sizeof(state));
-	if (s->details.on & (1u << d))
+	if ((s->details.on | s->details.left_out) & (1u << d))
 		printf("%s: %s\n", label, state);
 	else
 		printf("%s: off (observe-filter enable %s; or %s)\n", label, observe_details[d].name,
@@ -565,8 +565,8 @@ static int follow_reload(const char *dir, struct snapshot_maps *m, bool *waiting
 }
 
 /* The details that the intervals show are filled while they run: the
- * page-fault table and run-queue histograms, and syscall latency when asked
- * for (-s, --by-process). */
+ * page-fault table and run-queue histograms (unless left out at load), and
+ * syscall latency when asked for (-s, --by-process: refused if left out). */
 static int hold_details(const struct options *o, const struct snapshot_maps *m, const char *dir,
 			struct detail_hold *holds)
 {
@@ -576,6 +576,9 @@ static int hold_details(const struct options *o, const struct snapshot_maps *m, 
 		[OBSERVE_DETAIL_RUNQ_LATENCY] = m->runq_fd >= 0,
 	};
 
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if (d != OBSERVE_DETAIL_SYSCALL_LATENCY && (m->details_left_out & (1u << d)))
+			wanted[d] = false;
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
 		if (wanted[d] && details_hold(dir, d, &holds[d]))
 			return -1;

@@ -19,11 +19,13 @@
 
 const struct detail observe_details[] = {
 	[OBSERVE_DETAIL_SYSCALL_LATENCY] = { "syscall-latency", OBSERVE_COLLECTOR_SYSCALLS,
-					     "syscall latency histograms and the per-process table" },
+					     "syscall latency histograms and the per-process table",
+					     { "syscall_enter" } },
 	[OBSERVE_DETAIL_PAGE_FAULTS] = { "page-faults", OBSERVE_COLLECTOR_MEMORY,
-					 "page faults per process" },
+					 "page faults per process", { "page_fault_user" } },
 	[OBSERVE_DETAIL_RUNQ_LATENCY] = { "runq-latency", OBSERVE_COLLECTOR_CPU,
-					  "run-queue latency histograms" },
+					  "run-queue latency histograms",
+					  { "runq_wakeup", "runq_wakeup_new", "runq_switch" } },
 };
 _Static_assert(sizeof(observe_details) / sizeof(observe_details[0]) == OBSERVE_DETAIL_COUNT,
 	       "a name per detail");
@@ -43,6 +45,9 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 
 	h->lock_fd = -1;
 	h->detail = detail;
+	h->readers_fd = -1;
+	if (details_check_loaded(dir, detail))
+		return -1;
 	details_reap(dir);
 	h->readers_fd = pins_open_map(dir, PIN_READERS, PIN_WRITE);
 	if (h->readers_fd < 0)
@@ -107,14 +112,29 @@ int details_read(int readers_fd, struct details_state *st)
 	return 0;
 }
 
-uint32_t details_loaded(uint64_t collectors)
+uint32_t details_of(const struct observe_info *info)
 {
 	uint32_t loaded = 0;
 
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
-		if (collectors & (1ULL << observe_details[d].collector))
+		if (info->collectors & (1ULL << observe_details[d].collector))
 			loaded |= 1u << d;
 	return loaded;
+}
+
+int details_check_loaded(const char *dir, unsigned detail)
+{
+	struct observe_info info;
+	const char *name = observe_details[detail].name;
+
+	if (pins_read_info(dir, &info))
+		return -1;
+	if (info.details_left_out & (1u << detail))
+		return report_error("%s was left out at load (observe-load --without-details): "
+				    "load again without it to switch it on", name), -1;
+	if (!(info.collectors & (1ULL << observe_details[detail].collector)))
+		return report_error("%s: its collector is not loaded at %s", name, dir), -1;
+	return 0;
 }
 
 static void format_since(const struct details_state *st, unsigned d, char *buf, size_t len)
@@ -138,6 +158,8 @@ void details_json(struct json_writer *w, const struct details_state *st, uint32_
 		json_object_begin(w);
 		json_kv_bool(w, "on", st->on & (1u << d));
 		json_kv_bool(w, "for_good", st->for_good & (1u << d));
+		if (st->left_out & (1u << d))
+			json_kv_bool(w, "left_out", true);
 		if (st->since_ns[d]) {
 			format_since(st, d, since, sizeof(since));
 			json_kv_cstr(w, "since", since);
@@ -151,6 +173,10 @@ void details_describe(const struct details_state *st, unsigned d, char *buf, siz
 {
 	char since[48];
 
+	if (st->left_out & (1u << d)) {
+		snprintf(buf, len, "left out at load (observe-load --without-details)");
+		return;
+	}
 	if (!(st->on & (1u << d))) {
 		snprintf(buf, len, "off");
 		return;

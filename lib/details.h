@@ -14,10 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define DETAIL_MAX_PROGRAMS 3
+
 struct detail {
 	const char *name;	/* as observe-filter enable takes it; its lock dir */
 	unsigned collector;	/* OBSERVE_COLLECTOR_* whose hooks it is part of */
 	const char *what;	/* for messages: what it fills */
+	/* The collector's programs that serve this detail alone: left out by
+	 * observe-load --without-details, they cost nothing and it cannot go on. */
+	const char *programs[DETAIL_MAX_PROGRAMS];
 };
 
 /* Indexed by enum observe_detail. */
@@ -34,8 +39,9 @@ struct detail_hold {
 
 #define DETAIL_HOLD_NONE { -1, -1, 0 }
 
-/* Holds 'detail' on until details_release; 0, or -1 after an error line.
- * Either way details_release() frees what it took. */
+/* Holds 'detail' on until details_release; 0, or -1 after an error line
+ * (also for a detail left out at load). Either way details_release() frees
+ * what it took. */
 int details_hold(const char *dir, unsigned detail, struct detail_hold *h);
 /* Lets go; the last holder out switches the held bit off. */
 void details_release(struct detail_hold *h);
@@ -43,6 +49,7 @@ void details_release(struct detail_hold *h);
 /* What observe_readers says of each detail, at one read. */
 struct details_state {
 	uint32_t on;		/* bit per enum observe_detail: on (for good or held) */
+	uint32_t left_out;	/* bit per detail: its programs not loaded (the caller's) */
 	uint32_t for_good;	/* bit per detail: switched on for good */
 	uint64_t since_ns[8];	/* CLOCK_REALTIME ns it last went on (while on) */
 };
@@ -50,13 +57,17 @@ struct details_state {
 /* Reads the state from observe_readers; 0, or -1 (state all off). */
 int details_read(int readers_fd, struct details_state *st);
 
-/* The details of the collectors in 'collectors' (observe_info's bits). */
-uint32_t details_loaded(uint64_t collectors);
+struct observe_info;
+/* The details of the loaded collectors, left out at load or not. */
+uint32_t details_of(const struct observe_info *info);
+/* 0 if 'detail' can go on; else -1 after an error line saying why. */
+int details_check_loaded(const char *dir, unsigned detail);
 
 struct json_writer;
 /* "details": {NAME: {"on", "for_good", "since"}, ...} for those in 'shown'. */
 void details_json(struct json_writer *w, const struct details_state *st, uint32_t shown);
-/* "on since T (switched on)", "on since T (while a consumer asks)" or "off". */
+/* "on since T (switched on)", "on since T (while a consumer asks)", "off",
+ * or "left out at load (observe-load --without-details)". */
 void details_describe(const struct details_state *st, unsigned detail, char *buf, size_t len);
 
 /*

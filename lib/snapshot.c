@@ -162,6 +162,7 @@ void snapshot_free(struct snapshot *s)
 int snapshot_read(const struct snapshot_maps *m, struct snapshot *s)
 {
 	details_read(m->readers_fd, &s->details);
+	s->details.left_out = m->details_left_out;
 	if (m->syscalls_fd >= 0) {
 		int err = stats_read_array(m->syscalls_fd, OBSERVE_SYSCALL_NR_MAX, SYSCALL_FIELDS,
 					   (uint64_t *)s->sys);
@@ -347,6 +348,7 @@ int snapshot_open_maps(const char *dir, const struct observe_info *info, struct 
 {
 	int opened = 0;
 
+	m->details_left_out = info->details_left_out;
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
 		int *fd = (int *)((char *)m + wanted[i].offset);
 
@@ -372,6 +374,7 @@ void snapshot_maps_init(struct snapshot_maps *m)
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		*fds[i] = -1;
+	m->details_left_out = 0;
 }
 
 void snapshot_close_maps(struct snapshot_maps *m)

@@ -63,6 +63,7 @@ struct snapshot_maps {
 	int faults_fd;			/* -1: the memory collector is not loaded */
 	int block_fd;			/* -1: the block collector is not loaded */
 	int runq_fd;			/* -1: the cpu collector is not loaded */
+	uint32_t details_left_out;	/* observe_info's: details that cannot go on */
 };
 
 /*

@@ -2,8 +2,10 @@
 /*
  * The details of the loaded collectors (lib/details.h): their lock
  * directories; a held bit that no holder holds cleared (one killed before
- * it could); and, with --details, which are on for good.
+ * it could); with --details, which are on for good; and with
+ * --without-details, whose programs are not loaded at all.
  */
+#include "collectors.h"
 #include "details.h"
 #include "filters.h"
 #include "load.h"
@@ -38,6 +40,10 @@ static int prepare_detail(struct load_state *s, unsigned d, int readers_fd)
 		report_warn("cannot clear the held bit of %s", observe_details[d].name);
 	if (lock >= 0)
 		close(lock);
+	/* Left out: no program would fill it, so no bit says it is on. */
+	if ((s->cfg->details_left_out & (1u << d)) &&
+	    filters_switch_detail(readers_fd, d, false, false))
+		return -1;
 	if (s->cfg->details_given &&
 	    filters_switch_detail(readers_fd, d, false, s->cfg->details & (1u << d)))
 		return -1;
@@ -55,4 +61,30 @@ int load_details(struct load_state *s)
 		    prepare_detail(s, d, readers->fd))
 			return -1;
 	return 0;
+}
+
+int leave_out_details(const struct load_config *cfg, const struct collector *c,
+		      struct bpf_object *obj)
+{
+	int left = 0;
+
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (!(cfg->details_left_out & (1u << d)) || observe_details[d].collector != c->id)
+			continue;
+		for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && observe_details[d].programs[i]; i++) {
+			struct bpf_program *prog =
+				bpf_object__find_program_by_name(obj, observe_details[d].programs[i]);
+
+			if (!prog) {
+				report_warn("collector %s has no program %s (detail %s)", c->name,
+					    observe_details[d].programs[i], observe_details[d].name);
+				continue;
+			}
+			if (bpf_program__autoload(prog)) {
+				bpf_program__set_autoload(prog, false);
+				left++;
+			}
+		}
+	}
+	return left;
 }

@@ -224,7 +224,7 @@ static int load_collector(struct load_state *s, const struct collector *c)
 		    .kernel_log_size = VERIFIER_LOG_SIZE, .kernel_log_level = 0);
 	struct bpf_program *prog;
 	struct bpf_object *obj = NULL;
-	int usable = 0, err;
+	int usable = 0, left_out, err;
 	void *skel;
 
 	skel = c->open(&obj, &opts);
@@ -246,6 +246,7 @@ static int load_collector(struct load_state *s, const struct collector *c)
 		return -1;
 	}
 
+	left_out = leave_out_details(s->cfg, c, obj);
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog), *why = NULL;
 
@@ -258,6 +259,13 @@ static int load_collector(struct load_state *s, const struct collector *c)
 		bpf_program__set_autoload(prog, false);
 		report_warn("collector %s: %s is not available (%s): program %s is left out",
 			    c->name, sec, why, bpf_program__name(prog));
+	}
+	if (!usable && left_out) {
+		report_warn("collector %s: its programs all serve details left out "
+			    "(--without-details): it is left out", c->name);
+		s->nr_loaded--;
+		c->destroy(skel);
+		return 0;
 	}
 	if (!usable && !(s->cfg->required & (1ULL << c->id))) {
 		report_warn("collector %s: none of its programs can run on this kernel: it is left out",
@@ -626,6 +634,7 @@ static int write_info(struct load_state *s, const struct kernel_features *f)
 	for (int i = 0; i < s->nr_loaded; i++)
 		info.collectors |= 1ULL << s->loaded[i].c->id;
 	memcpy(info.kernel_release, f->release, sizeof(info.kernel_release));
+	info.details_left_out = s->cfg->details_left_out;
 	if (bpf_map_update_elem(sm->fd, &zero, &info, BPF_ANY))
 		return report_error("cannot write observe_info: %s", strerror(errno)), -1;
 	return 0;

@@ -89,5 +89,10 @@ int load_add_link(struct load_state *s, struct bpf_link *link, const char *pin_f
 /* details.c: the loaded collectors' details (lock directories, held bits
  * left by killed holders, --details); at commit. */
 int load_details(struct load_state *s);
+/* Before the load: leaves out the programs of collector c that serve only
+ * details of --without-details. Returns how many it left out. */
+struct collector;
+int leave_out_details(const struct load_config *cfg, const struct collector *c,
+		      struct bpf_object *obj);
 
 #endif /* OBSERVE_LOAD_H */

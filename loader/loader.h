@@ -23,6 +23,7 @@ struct load_config {
 	bool runq_per_cgroup;	/* a run-queue histogram per cgroup as well */
 	bool details_given;	/* --details: set which are on for good */
 	uint32_t details;	/* bit per enum observe_detail on for good */
+	uint32_t details_left_out;	/* --without-details: their programs not loaded */
 	unsigned profile_hz;	/* samples per second per CPU of the profiler */
 	/* The TLS collector: loaded only when asked for; its slots belong to tls_group. */
 	int tls_wanted;		/* --tls: 1 yes, 0 no, -1 as --collectors says */

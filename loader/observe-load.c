@@ -42,6 +42,9 @@ static const char usage[] =
 "      --details=LIST     costly parts on for good: syscall-latency, page-faults,\n"
 "                         runq-latency, or none (default: as they are; each is\n"
 "                         on anyway while a consumer that shows it runs)\n"
+"      --without-details=LIST  leave these details' programs out (they cost\n"
+"                         nothing then, and cannot go on until a load without\n"
+"                         this): syscall-latency, page-faults, runq-latency, none\n"
 "      --profile-hz=HZ    samples per second per CPU of the profiler (1-1000,\n"
 "                         default 49); it samples only while observe-profile runs\n"
 "  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
@@ -81,6 +84,7 @@ static const char usage[] =
 enum {
 	OPT_UNLOAD = 256, OPT_PIN_DIR, OPT_CONFIG, OPT_PROBE, OPT_RUNQ_PER_CGROUP, OPT_PROFILE_HZ, OPT_TLS, OPT_TLS_BINARY,
 	OPT_TLS_MAX, OPT_TLS_GROUP, OPT_TLS_SLOTS, OPT_TLS_RING_SIZE, OPT_LOCK_WAIT, OPT_DETAILS,
+	OPT_WITHOUT_DETAILS,
 };
 
 #define LOADER_SHORT_OPTIONS "d:g:s:r:a:C:c:vh"
@@ -94,6 +98,7 @@ static const struct option options[] = {
 	{ "runq-per-cgroup", optional_argument, NULL, OPT_RUNQ_PER_CGROUP },
 	{ "profile-hz", required_argument, NULL, OPT_PROFILE_HZ },
 	{ "details", required_argument, NULL, OPT_DETAILS },
+	{ "without-details", required_argument, NULL, OPT_WITHOUT_DETAILS },
 	{ "tls", optional_argument, NULL, OPT_TLS },
 	{ "tls-binary", required_argument, NULL, OPT_TLS_BINARY },
 	{ "tls-max", required_argument, NULL, OPT_TLS_MAX },
@@ -248,28 +253,27 @@ static int apply_tls_setting(struct load_config *cfg, const char *key, const cha
 	return 0;
 }
 
-/* "none" or a comma-separated list of detail names (details.h). */
-static int parse_details(const char *value, struct load_config *cfg, char *err)
+/* "none" or a comma-separated list of detail names (details.h), for 'key'. */
+static int parse_details(const char *key, const char *value, uint32_t *details, char *err)
 {
 	char list[256], *save = NULL;
 
-	cfg->details_given = true;
-	cfg->details = 0;
+	*details = 0;
 	if (!strcmp(value, "none"))
 		return 0;
 	if (snprintf(list, sizeof(list), "%s", value) >= (int)sizeof(list)) {
-		snprintf(err, PARSE_ERR_LEN, "details: list too long");
+		snprintf(err, PARSE_ERR_LEN, "%s: list too long", key);
 		return -1;
 	}
 	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		int d = detail_by_name(name);
 
 		if (d < 0) {
-			snprintf(err, PARSE_ERR_LEN, "unknown detail '%.40s' (syscall-latency, "
-				 "page-faults, runq-latency, none)", name);
+			snprintf(err, PARSE_ERR_LEN, "%s: unknown detail '%.40s' (syscall-latency, "
+				 "page-faults, runq-latency, none)", key, name);
 			return -1;
 		}
-		cfg->details |= 1u << d;
+		*details |= 1u << d;
 	}
 	return 0;
 }
@@ -308,7 +312,10 @@ static int apply_setting(struct load_config *cfg, const char *key, const char *v
 	} else if (!strcmp(key, "runq-per-cgroup")) {
 		return parse_yes_no(key, value, &cfg->runq_per_cgroup, err);
 	} else if (!strcmp(key, "details")) {
-		return parse_details(value, cfg, err);
+		cfg->details_given = true;
+		return parse_details(key, value, &cfg->details, err);
+	} else if (!strcmp(key, "without-details")) {
+		return parse_details(key, value, &cfg->details_left_out, err);
 	} else if (!strcmp(key, "argv-max")) {
 		if (parse_u64(value, 16, OBSERVE_ARGV_LIMIT, "argv-max", &v, err))
 			return -1;
@@ -453,6 +460,7 @@ int main(int argc, char **argv)
 		case OPT_RUNQ_PER_CGROUP: key = "runq-per-cgroup"; optarg = optarg ? optarg : "yes"; break;
 		case OPT_PROFILE_HZ: key = "profile-hz"; break;
 		case OPT_DETAILS: key = "details"; break;
+		case OPT_WITHOUT_DETAILS: key = "without-details"; break;
 		case OPT_TLS: key = "tls"; optarg = optarg ? optarg : "yes"; break;
 		case OPT_TLS_BINARY: key = "tls-binary"; break;
 		case OPT_TLS_MAX: key = "tls-max"; break;
@@ -483,6 +491,11 @@ int main(int argc, char **argv)
 	} else if (cfg.tls_wanted == 0) {
 		cfg.collectors &= ~tls_bit;
 		cfg.required &= ~tls_bit;
+	}
+	if (cfg.details & cfg.details_left_out) {
+		report_error("details: %s cannot be both on for good and left out (without-details)",
+			     observe_details[__builtin_ctz(cfg.details & cfg.details_left_out)].name);
+		return 2;
 	}
 	if (cfg.tls_wanted == 0 && cfg.nr_tls_binaries) {
 		report_error("--tls-binary needs the TLS collector, switched off by tls = no");

@@ -3,6 +3,7 @@
 process and a latency histogram, read with observe-hist by a non-root group
 member; switched off and on through the filter."""
 import json
+import os
 import re
 import select
 import signal
@@ -176,6 +177,44 @@ def observe_filter_show_lists_details_and_ends_a_hold_its_killed_holder_left(env
     check(re.search(r"^detail  syscall-latency on since \S+Z \(switched on\)$", text, re.M),
           f"observe-filter show names the detail and since when:\n{text}")
     check(re.search(r"^detail  page-faults (off|on since)", text, re.M), f"every loaded detail:\n{text}")
+
+
+@test
+@host_only
+def a_detail_left_out_at_load_has_no_program_and_cannot_go_on(env):
+    pin_dir = env.pin_dir + "-without"
+    env.extra_pin_dirs.append(pin_dir)
+    load = [env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "-C", "syscalls,memory"]
+    both = run(load + ["--details", "syscall-latency", "--without-details", "syscall-latency"],
+               check_rc=False)
+    check_eq(2, both.returncode, "on for good and left out at once: refused")
+    check(b"cannot be both on for good and left out" in both.stderr, f"why: {both.stderr!r}")
+    run(load + ["--without-details", "syscall-latency,page-faults"])
+    try:
+        links = sorted(os.listdir(os.path.join(pin_dir, "links")))
+        check_eq(["syscalls-syscall_exit"], [l for l in links if l.startswith("syscalls-")],
+                 "the syscalls collector's links: sys_exit alone")
+        check(not any(l.startswith("memory-page_fault") for l in links), f"no page-fault link: {links}")
+
+        def member(*args):
+            return run(env.as_user(MEMBER) + [env.tool(args[0]), "--pin-dir", pin_dir, *args[1:]],
+                       check_rc=False)
+        refused = member("observe-filter", "enable", "syscall-latency")
+        check_eq(1, refused.returncode, "observe-filter enable of a detail left out")
+        check(b"syscall-latency was left out at load" in refused.stderr, f"why: {refused.stderr!r}")
+        refused = member("observe-hist", "-s", "read", "-i", "0.2", "--count", "1")
+        check_eq(1, refused.returncode, "observe-hist -s with syscall latency left out")
+        check(b"left out at load" in refused.stderr, f"why: {refused.stderr!r}")
+        line = json.loads(member("observe-hist", "--json", "-i", "0.2", "--count", "1").stdout)
+        check_eq(True, line["details"]["page-faults"].get("left_out"), f"observe-hist -i: {line['details']}")
+        text = member("observe-filter", "show").stdout.decode()
+        check(re.search(r"^detail  syscall-latency left out at load", text, re.M), f"show:\n{text}")
+        run(load)   # again, without it: the program back, the detail usable
+        check("syscalls-syscall_enter" in os.listdir(os.path.join(pin_dir, "links")),
+              "sys_enter attached by a load without --without-details")
+        check_eq(0, member("observe-filter", "enable", "syscall-latency").returncode, "enable after")
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
 
 
 @test
