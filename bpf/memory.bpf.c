@@ -27,14 +27,16 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsig
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct observe_proc_faults *p, fresh = {};
+	__u64 start;
 
 	if (!observe_detail_on(observe_readers_of(&observe_readers), OBSERVE_AGG_FAULTS,
 			       OBSERVE_DETAIL_PAGE_FAULTS))
 		return 0;
+	start = observe_current_start_ns();
 	p = bpf_map_lookup_elem(&observe_faults_by_pid, &pid);
-	if (!p) {
+	if (!p || p->start_ns != start) {
 		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-		p = observe_lookup_or_init(&observe_faults_by_pid, &pid, &fresh);
+		p = observe_process_row(&observe_faults_by_pid, &pid, start, p, &fresh);
 		if (!p)
 			return 0;
 	}

@@ -8,8 +8,10 @@
 #define OBSERVE_FAULT_PROCS 10240	/* processes followed at once (LRU) */
 
 /* observe_faults_by_pid: hash keyed by pid (tgid), least recently used
- * processes go first; the count is an atomic add. */
+ * processes go first; the count is an atomic add. A row is one process, pid
+ * and start_ns: when the pid's next process faults, its row starts over. */
 struct observe_proc_faults {
+	__u64 start_ns;		/* the process's, as observe_event_header's */
 	__u64 faults;		/* user page faults, minor and major */
 	char comm[OBSERVE_COMM_LEN];	/* at the first fault counted */
 };
@@ -33,7 +35,9 @@ struct observe_oom_event {
 	char victim_comm[OBSERVE_COMM_LEN];
 };
 
-OBSERVE_ABI_LAYOUT(observe_proc_faults, 24, 8);
+OBSERVE_ABI_LAYOUT(observe_proc_faults, 32, 8);
+_Static_assert(__builtin_offsetof(struct observe_proc_faults, start_ns) == 0,
+	       "observe_process_row() finds the start first");
 OBSERVE_ABI_LAYOUT(observe_oom_event, 160, 8);
 
 #endif /* OBSERVE_MEMORY_H */

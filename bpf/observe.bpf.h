@@ -335,6 +335,30 @@ observe_event_start(struct observe_event_ctx *ev, __u32 type, const struct obser
 	return observe_event_start_in(ev, type, fp, bpf_map_lookup_elem(&scratch, &zero));
 }
 
+/* When the current process started (CLOCK_BOOTTIME ns): its thread group
+ * leader's, which an exec by another thread inherits, so with the pid it
+ * names one process across pid reuse. */
+static __always_inline __u64 observe_current_start_ns(void)
+{
+	return bpf_get_current_task_btf()->group_leader->start_boottime;
+}
+
+/*
+ * The row of the current process, 'pid' started at 'start', in a map keyed
+ * by pid whose values begin with the start_ns of the row's process; 'fresh'
+ * (its start_ns set here) makes it when there is none, or replaces the row
+ * of the pid's earlier process: counts start over, not merged. 'row' is the
+ * row found already, or NULL.
+ */
+static __always_inline void *observe_process_row(void *map, const __u32 *pid, __u64 start,
+						 void *row, void *fresh)
+{
+	*(__u64 *)fresh = start;
+	if (row)
+		bpf_map_update_elem(map, pid, fresh, BPF_ANY);
+	return observe_lookup_or_init(map, pid, fresh);
+}
+
 /* Who the current task is: pid, tid, ppid, uid, gid, cgroup, comm, and
  * when its process and its parent process started. */
 static __always_inline void observe_identity_of_current(struct observe_event_header *h)
@@ -348,7 +372,7 @@ static __always_inline void observe_identity_of_current(struct observe_event_hea
 	h->tid = (__u32)pid_tgid;
 	h->ppid = task->real_parent->tgid;
 #ifndef OBSERVE_BENCH_NO_IDENTITY
-	h->start_ns = task->group_leader->start_boottime;
+	h->start_ns = observe_current_start_ns();
 	h->parent_start_ns = task->real_parent->group_leader->start_boottime;
 #else
 	/* Only bench/identity.sh's second build: what these reads cost. */

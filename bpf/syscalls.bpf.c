@@ -82,11 +82,12 @@ static __always_inline void count_for_process(__u32 nr, long ret, bool failed, _
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct observe_proc_syscalls *p, fresh = {};
+	__u64 start = observe_current_start_ns();
 
 	p = bpf_map_lookup_elem(&observe_syscalls_by_pid, &pid);
-	if (!p) {
+	if (!p || p->start_ns != start) {
 		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-		p = observe_lookup_or_init(&observe_syscalls_by_pid, &pid, &fresh);
+		p = observe_process_row(&observe_syscalls_by_pid, &pid, start, p, &fresh);
 		if (!p)
 			return;
 	}

@@ -27,8 +27,11 @@ struct observe_syscall_stats {
 
 /* observe_syscalls_by_pid: hash keyed by pid (tgid), least recently used
  * processes go first; counters are atomic adds. Filled only while
- * OBSERVE_DETAIL_SYSCALL_LATENCY is on. */
+ * OBSERVE_DETAIL_SYSCALL_LATENCY is on. A row is one process, pid and
+ * start_ns: when the pid's next process makes a syscall, its row starts
+ * over. */
 struct observe_proc_syscalls {
+	__u64 start_ns;		/* the process's, as observe_event_header's */
 	__u64 count;
 	__u64 errors;
 	__u64 total_ns;		/* time spent in syscalls */
@@ -37,6 +40,8 @@ struct observe_proc_syscalls {
 
 OBSERVE_ABI_LAYOUT(observe_syscall_count, 16, 8);
 OBSERVE_ABI_LAYOUT(observe_syscall_stats, 352, 8);
-OBSERVE_ABI_LAYOUT(observe_proc_syscalls, 40, 8);
+OBSERVE_ABI_LAYOUT(observe_proc_syscalls, 48, 8);
+_Static_assert(__builtin_offsetof(struct observe_proc_syscalls, start_ns) == 0,
+	       "observe_process_row() finds the start first");
 
 #endif /* OBSERVE_SYSCALLS_H */

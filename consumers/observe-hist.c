@@ -11,6 +11,7 @@
 #include "block.h"
 #include "cpu.h"
 #include "hist.h"
+#include "identity.h"
 #include "memory.h"
 #include "json.h"
 #include "parse.h"
@@ -95,6 +96,31 @@ struct options {
 };
 
 static const struct snapshot *sort_base;
+
+/* For the process keys of the per-process rows; boot[0] 0: no keys. */
+static struct identity identity;
+
+/* A process's key as its events carry it ("boot-pid-start"), or "-". */
+static const char *process_key(__u32 pid, __u64 start_ns, char *buf, size_t len)
+{
+	if (!identity.boot[0])
+		return "-";
+	identity_process_key(&identity, pid, start_ns, buf, len);
+	return buf;
+}
+
+/* The members that name a row's process: pid, start_ns, key, comm. */
+static void process_json(struct json_writer *w, __u32 pid, __u64 start_ns,
+			 const char comm[OBSERVE_COMM_LEN])
+{
+	char key[IDENTITY_KEY_LEN];
+
+	json_kv_u64(w, "pid", pid);
+	json_kv_u64(w, "start_ns", start_ns);
+	if (identity.boot[0])
+		json_kv_cstr(w, "key", process_key(pid, start_ns, key, sizeof(key)));
+	json_kv_str(w, "comm", comm, strnlen(comm, OBSERVE_COMM_LEN));
+}
 
 static int by_count_desc(const void *a, const void *b)
 {
@@ -192,16 +218,21 @@ static uint32_t details_shown(const struct snapshot_maps *m)
 static void print_faults_text(const struct options *o, struct snapshot *s)
 {
 	unsigned long long total = 0;
+	char key[IDENTITY_KEY_LEN];
 
 	for (size_t i = 0; i < s->nr_faults; i++)
 		total += s->faults[i].v.faults;
 	qsort(s->faults, s->nr_faults, sizeof(*s->faults), faults_desc);
 	printf("page faults (user): %llu in %zu processes (top %u)\n", total, s->nr_faults, o->top);
 	print_detail(s, OBSERVE_DETAIL_PAGE_FAULTS, "counted", "-i SECS");
-	printf("  %-8s %-16s %12s\n", "PID", "COMM", "FAULTS");
-	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++)
-		printf("  %-8u %-16.16s %12llu\n", s->faults[i].pid, s->faults[i].v.comm,
-		       (unsigned long long)s->faults[i].v.faults);
+	printf("  %-8s %-16s %12s  %s\n", "PID", "COMM", "FAULTS", "KEY");
+	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++) {
+		const struct fault_row *f = &s->faults[i];
+
+		printf("  %-8u %-16.16s %12llu  %s\n", f->pid, f->v.comm,
+		       (unsigned long long)f->v.faults,
+		       process_key(f->pid, f->v.start_ns, key, sizeof(key)));
+	}
 }
 
 
@@ -307,7 +338,7 @@ static void print_syscalls_text(const struct options *o, struct snapshot *s)
 {
 	unsigned order[OBSERVE_SYSCALL_NR_MAX], chosen[MAX_CHOSEN], n, nh;
 	unsigned long long calls = 0, errors = 0;
-	char buf[32];
+	char buf[32], key[IDENTITY_KEY_LEN];
 
 	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
 		calls += s->sys[nr].count;
@@ -331,15 +362,16 @@ static void print_syscalls_text(const struct options *o, struct snapshot *s)
 
 	qsort(s->procs, s->nr_procs, sizeof(*s->procs), procs_by_count_desc);
 	printf("\nprocesses: %zu (top %u by syscalls)\n", s->nr_procs, o->top);
-	printf("  %-8s %-16s %12s %10s %12s\n", "PID", "COMM", "COUNT", "ERRORS", "TOTAL_MS");
+	printf("  %-8s %-16s %12s %10s %12s  %s\n", "PID", "COMM", "COUNT", "ERRORS", "TOTAL_MS",
+	       "KEY");
 	for (size_t i = 0; i < s->nr_procs && i < o->top; i++) {
 		const struct proc_row *p = &s->procs[i];
 
 		if (!p->v.count)
 			break;
-		printf("  %-8u %-16.16s %12llu %10llu %12.3f\n", p->pid, p->v.comm,
+		printf("  %-8u %-16.16s %12llu %10llu %12.3f  %s\n", p->pid, p->v.comm,
 		       (unsigned long long)p->v.count, (unsigned long long)p->v.errors,
-		       p->v.total_ns / 1e6);
+		       p->v.total_ns / 1e6, process_key(p->pid, p->v.start_ns, key, sizeof(key)));
 	}
 
 	nh = histogram_choice(o, s, chosen);
@@ -360,9 +392,7 @@ static void print_faults_json(const struct options *o, struct snapshot *s, struc
 	json_array_begin(w);
 	for (size_t i = 0; i < s->nr_faults && i < o->top && s->faults[i].v.faults; i++) {
 		json_object_begin(w);
-		json_kv_u64(w, "pid", s->faults[i].pid);
-		json_kv_str(w, "comm", s->faults[i].v.comm,
-			    strnlen(s->faults[i].v.comm, sizeof(s->faults[i].v.comm)));
+		process_json(w, s->faults[i].pid, s->faults[i].v.start_ns, s->faults[i].v.comm);
 		json_kv_u64(w, "faults", s->faults[i].v.faults);
 		json_object_end(w);
 	}
@@ -398,8 +428,7 @@ static void print_syscalls_json(const struct options *o, struct snapshot *s, str
 		if (!p->v.count)
 			break;
 		json_object_begin(w);
-		json_kv_u64(w, "pid", p->pid);
-		json_kv_str(w, "comm", p->v.comm, strnlen(p->v.comm, sizeof(p->v.comm)));
+		process_json(w, p->pid, p->v.start_ns, p->v.comm);
 		json_kv_u64(w, "count", p->v.count);
 		json_kv_u64(w, "errors", p->v.errors);
 		json_kv_u64(w, "total_ns", p->v.total_ns);
@@ -600,6 +629,9 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o, &pin_dir))
 		return 2;
+	/* Without the boot id, rows have no keys; everything else stands. */
+	if (identity_init(&identity))
+		identity.boot[0] = 0;
 	dir = pins_dir(pin_dir);
 	report_libbpf_setup(false);
 	runloop_init();
@@ -665,6 +697,7 @@ int main(int argc, char **argv)
 out:
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
 		details_release(&holds[d]);
+	identity_free(&identity);
 	json_free(&w);
 	if (cur)
 		snapshot_free(cur);

@@ -259,16 +259,27 @@ int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 	return 0;
 }
 
-/* Rows of both per-pid tables begin with the pid. */
-static int by_pid(const void *a, const void *b)
+/* Rows of both per-process tables begin with the pid, and their values
+ * with the process's start: a process is both. */
+_Static_assert(offsetof(struct proc_row, v.start_ns) == offsetof(struct fault_row, v.start_ns),
+	       "by_process reads both tables");
+
+static int by_process(const void *a, const void *b)
 {
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+	__u64 xs, ys;
 
-	return x < y ? -1 : x > y;
+	if (x != y)
+		return x < y ? -1 : 1;
+	memcpy(&xs, (const char *)a + offsetof(struct proc_row, v.start_ns), sizeof(xs));
+	memcpy(&ys, (const char *)b + offsetof(struct proc_row, v.start_ns), sizeof(ys));
+	return xs < ys ? -1 : xs > ys;
 }
 
-/* cur -= prev: what happened in the interval. prev's per-pid rows are
- * sorted by pid, so that each of cur's finds its twin in log time. */
+/* cur -= prev: what happened in the interval. prev's per-process rows are
+ * sorted by pid and start, so that each of cur's finds its twin in log time;
+ * a row without one is a process new in the interval (perhaps on an old
+ * pid), all of it counted there. */
 void snapshot_subtract(struct snapshot *cur, struct snapshot *prev)
 {
 	for (unsigned nr = 0; nr < OBSERVE_SYSCALL_NR_MAX; nr++) {
@@ -276,22 +287,22 @@ void snapshot_subtract(struct snapshot *cur, struct snapshot *prev)
 		cur->sys[nr].errors -= prev->sys[nr].errors;
 		hist_subtract(&cur->sys[nr].latency_ns, &prev->sys[nr].latency_ns);
 	}
-	qsort(prev->procs, prev->nr_procs, sizeof(*prev->procs), by_pid);
+	qsort(prev->procs, prev->nr_procs, sizeof(*prev->procs), by_process);
 	for (size_t i = 0; i < cur->nr_procs; i++) {
 		const struct proc_row *was = bsearch(&cur->procs[i], prev->procs, prev->nr_procs,
-						     sizeof(*prev->procs), by_pid);
+						     sizeof(*prev->procs), by_process);
 
-		/* The same pid with fewer calls is a new process. */
+		/* Fewer calls: its row left the LRU and came back. */
 		if (was && was->v.count <= cur->procs[i].v.count) {
 			cur->procs[i].v.count -= was->v.count;
 			cur->procs[i].v.errors -= was->v.errors;
 			cur->procs[i].v.total_ns -= was->v.total_ns;
 		}
 	}
-	qsort(prev->faults, prev->nr_faults, sizeof(*prev->faults), by_pid);
+	qsort(prev->faults, prev->nr_faults, sizeof(*prev->faults), by_process);
 	for (size_t i = 0; i < cur->nr_faults; i++) {
 		const struct fault_row *was = bsearch(&cur->faults[i], prev->faults, prev->nr_faults,
-						      sizeof(*prev->faults), by_pid);
+						      sizeof(*prev->faults), by_process);
 
 		if (was && was->v.faults <= cur->faults[i].v.faults)
 			cur->faults[i].v.faults -= was->v.faults;

@@ -311,3 +311,22 @@ def events_of(events, type_, **fields):
 def settle():
     """Readers poll every 10 ms in the tests; give them a few periods."""
     time.sleep(0.3)
+
+
+def same_pid_twice(first_argv, second_argv, tries=30):
+    """Runs first_argv to its end, then second_argv with the same pid
+    (ns_last_pid hands it out again); returns both ended Popens. Other forks
+    on the machine may take the pid first, so a few tries; Skip if every
+    one lost it."""
+    for _ in range(tries):
+        first = subprocess.Popen(first_argv)
+        first.wait()
+        check_eq(0, first.returncode, f"exit code of {first_argv[0]}")
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(first.pid - 1))
+        second = subprocess.Popen(second_argv)
+        second.wait()
+        check_eq(0, second.returncode, f"exit code of {second_argv[0]}")
+        if second.pid == first.pid:
+            return first, second
+    raise Skip("another process took the pid every time (a busy machine)")

@@ -2,13 +2,15 @@
 """Who did it: process keys that survive pid reuse, the parent's key, a
 tree rebuilt from the stream, the cgroup as a path with the container it
 names, and the host, read by a non-root member."""
+import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 
-from harness import (IN_GUEST, MEMBER, Skip, cgroup2_root, check, check_eq, events_of, run, settle,
-                     test_list)
+from harness import (IN_GUEST, MEMBER, Skip, cgroup2_root, check, check_eq, events_of, run,
+                     same_pid_twice, settle, test_list)
 
 TESTS, test = test_list()
 CONTAINER_ID = "0123456789abcdef" * 4
@@ -56,26 +58,62 @@ def every_event_has_the_host_and_process_keys_of_itself_and_its_parent(env):
 @test
 def two_processes_with_the_same_pid_have_different_keys(env):
     """ns_last_pid hands the same pid to a second process after the first
-    ended; other forks on the machine may take it first, so a few tries."""
+    ended (same_pid_twice)."""
     reader = env.reader("-t", "exec").wait_ready()
     marker = f"observe-id-{os.getpid()}-reuse"
-    pids = []
-    for _ in range(30):
-        first = subprocess.Popen(["/bin/true", marker])
-        first.wait()
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(first.pid - 1))
-        second = subprocess.Popen(["/bin/true", marker])
-        second.wait()
-        if second.pid == first.pid:
-            pids = [first.pid]
-            break
-    if not pids:
-        raise Skip("another process took the pid every time (a busy machine)")
+    first, _ = same_pid_twice(["/bin/true", marker], ["/bin/true", marker])
+    pids = [first.pid]
     settle()
     mine = [e for e in exec_of(reader.stop(), marker) if e["pid"] == pids[0]]
     check_eq(2, len(mine), f"execs with pid {pids[0]}")
     check(mine[0]["key"] != mine[1]["key"], f"the same key for two processes: {mine[0]['key']}")
+
+
+# The first process of a reused pid does much (getpriority calls, fresh
+# pages touched), the second almost nothing: a row of the second that held
+# the first's counts would show it.
+BUSY = 20000
+SYSCALLER = ("import os, sys\n"
+             "for _ in range(int(sys.argv[1])): os.getpriority(os.PRIO_PROCESS, 0)\n")
+TOUCHER = ("import mmap, sys\n"
+           "n = int(sys.argv[1]); m = mmap.mmap(-1, max(n, 1) * mmap.PAGESIZE)\n"
+           "for i in range(n): m[i * mmap.PAGESIZE] = 1\n")
+
+
+def check_the_row_of_a_reused_pid(env, detail, table, program, counter):
+    """Runs 'program' busy, then idle on the same pid, with 'detail' on:
+    the pid's one row in observe-hist's 'table' is the second process's, with
+    the key of its events, and its 'counter' left the first's behind."""
+    env.user_tool("observe-filter", "enable", detail)
+    try:
+        reader = env.reader("-t", "exec").wait_ready()
+        first, _ = same_pid_twice([sys.executable, "-c", program, str(BUSY)],
+                                  [sys.executable, "-c", program, "0"])
+        stats = json.loads(env.user_tool("observe-hist", "--json", "-N", "100000").stdout)
+    finally:
+        env.user_tool("observe-filter", "disable", detail)
+    settle()
+    execs = events_of(reader.stop(), "exec", pid=first.pid)
+    check_eq(2, len(execs), f"exec events of the two processes with pid {first.pid}")
+    check(execs[0]["key"] != execs[1]["key"], f"two processes, one key: {execs[0]['key']}")
+    rows = [r for r in stats[table] if r["pid"] == first.pid]
+    check_eq(1, len(rows), f"rows of pid {first.pid} in observe-hist's {table}")
+    check_eq(execs[1]["key"], rows[0].get("key"), "the row's key: the second process's, as in its events")
+    check_eq(execs[1]["start_ns"], rows[0].get("start_ns"), "the row's start_ns")
+    check(rows[0][counter] < BUSY,
+          f"the second process's {counter}, without the first's {BUSY}: {rows[0][counter]}")
+
+
+@test
+def a_syscall_row_carries_its_process_key_and_a_reused_pid_starts_a_new_row(env):
+    check_the_row_of_a_reused_pid(env, "syscall-latency", "processes", SYSCALLER, "count")
+
+
+@test
+def a_fault_row_carries_its_process_key_and_a_reused_pid_starts_a_new_row(env):
+    if not os.path.exists("/sys/kernel/tracing/events/exceptions/page_fault_user"):
+        raise Skip("this kernel has no exceptions:page_fault_user tracepoint (x86 only)")
+    check_the_row_of_a_reused_pid(env, "page-faults", "faults", TOUCHER, "faults")
 
 
 @test
