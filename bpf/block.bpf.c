@@ -2,7 +2,10 @@
 /*
  * The block collector: the latency of each block request from its issue to
  * the driver until its completion, as a log2 histogram per disk, in a
- * pinned per-CPU map. 'observe-filter disable block' switches it off.
+ * pinned per-CPU map. It runs while OBSERVE_DETAIL_BLOCK_LATENCY is on (a
+ * consumer asks, or it is switched on for good); until then each hook
+ * returns at its one read of observe_readers. 'observe-filter disable
+ * block' switches it off.
  */
 #include "observe.bpf.h"
 #include "block.h"
@@ -18,20 +21,27 @@ struct {
 	__type(value, struct observe_block_stats);
 } observe_block SEC(".maps");
 
-/* When each request in flight was issued. */
+/* When each request in flight was issued. A request issued while on and
+ * completed while off leaves its entry: least recently used ones go, so
+ * such leftovers never keep new requests out. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, OBSERVE_BLOCK_INFLIGHT);
 	__type(key, __u64);	/* struct request address */
 	__type(value, __u64);	/* ktime ns */
 } issued SEC(".maps");
+
+static __always_inline const struct observe_readers *block_on(void)
+{
+	return observe_detail_readers(OBSERVE_AGG_BLOCK, OBSERVE_DETAIL_BLOCK_LATENCY);
+}
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(block_issue, struct request *rq)
 {
 	__u64 key = (__u64)rq, now;
 
-	if (observe_type_off(OBSERVE_AGG_BLOCK))
+	if (!block_on())
 		return 0;
 	now = bpf_ktime_get_ns();
 	bpf_map_update_elem(&issued, &key, &now, BPF_ANY);
@@ -41,16 +51,24 @@ int BPF_PROG(block_issue, struct request *rq)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(block_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
+	const struct observe_readers *readers = block_on();
 	struct observe_block_stats *st, fresh = {};
-	__u64 key = (__u64)rq, *start, ns;
+	__u64 key = (__u64)rq, *issued_at, start, ns;
 	struct gendisk *disk;
 	__u32 dev;
 
-	start = bpf_map_lookup_elem(&issued, &key);
-	if (!start)
+	if (!readers)
+		return 0;
+	issued_at = bpf_map_lookup_elem(&issued, &key);
+	if (!issued_at)
 		return 0;	/* issued while switched off, or before the load */
-	ns = bpf_ktime_get_ns() - *start;
+	start = *issued_at;
 	bpf_map_delete_elem(&issued, &key);
+	/* Issued before the last switch-on, its completion missed while off
+	 * (its entry stayed): unknown. */
+	if (start < readers->details_since[OBSERVE_DETAIL_BLOCK_LATENCY])
+		return 0;
+	ns = bpf_ktime_get_ns() - start;
 	disk = BPF_CORE_READ(rq, q, disk);
 	if (!disk)
 		return 0;

@@ -41,10 +41,7 @@ static __always_inline void starts_waiting(__u32 tid)
 
 static __always_inline const struct observe_readers *runq_on(void)
 {
-	const struct observe_readers *readers = observe_readers_of(&observe_readers);
-
-	return observe_detail_on(readers, OBSERVE_AGG_RUNQ, OBSERVE_DETAIL_RUNQ_LATENCY) ?
-	       readers : NULL;
+	return observe_detail_readers(OBSERVE_AGG_RUNQ, OBSERVE_DETAIL_RUNQ_LATENCY);
 }
 
 SEC("tp_btf/sched_wakeup")

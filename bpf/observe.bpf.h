@@ -253,6 +253,15 @@ static __always_inline bool observe_detail_on(const struct observe_readers *read
 	       (readers->details_on & OBSERVE_DETAIL_ON(detail));
 }
 
+/* observe_readers while 'detail' of aggregate 'type' runs, else NULL: for
+ * a hook that goes on to read when the detail went on. */
+static __always_inline const struct observe_readers *observe_detail_readers(__u32 type, __u32 detail)
+{
+	const struct observe_readers *readers = observe_readers_of(&observe_readers);
+
+	return observe_detail_on(readers, type, detail) ? readers : NULL;
+}
+
 /* Whether a set in mode 'mode' lets through a key that is in it or not. */
 static __always_inline bool observe_set_passes(__u8 mode, bool member)
 {

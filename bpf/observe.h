@@ -179,6 +179,7 @@ enum observe_detail {
 	OBSERVE_DETAIL_SYSCALL_LATENCY,	/* syscalls: latency histograms, per-process table */
 	OBSERVE_DETAIL_PAGE_FAULTS,	/* memory: page faults per process */
 	OBSERVE_DETAIL_RUNQ_LATENCY,	/* cpu: run-queue latency histograms */
+	OBSERVE_DETAIL_BLOCK_LATENCY,	/* block: I/O latency histograms per disk */
 	OBSERVE_DETAIL_COUNT,
 };
 #define OBSERVE_DETAIL_BIT(d) (1u << (d))		/* switched on for good */
@@ -213,13 +214,14 @@ enum observe_detail {
  */
 struct observe_readers {
 	__u64 mask;
-	__u32 pid_set_on;	/* pid_mode is not off: an exit removes its pid */
-	__u32 follow_children;	/* pid_mode allow with follow_children */
+	/* Two flags in 16 bits each: with details_on beside them, the
+	 * details' starts fit the line. */
+	__u16 pid_set_on;	/* pid_mode is not off: an exit removes its pid */
+	__u16 follow_children;	/* pid_mode allow with follow_children */
+	__u32 details_on;	/* OBSERVE_DETAIL_ON() bits */
 	__u64 types_off;	/* observe_filter's types_off */
 	__u32 generation;
 	__u32 slot_pid_sets;	/* bit N: slot N's reader follows its own pid set */
-	__u32 details_on;	/* OBSERVE_DETAIL_ON() bits */
-	__u32 pad;
 	__u64 details_since[OBSERVE_DETAIL_COUNT];
 };
 /* Read by every hook: it must stay within one cache line. */

@@ -633,7 +633,7 @@ static void write_details(struct exporter *e, const struct snapshot *s, const st
 {
 	prom_family(&e->out, "observe_detail_on", "gauge",
 		    "1 while a costly part is filled: syscall-latency (syscall duration histograms, "
-		    "per-process syscalls), page-faults (per command), runq-latency.");
+		    "per-process syscalls), page-faults (per command), runq-latency, block-latency.");
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
 		if (info->collectors & (1ULL << observe_details[d].collector))
 			prom_u64(&e->out, "observe_detail_on", (s->details.on >> d) & 1, "detail",
@@ -985,8 +985,9 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
-/* What the exporter serves is filled while it runs: the page-fault table
- * and run-queue histograms, and syscall latency with --syscall-latency. */
+/* What the exporter serves is filled while it runs: the page-fault table,
+ * run-queue and block I/O histograms, and syscall latency with
+ * --syscall-latency. */
 static int hold_details(const struct exporter *e, const struct observe_info *info,
 			struct detail_hold *holds)
 {

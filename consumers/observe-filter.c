@@ -37,7 +37,7 @@ static const char usage[] =
 "  enable DETAIL              switch a costly part on until disabled (off by\n"
 "                             default): syscall-latency (latency histograms,\n"
 "                             per-process table), page-faults (per process),\n"
-"                             runq-latency\n"
+"                             runq-latency, block-latency\n"
 "  disable TYPES              switch event types off\n"
 "  follow on|off              allowed pids pass their allowance to new children\n"
 "SET is pid, comm, uid (name or number), cgroup (cgroup v2 path or id),\n"

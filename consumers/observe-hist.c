@@ -58,9 +58,10 @@ static const char usage[] =
 "faults, block, runq). Syscalls are counted by default; the costly parts\n"
 "are filled only while switched on, for good ('observe-filter enable\n"
 "DETAIL') or while a consumer that shows them runs: with --interval,\n"
-"observe-hist holds page-faults and runq-latency on, and syscall-latency\n"
-"(latency histograms, per-process table) with -s or --by-process; so does\n"
-"observe-exporter. The output says whether each was on, and since when.\n"
+"observe-hist holds page-faults, runq-latency and block-latency on, and\n"
+"syscall-latency (latency histograms, per-process table) with -s or\n"
+"--by-process; so does observe-exporter. The output says whether each was\n"
+"on, and since when.\n"
 "\n"
 "Examples:\n"
 "  observe-hist\n"
@@ -212,7 +213,8 @@ static uint32_t details_shown(const struct snapshot_maps *m)
 {
 	return (m->syscalls_fd >= 0 ? 1u << OBSERVE_DETAIL_SYSCALL_LATENCY : 0) |
 	       (m->faults_fd >= 0 ? 1u << OBSERVE_DETAIL_PAGE_FAULTS : 0) |
-	       (m->runq_fd >= 0 ? 1u << OBSERVE_DETAIL_RUNQ_LATENCY : 0);
+	       (m->runq_fd >= 0 ? 1u << OBSERVE_DETAIL_RUNQ_LATENCY : 0) |
+	       (m->block_fd >= 0 ? 1u << OBSERVE_DETAIL_BLOCK_LATENCY : 0);
 }
 
 static void print_faults_text(const struct options *o, struct snapshot *s)
@@ -241,6 +243,7 @@ static void print_block_text(const struct snapshot *s)
 	char name[64];
 
 	printf("block I/O latency (issue to completion, ns): %zu disks\n", s->block.n);
+	print_detail(s, OBSERVE_DETAIL_BLOCK_LATENCY, "counted", "-i SECS");
 	for (size_t i = 0; i < s->block.n; i++) {
 		const struct observe_block_stats *b = &s->block.rows[i].block;
 
@@ -594,8 +597,9 @@ static int follow_reload(const char *dir, struct snapshot_maps *m, bool *waiting
 }
 
 /* The details that the intervals show are filled while they run: the
- * page-fault table and run-queue histograms (unless left out at load), and
- * syscall latency when asked for (-s, --by-process: refused if left out). */
+ * page-fault table, run-queue and block I/O histograms (unless left out at
+ * load), and syscall latency when asked for (-s, --by-process: refused if
+ * left out). */
 static int hold_details(const struct options *o, const struct snapshot_maps *m, const char *dir,
 			struct detail_hold *holds)
 {
@@ -603,6 +607,7 @@ static int hold_details(const struct options *o, const struct snapshot_maps *m, 
 		[OBSERVE_DETAIL_SYSCALL_LATENCY] = m->syscalls_fd >= 0 && (o->nr_chosen || o->by_process),
 		[OBSERVE_DETAIL_PAGE_FAULTS] = m->faults_fd >= 0,
 		[OBSERVE_DETAIL_RUNQ_LATENCY] = m->runq_fd >= 0,
+		[OBSERVE_DETAIL_BLOCK_LATENCY] = m->block_fd >= 0,
 	};
 
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)

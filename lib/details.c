@@ -26,6 +26,9 @@ const struct detail observe_details[] = {
 	[OBSERVE_DETAIL_RUNQ_LATENCY] = { "runq-latency", OBSERVE_COLLECTOR_CPU,
 					  "run-queue latency histograms",
 					  { "runq_wakeup", "runq_wakeup_new", "runq_switch" } },
+	[OBSERVE_DETAIL_BLOCK_LATENCY] = { "block-latency", OBSERVE_COLLECTOR_BLOCK,
+					   "block I/O latency histograms",
+					   { "block_issue", "block_complete" } },
 };
 _Static_assert(sizeof(observe_details) / sizeof(observe_details[0]) == OBSERVE_DETAIL_COUNT,
 	       "a name per detail");

@@ -40,11 +40,12 @@ static const char usage[] =
 "      --runq-per-cgroup[=yes|no]  a run-queue latency histogram per cgroup v2\n"
 "                         as well as the machine's (default no)\n"
 "      --details=LIST     costly parts on for good: syscall-latency, page-faults,\n"
-"                         runq-latency, or none (default: as they are; each is\n"
-"                         on anyway while a consumer that shows it runs)\n"
+"                         runq-latency, block-latency, or none (default: as\n"
+"                         they are; each is on anyway while a consumer that\n"
+"                         shows it runs)\n"
 "      --without-details=LIST  leave these details' programs out (they cost\n"
 "                         nothing then, and cannot go on until a load without\n"
-"                         this): syscall-latency, page-faults, runq-latency, none\n"
+"                         this): the same names\n"
 "      --profile-hz=HZ    samples per second per CPU of the profiler (1-1000,\n"
 "                         default 49); it samples only while observe-profile runs\n"
 "  -C, --collectors=LIST  comma-separated collectors to load (default: all that the\n"
@@ -270,7 +271,7 @@ static int parse_details(const char *key, const char *value, uint32_t *details, 
 
 		if (d < 0) {
 			snprintf(err, PARSE_ERR_LEN, "%s: unknown detail '%.40s' (syscall-latency, "
-				 "page-faults, runq-latency, none)", key, name);
+				 "page-faults, runq-latency, block-latency, none)", key, name);
 			return -1;
 		}
 		*details |= 1u << d;

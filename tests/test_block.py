@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """The block collector on the real kernel: direct reads from a read-only
-loop device show in its latency histogram, read by a non-root group member."""
+loop device show in its latency histogram while block-latency is on, and
+not while it is off, read by a non-root group member."""
 import json
 import os
 import subprocess
@@ -12,8 +13,25 @@ TESTS, test = test_list()
 READS = 200
 
 
+def block_latency(env, on):
+    env.user_tool("observe-filter", "enable" if on else "disable", "block-latency")
+
+
+def hist(env, *args):
+    return json.loads(env.user_tool("observe-hist", "--json", *args).stdout)
+
+
+def requests_on(stats, name):
+    mine = [d for d in stats["block"] if d["disk"] == name]
+    return mine[0] if mine else {"latency_ns": {"count": 0, "buckets": []}, "bytes": 0}
+
+
+def read_directly(device):
+    run(["dd", f"if={device}", "of=/dev/null", "bs=4096", f"count={READS}", "iflag=direct"])
+
+
 @test
-def direct_reads_from_a_block_device_show_in_its_histogram(env):
+def direct_reads_from_a_block_device_are_counted_only_while_switched_on(env):
     if not os.path.exists("/dev/loop-control"):
         subprocess.run(["modprobe", "loop"], stderr=subprocess.DEVNULL)
     if not os.path.exists("/dev/loop-control"):
@@ -22,15 +40,30 @@ def direct_reads_from_a_block_device_show_in_its_histogram(env):
     with open(image, "wb") as f:
         f.truncate(16 << 20)
     device = run(["losetup", "--find", "--show", "--read-only", image]).stdout.decode().strip()
+    name = os.path.basename(device)
     try:
-        name = os.path.basename(device)
-        run(["dd", f"if={device}", "of=/dev/null", "bs=4096", f"count={READS}", "iflag=direct"])
-        disks = json.loads(env.user_tool("observe-hist", "--json").stdout)["block"]
+        before = requests_on(hist(env), name)["latency_ns"]["count"]
+        read_directly(device)
+        off = hist(env)
+        text = env.user_tool("observe-hist").stdout.decode()
+        block_latency(env, True)
+        try:
+            read_directly(device)
+            on = hist(env)
+        finally:
+            block_latency(env, False)
+        held = hist(env, "-i", "0.2", "--count", "1")
     finally:
         run(["losetup", "--detach", device], check_rc=False)
-    mine = [d for d in disks if d["disk"] == name]
-    check_eq(1, len(mine), f"{name} among the disks ({[d['disk'] for d in disks]})")
-    lat = mine[0]["latency_ns"]
-    check(lat["count"] >= READS, f"requests on {name}: {lat['count']} < {READS}")
-    check(mine[0]["bytes"] >= READS * 4096, f"bytes read from {name}: {mine[0]['bytes']}")
+    check_eq(False, off["details"]["block-latency"]["on"], "block-latency off by default")
+    check_eq(before, requests_on(off, name)["latency_ns"]["count"], f"requests on {name} while off")
+    check("counted: off (observe-filter enable block-latency" in text,
+          f"the text says block I/O is not counted:\n{text}")
+    check_eq(True, on["details"]["block-latency"]["on"], "block-latency on once enabled")
+    mine = requests_on(on, name)
+    lat = mine["latency_ns"]
+    check(lat["count"] - before >= READS, f"requests on {name} while on: {lat['count'] - before} < {READS}")
+    check(mine["bytes"] >= READS * 4096, f"bytes read from {name}: {mine['bytes']}")
     check_eq(lat["count"], sum(b["count"] for b in lat["buckets"]), "buckets add up to the count")
+    check_eq(True, held["details"]["block-latency"]["on"], "on while observe-hist -i runs")
+    check_eq(False, hist(env)["details"]["block-latency"]["on"], "off once observe-hist ended")

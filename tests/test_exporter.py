@@ -118,8 +118,9 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
         check_eq(2.0, attached.get('{collector="syscalls"}'), f"syscalls programs ({attached})")
         details = samples(text, "observe_detail_on")
         check_eq({'{detail="syscall-latency"}': 0.0, '{detail="page-faults"}': 1.0,
-                  '{detail="runq-latency"}': 1.0}, details,
-                 "syscall latency off (no --syscall-latency); faults and run queue held by the exporter")
+                  '{detail="runq-latency"}': 1.0, '{detail="block-latency"}': 1.0}, details,
+                 "syscall latency off (no --syscall-latency); faults, run queue and block I/O "
+                 "held by the exporter")
         # Top 5 syscalls and one "other": a bounded number of series.
         calls = samples(text, "observe_syscalls_total")
         check('{syscall="other"}' in calls, f"an 'other' series: {sorted(calls)}")

@@ -310,10 +310,10 @@ def readers_value(env):
 def set_readers_mask(env, mask):
     """Rewrites observe_readers as root with another mask (no reader runs)."""
     value = readers_value(env)
-    raw = (mask.to_bytes(8, "little") + value["pid_set_on"].to_bytes(4, "little")
-           + value["follow_children"].to_bytes(4, "little") + value["types_off"].to_bytes(8, "little")
+    raw = (mask.to_bytes(8, "little") + value["pid_set_on"].to_bytes(2, "little")
+           + value["follow_children"].to_bytes(2, "little") + value["details_on"].to_bytes(4, "little")
+           + value["types_off"].to_bytes(8, "little")
            + value["generation"].to_bytes(4, "little") + value["slot_pid_sets"].to_bytes(4, "little")
-           + value["details_on"].to_bytes(4, "little") + bytes(4)
            + b"".join(t.to_bytes(8, "little") for t in value["details_since"]))
     run(["bpftool", "map", "update", "pinned", os.path.join(env.pin_dir, "observe_readers"),
          "key", *["0"] * 4, "value", *[str(b) for b in raw]])
