@@ -149,7 +149,7 @@ start_config() {
 			bench_wait_reader "$BG_PID"
 		fi
 		;;
-	obs-lean) bench_load --without-details syscall-latency,page-faults,runq-latency ;;
+	obs-lean) bench_load --without-details syscall-latency,page-faults,runq-latency,block-latency ;;
 	alone:*) bench_load --collectors "${1#alone:}" ;;
 	libbpf)
 		start_tool syscount 1
