@@ -49,6 +49,9 @@ void slot_pids_purge(struct slot_pids *sp)
 	}
 }
 
+static uint32_t proc_ppid_of(uint32_t pid);
+static void slot_pids_remove(struct slot_pids *sp, uint32_t pid);
+
 int slot_pids_add(struct slot_pids *sp, uint32_t pid)
 {
 	__u32 bits = 0;
@@ -57,7 +60,17 @@ int slot_pids_add(struct slot_pids *sp, uint32_t pid)
 	if (bits & sp->bit)
 		return 0;
 	bits |= sp->bit;
-	return bpf_map_update_elem(sp->fd, &pid, &bits, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(sp->fd, &pid, &bits, BPF_ANY))
+		return -errno;
+	/* A process that exited between the caller's look and the add went
+	 * through the kernel's exit hook before its bit was set: nobody would
+	 * take it out, and a reader waiting for its set to empty would wait
+	 * for good. Once the bit is set, an exit is the kernel's to see. */
+	if (!proc_ppid_of(pid) && pid != 1) {
+		slot_pids_remove(sp, pid);
+		return -ESRCH;
+	}
+	return 0;
 }
 
 /* Takes pid out of this slot's set (other slots' bits stay). */
@@ -81,10 +94,11 @@ static bool member(struct slot_pids *sp, uint32_t pid)
 	return !bpf_map_lookup_elem(sp->fd, &pid, &bits) && (bits & sp->bit);
 }
 
-/* The parent of a live process, from /proc/PID/stat; 0 if it is gone. */
+/* The parent of a running process, from /proc/PID/stat; 0 if it is gone
+ * or has exited (a zombie: the kernel's exit hook has run for it). */
 static uint32_t proc_ppid_of(uint32_t pid)
 {
-	char path[64], buf[512], *close_paren;
+	char path[64], buf[512], *close_paren, state;
 	unsigned ppid = 0;
 	ssize_t n;
 	int fd;
@@ -100,7 +114,8 @@ static uint32_t proc_ppid_of(uint32_t pid)
 	buf[n] = 0;
 	/* comm may hold spaces and parentheses: the state follows the last ')'. */
 	close_paren = strrchr(buf, ')');
-	if (!close_paren || sscanf(close_paren + 1, " %*c %u", &ppid) != 1)
+	if (!close_paren || sscanf(close_paren + 1, " %c %u", &state, &ppid) != 2 ||
+	    state == 'Z' || state == 'X')
 		return 0;
 	return ppid;
 }
