@@ -10,6 +10,9 @@
 # ROUNDS rounds, every configuration runs between two runs with nothing
 # loaded (before and after; its figure is the added ns per iteration against
 # their mean):
+#   floor    an empty program on the raw sys_exit tracepoint
+#            (bench/syscall_floor.bpf.c): what any syscall counter adds
+#            at least, syscount and the syscalls collector alike
 #   obs      observe loaded (the defaults), no reader
 #   obs+lat  the same with 'observe-filter enable syscall-latency'
 #   obs-lean the defaults loaded with every detail left out
@@ -47,7 +50,7 @@ bench_need_bpftrace
 command -v syscount >/dev/null ||
 	"$BENCH_SRC/../scripts/install-deps.sh" libbpf-tools ||
 	bench_die "libbpf-tools is missing (scripts/install-deps.sh libbpf-tools)"
-bench_build loop
+bench_build all
 
 # Spawn loops vary by 5-40 % between rounds here: 5 rounds resolve what
 # one collector adds.
@@ -58,7 +61,7 @@ SPAWN_N=${SPAWN_N:-1000}
 CONNECT_N=${CONNECT_N:-10000}
 COLLECTORS_ALONE=${COLLECTORS_ALONE:-1}
 LOOPS=${LOOPS:-getppid open spawn connect}
-CONFIGS="obs obs+lat obs-lean obs+1 libbpf bpftrace"
+CONFIGS="floor obs obs+lat obs-lean obs+1 libbpf bpftrace"
 ALONE=""
 if [ "$COLLECTORS_ALONE" != 0 ]; then
 	for c in $("$BUILD/observe-load" --probe | sed -n 's/^collector \([a-z0-9_]*\):$/\1/p'); do
@@ -148,6 +151,10 @@ start_config() {
 			STARTED="$STARTED $BG_PID"
 			bench_wait_reader "$BG_PID"
 		fi
+		;;
+	floor)
+		bench_start_programs syscall_floor
+		STARTED="$STARTED $BG_PID"
 		;;
 	obs-lean) bench_load --without-details syscall-latency,page-faults,runq-latency,block-latency ;;
 	alone:*) bench_load --collectors "${1#alone:}" ;;

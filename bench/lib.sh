@@ -102,8 +102,8 @@ bench_cleanup() {
 }
 
 # bench_build loop|all: builds loop and format (and with all, the empty,
-# floor and dispatch programs and their attacher) into BUILD/bench, which git
-# ignores.
+# floor, dispatch and syscall_floor programs and their attacher) into
+# BUILD/bench, which git ignores.
 bench_build() {
 	local arch obj
 	BB="$BUILD/bench"
@@ -113,13 +113,29 @@ bench_build() {
 		"$BENCH_SRC/format.c" "$BUILD/libobserve.a" -lbpf -lelf -lz -lresolv
 	if [ "$1" = all ]; then
 		arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-		for obj in empty floor dispatch; do
+		for obj in empty floor dispatch syscall_floor; do
 			clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -Wall -Werror \
 				-I"$BENCH_SRC/../vmlinux" -c "$BENCH_SRC/$obj.bpf.c" -o "$BB/$obj.bpf.o"
 		done
 		cc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -o "$BB/empty" \
 			"$BENCH_SRC/empty.c" -lbpf
 	fi
+}
+
+# bench_start_programs OBJ: attaches every program of BB/OBJ.bpf.o
+# (bench/empty.c holds them, in BG_PID) and writes their ids to ids.OBJ.
+bench_start_programs() {
+	local i=0
+	bench_bg "$BB/empty" "$BB/$1.bpf.o" >"$BENCH_TMP/$1.out" 2>&1
+	until grep -q '^ready$' "$BENCH_TMP/$1.out"; do
+		if ! kill -0 "$BG_PID" 2>/dev/null || [ $i -ge 100 ]; then
+			cat "$BENCH_TMP/$1.out" >&2
+			bench_die "the programs of $1.bpf.o did not attach"
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	python3 "$BENCH_PY" ids-empty "$BENCH_TMP/$1.out" >"$BENCH_TMP/ids.$1"
 }
 
 # bench_load [OPTION...]: observe-load into PIN_DIR, with these options

@@ -48,22 +48,6 @@ loop() {
 	echo "${out%% *}"
 }
 
-# start_programs OBJ: attaches every program of BB/OBJ.bpf.o (bench/empty.c
-# holds them, in BG_PID) and writes their ids to ids.OBJ.
-start_programs() {
-	local i=0
-	bench_bg "$BB/empty" "$BB/$1.bpf.o" >"$BENCH_TMP/$1.out" 2>&1
-	until grep -q '^ready$' "$BENCH_TMP/$1.out"; do
-		if ! kill -0 "$BG_PID" 2>/dev/null || [ $i -ge 100 ]; then
-			cat "$BENCH_TMP/$1.out" >&2
-			bench_die "the programs of $1.bpf.o did not attach"
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	python3 "$BENCH_PY" ids-empty "$BENCH_TMP/$1.out" >"$BENCH_TMP/ids.$1"
-}
-
 # start_cfg CFG: sets up CFG and writes the ids of its programs to ids.CFG
 # (none for a). stop_cfg CFG undoes it.
 start_cfg() {
@@ -79,7 +63,7 @@ start_cfg() {
 		python3 "$BENCH_PY" ids-perf "$CFG_PID" >"$BENCH_TMP/ids.$cfg"
 		;;
 	b2)
-		start_programs empty
+		bench_start_programs empty
 		CFG_PID=$BG_PID
 		cp "$BENCH_TMP/ids.empty" "$BENCH_TMP/ids.$cfg"
 		;;
@@ -170,7 +154,7 @@ echo
 
 # The floors (bench/floor.bpf.c): the least each step of a collector costs on
 # the fork hook, all attached at once, timed by the kernel's BPF stats.
-start_programs floor
+bench_start_programs floor
 FLOOR_PID=$BG_PID
 bench_foreign "$BENCH_TMP/ids.floor"
 bench_stats_on
@@ -188,7 +172,7 @@ echo
 # dispatch out. Interleaved rounds of a prctl loop without and with it.
 for r in $(seq "$DISPATCH_ROUNDS"); do
 	loop rename $DISPATCH_N >>"$BENCH_TMP/dispatch.none"
-	start_programs dispatch
+	bench_start_programs dispatch
 	loop rename $DISPATCH_N >>"$BENCH_TMP/dispatch.empty"
 	if [ "$r" = 1 ]; then
 		bench_stats_on
