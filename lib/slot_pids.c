@@ -30,27 +30,34 @@ void slot_pids_close(struct slot_pids *sp)
 	sp->fd = -1;
 }
 
+/* Takes pid out of this slot's set (other slots' bits stay). */
+static void slot_pids_remove(struct slot_pids *sp, uint32_t pid)
+{
+	__u32 bits = 0;
+
+	if (bpf_map_lookup_elem(sp->fd, &pid, &bits) || !(bits & sp->bit))
+		return;
+	bits &= ~sp->bit;
+	if (bits)
+		bpf_map_update_elem(sp->fd, &pid, &bits, BPF_EXIST);
+	else
+		bpf_map_delete_elem(sp->fd, &pid);
+}
+
 void slot_pids_purge(struct slot_pids *sp)
 {
-	__u32 key, next, bits;
+	__u32 key, next;
 	void *prev = NULL;
 
 	/* Deleting the current key would restart the walk: step first. */
 	while (!bpf_map_get_next_key(sp->fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(sp->fd, &key, &bits) || !(bits & sp->bit))
-			continue;
-		bits &= ~sp->bit;
-		if (bits)
-			bpf_map_update_elem(sp->fd, &key, &bits, BPF_EXIST);
-		else
-			bpf_map_delete_elem(sp->fd, &key);
+		slot_pids_remove(sp, key);
 	}
 }
 
 static uint32_t proc_ppid_of(uint32_t pid);
-static void slot_pids_remove(struct slot_pids *sp, uint32_t pid);
 
 int slot_pids_add(struct slot_pids *sp, uint32_t pid)
 {
@@ -71,20 +78,6 @@ int slot_pids_add(struct slot_pids *sp, uint32_t pid)
 		return -ESRCH;
 	}
 	return 0;
-}
-
-/* Takes pid out of this slot's set (other slots' bits stay). */
-static void slot_pids_remove(struct slot_pids *sp, uint32_t pid)
-{
-	__u32 bits = 0;
-
-	if (bpf_map_lookup_elem(sp->fd, &pid, &bits) || !(bits & sp->bit))
-		return;
-	bits &= ~sp->bit;
-	if (bits)
-		bpf_map_update_elem(sp->fd, &pid, &bits, BPF_EXIST);
-	else
-		bpf_map_delete_elem(sp->fd, &pid);
 }
 
 static bool member(struct slot_pids *sp, uint32_t pid)
