@@ -34,6 +34,14 @@ _Static_assert(sizeof(observe_details) / sizeof(observe_details[0]) == OBSERVE_D
 	       "a name per detail");
 _Static_assert(OBSERVE_DETAIL_COUNT <= 8, "details_state holds them");
 
+bool details_lock_path(char *buf, size_t len, const char *dir, unsigned detail)
+{
+	int n = snprintf(buf, len, "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s", dir,
+			 observe_details[detail].name);
+
+	return n > 0 && (size_t)n < len;
+}
+
 int detail_by_name(const char *name)
 {
 	for (unsigned i = 0; i < OBSERVE_DETAIL_COUNT; i++)
@@ -55,8 +63,7 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 	h->readers_fd = pins_open_map(dir, PIN_READERS, PIN_WRITE);
 	if (h->readers_fd < 0)
 		return -1;
-	if (snprintf(path, sizeof(path), "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s", dir,
-		     observe_details[detail].name) >= (int)sizeof(path))
+	if (!details_lock_path(path, sizeof(path), dir, detail))
 		return report_error("pin path too long: %s", dir), -1;
 	h->lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (h->lock_fd < 0)
@@ -194,7 +201,7 @@ int details_reap(const char *dir)
 	struct observe_readers readers;
 	char path[4096];
 	__u32 zero = 0;
-	int fd, lock_fd, err = 0;
+	int fd, err = 0;
 
 	if (!pins_path(path, sizeof(path), dir, PIN_READERS))
 		return -1;
@@ -205,22 +212,28 @@ int details_reap(const char *dir)
 		close(fd);
 		return -1;
 	}
-	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
-		if (!(readers.details_on & OBSERVE_DETAIL_HELD(d)))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s", dir,
-			     observe_details[d].name) >= (int)sizeof(path))
-			continue;
-		lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (lock_fd < 0)
-			continue;
-		/* Exclusive: nobody holds it. A holder starting now waits for
-		 * it shared and sets its bit after ours is cleared. */
-		if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0 &&
-		    filters_switch_detail(fd, d, true, false))
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if ((readers.details_on & OBSERVE_DETAIL_HELD(d)) && details_reap_one(fd, dir, d))
 			err = -1;
-		close(lock_fd);
-	}
 	close(fd);
+	return err;
+}
+
+int details_reap_one(int readers_fd, const char *dir, unsigned detail)
+{
+	char path[4096];
+	int lock_fd, err = 0;
+
+	if (!details_lock_path(path, sizeof(path), dir, detail))
+		return 0;
+	lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd < 0)
+		return 0;	/* no lock directory: no holder could have run */
+	/* Exclusive: nobody holds it. A holder starting now waits for it
+	 * shared and sets its bit after ours is cleared. */
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+	    filters_switch_detail(readers_fd, detail, true, false))
+		err = -1;
+	close(lock_fd);
 	return err;
 }

@@ -77,5 +77,10 @@ void details_describe(const struct details_state *st, unsigned detail, char *buf
  * written (quietly: a reader of the state need not be a writer).
  */
 int details_reap(const char *dir);
+/* The same for one detail, in the observe_readers of readers_fd (the
+ * loader's, before it is pinned): 0, or -1 if the bit could not be cleared. */
+int details_reap_one(int readers_fd, const char *dir, unsigned detail);
+/* DIR/details/NAME, the detail's lock directory; false if it does not fit. */
+bool details_lock_path(char *buf, size_t len, const char *dir, unsigned detail);
 
 #endif

@@ -11,10 +11,7 @@
 #include "load.h"
 #include "report.h"
 
-#include <fcntl.h>
 #include <stdio.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 static bool collector_loaded(struct load_state *s, unsigned id)
 {
@@ -26,20 +23,15 @@ static bool collector_loaded(struct load_state *s, unsigned id)
 
 static int prepare_detail(struct load_state *s, unsigned d, int readers_fd)
 {
-	char dir[4096], path[4200];
-	int lock;
+	char dir[4096], path[4096];
 
 	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_DETAILS_LOCK_DIR) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, observe_details[d].name) >= (int)sizeof(path))
+	    !details_lock_path(path, sizeof(path), s->cfg->pin_dir, d))
 		return report_error("pin path too long"), -1;
 	if (load_make_dir(s, dir, s->gid) || load_make_dir(s, path, s->gid))
 		return -1;
-	lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock >= 0 && !flock(lock, LOCK_EX | LOCK_NB) &&
-	    filters_switch_detail(readers_fd, d, true, false))
+	if (details_reap_one(readers_fd, s->cfg->pin_dir, d))
 		report_warn("cannot clear the held bit of %s", observe_details[d].name);
-	if (lock >= 0)
-		close(lock);
 	/* Left out: no program would fill it, so no bit says it is on. */
 	if ((s->cfg->details_left_out & (1u << d)) &&
 	    filters_switch_detail(readers_fd, d, false, false))
