@@ -16,8 +16,11 @@
 #   obs      observe loaded (the defaults), no reader
 #   obs+lat  the same with 'observe-filter enable syscall-latency'
 #   obs-lean the defaults loaded with every detail left out
-#            (observe-load --without-details ...): no sys_enter, page-fault
-#            or run-queue program at all
+#            (observe-load --without-details ...): no sys_enter, page-fault,
+#            run-queue or block program loaded at all (the defaults load
+#            them but attach none while its detail is off)
+#   obs-prev the defaults of another build, PREV_BUILD (a build directory,
+#            for a before and after in one run); only when PREV_BUILD is set
 #   obs+1    observe loaded + one reader of that loop's events
 #            (getppid: observe-events -q, which no getppid feeds;
 #            open: -t open; spawn: -t exec; connect: -t connect)
@@ -62,6 +65,11 @@ CONNECT_N=${CONNECT_N:-10000}
 COLLECTORS_ALONE=${COLLECTORS_ALONE:-1}
 LOOPS=${LOOPS:-getppid open spawn connect}
 CONFIGS="floor obs obs+lat obs-lean obs+1 libbpf bpftrace"
+PREV_BUILD=${PREV_BUILD:-}
+if [ -n "$PREV_BUILD" ]; then
+	[ -x "$PREV_BUILD/observe-load" ] || bench_die "PREV_BUILD: no observe-load in $PREV_BUILD"
+	CONFIGS="floor obs-prev obs obs+lat obs-lean obs+1 libbpf bpftrace"
+fi
 ALONE=""
 if [ "$COLLECTORS_ALONE" != 0 ]; then
 	for c in $("$BUILD/observe-load" --probe | sed -n 's/^collector \([a-z0-9_]*\):$/\1/p'); do
@@ -157,6 +165,7 @@ start_config() {
 		STARTED="$STARTED $BG_PID"
 		;;
 	obs-lean) bench_load --without-details syscall-latency,page-faults,runq-latency,block-latency ;;
+	obs-prev) BUILD=$PREV_BUILD bench_load ;;
 	alone:*) bench_load --collectors "${1#alone:}" ;;
 	libbpf)
 		start_tool syscount 1
@@ -188,6 +197,7 @@ stop_config() {
 	STARTED=""
 	case $1 in
 	obs | obs+lat | obs-lean | obs+1 | alone:*) bench_unload ;;
+	obs-prev) BUILD=$PREV_BUILD bench_unload ;;
 	esac
 }
 

@@ -3,9 +3,9 @@
  * The block collector: the latency of each block request from its issue to
  * the driver until its completion, as a log2 histogram per disk, in a
  * pinned per-CPU map. It runs while OBSERVE_DETAIL_BLOCK_LATENCY is on (a
- * consumer asks, or it is switched on for good); until then each hook
- * returns at its one read of observe_readers. 'observe-filter disable
- * block' switches it off.
+ * consumer asks, or it is switched on for good); until then its programs
+ * are not attached (lib/detail_hooks.c). 'observe-filter disable block'
+ * switches it off.
  */
 #include "observe.bpf.h"
 #include "block.h"

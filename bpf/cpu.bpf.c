@@ -4,8 +4,8 @@
  * it is runnable (woken, new, or preempted while still runnable), as a log2
  * histogram for the whole machine and, with --runq-per-cgroup, per cgroup v2.
  * It runs while OBSERVE_DETAIL_RUNQ_LATENCY is on (a consumer asks, or it is
- * switched on for good); until then each hook reads observe_readers and
- * returns. 'observe-filter disable runq' switches it off.
+ * switched on for good); until then its programs are not attached
+ * (lib/detail_hooks.c). 'observe-filter disable runq' switches it off.
  */
 #include "observe.bpf.h"
 #include "cpu.h"

@@ -2,7 +2,7 @@
 /*
  * The memory collector: user page faults counted per process (a pinned map)
  * while OBSERVE_DETAIL_PAGE_FAULTS is on (a consumer asks, or it is switched
- * on for good; until then one read of observe_readers a fault), and OOM
+ * on for good; until then its program is not attached), and OOM
  * kills as events. 'observe-filter disable faults' switches counting off.
  *
  * The OOM event comes from the classic oom:mark_victim tracepoint, whose

@@ -8,7 +8,8 @@
  * per-CPU add. The latency histograms and the per-process table need the
  * entry time (task storage, two clock reads, an LRU row with atomics): they
  * run only while OBSERVE_DETAIL_SYSCALL_LATENCY is on; until then the
- * sys_enter program returns at its first check of that word.
+ * sys_enter program is not even attached (lib/detail_hooks.c), and its
+ * check of that word covers the moments around a switch.
  * 'observe-filter disable syscalls' switches it all off.
  */
 #include "observe.bpf.h"

@@ -231,8 +231,22 @@ static int write_table(struct exporter *e, struct topn *t, const char *label,
 	return 0;
 }
 
+/* The links of a detail's programs attached now (details/NAME/link-PROG). */
+static unsigned detail_links(const char *dir, unsigned detail)
+{
+	const struct detail *dt = &observe_details[detail];
+	char path[4096];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && dt->programs[i]; i++)
+		if (details_hook_path(path, sizeof(path), dir, detail, "link", dt->programs[i]) &&
+		    !access(path, F_OK))
+			n++;
+	return n;
+}
+
 /* Attached programs per collector: the link pins (links/<collector>-<program>),
- * whose names the group may list. */
+ * whose names the group may list, and those of the details on. */
 static void write_attached(struct exporter *e, const struct observe_info *info)
 {
 	unsigned counts[OBSERVE_COLLECTOR_COUNT] = {};
@@ -251,8 +265,11 @@ static void write_attached(struct exporter *e, const struct observe_info *info)
 		}
 	}
 	closedir(d);
+	for (unsigned dt = 0; dt < OBSERVE_DETAIL_COUNT; dt++)
+		counts[observe_details[dt].collector] += detail_links(e->dir, dt);
 	prom_family(&e->out, "observe_attached_programs", "gauge",
-		    "Programs attached (pinned links) per collector; the profiler has one per CPU.");
+		    "Programs attached (pinned links) per collector, a detail's while it is on; "
+		    "the profiler has one per CPU.");
 	for (unsigned c = 0; c < OBSERVE_COLLECTOR_COUNT; c++)
 		if (info->collectors & (1ULL << c))
 			prom_u64(&e->out, "observe_attached_programs", counts[c],

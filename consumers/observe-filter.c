@@ -312,7 +312,8 @@ static int switch_types(const struct filters *f, const struct request *r, bool o
 	if (detail >= 0 && on && details_check_loaded(r->pin_dir, detail))
 		return -1;
 	if (detail >= 0)
-		return filters_switch_detail(f->readers_fd, detail, false, on);
+		return filters_switch_detail(f->readers_fd, detail, false, on) ||
+		       details_sync_hooks(r->pin_dir, f->readers_fd, detail) ? -1 : 0;
 	if (parse_types(r->args[0], &mask, err)) {
 		report_error("%s", err);
 		return -1;

@@ -57,6 +57,7 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 	h->lock_fd = -1;
 	h->detail = detail;
 	h->readers_fd = -1;
+	h->dir = dir;
 	if (details_check_loaded(dir, detail))
 		return -1;
 	details_reap(dir);
@@ -76,14 +77,17 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 		h->lock_fd = -1;
 		return -1;
 	}
-	return filters_switch_detail(h->readers_fd, detail, true, true);
+	if (filters_switch_detail(h->readers_fd, detail, true, true))
+		return -1;
+	return details_sync_hooks(dir, h->readers_fd, detail);
 }
 
 void details_release(struct detail_hold *h)
 {
 	if (h->lock_fd >= 0) {
-		if (flock(h->lock_fd, LOCK_EX | LOCK_NB) == 0)
-			filters_switch_detail(h->readers_fd, h->detail, true, false);
+		if (flock(h->lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+		    !filters_switch_detail(h->readers_fd, h->detail, true, false))
+			details_sync_hooks(h->dir, h->readers_fd, h->detail);
 		close(h->lock_fd);
 		h->lock_fd = -1;
 	}
@@ -232,7 +236,8 @@ int details_reap_one(int readers_fd, const char *dir, unsigned detail)
 	/* Exclusive: nobody holds it. A holder starting now waits for it
 	 * shared and sets its bit after ours is cleared. */
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0 &&
-	    filters_switch_detail(readers_fd, detail, true, false))
+	    (filters_switch_detail(readers_fd, detail, true, false) ||
+	     details_sync_hooks(dir, readers_fd, detail)))
 		err = -1;
 	close(lock_fd);
 	return err;

@@ -35,9 +35,10 @@ struct detail_hold {
 	int readers_fd;
 	int lock_fd;	/* -1: not held */
 	unsigned detail;
+	const char *dir;	/* the pin directory, the caller's */
 };
 
-#define DETAIL_HOLD_NONE { -1, -1, 0 }
+#define DETAIL_HOLD_NONE { -1, -1, 0, NULL }
 
 /* Holds 'detail' on until details_release; 0, or -1 after an error line
  * (also for a detail left out at load). Either way details_release() frees
@@ -82,5 +83,22 @@ int details_reap(const char *dir);
 int details_reap_one(int readers_fd, const char *dir, unsigned detail);
 /* DIR/details/NAME, the detail's lock directory; false if it does not fit. */
 bool details_lock_path(char *buf, size_t len, const char *dir, unsigned detail);
+
+/*
+ * The details' programs run only while attached (detail_hooks.c): the
+ * loader pins each at DIR/details/NAME/prog-PROG, and its link is pinned at
+ * DIR/details/NAME/link-PROG while the detail is on.
+ */
+/* The detail whose program 'prog' of 'collector' is, or -1. */
+int detail_of_program(unsigned collector, const char *prog);
+/* DIR/details/NAME/KIND-PROG (KIND "prog" or "link"); false if it does not fit. */
+bool details_hook_path(char *buf, size_t len, const char *dir, unsigned detail, const char *kind,
+		       const char *prog);
+/* Attaches the detail's programs if observe_readers says it is on, else
+ * detaches them. Call after each switch of its bits. 0, or -1 after an
+ * error line. */
+int details_sync_hooks(const char *dir, int readers_fd, unsigned detail);
+/* Removes the pin of one program's link; 0, or -1 after an error line. */
+int details_detach_hook(const char *dir, unsigned detail, const char *prog);
 
 #endif

@@ -3,7 +3,9 @@
  * The details of the loaded collectors (lib/details.h): their lock
  * directories; a held bit that no holder holds cleared (one killed before
  * it could); with --details, which are on for good; and with
- * --without-details, whose programs are not loaded at all.
+ * --without-details, whose programs are not loaded at all. Their programs
+ * are pinned, not attached: attached while the detail is on
+ * (lib/detail_hooks.c), by whoever switches it on.
  */
 #include "collectors.h"
 #include "details.h"
@@ -12,13 +14,42 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
-static bool collector_loaded(struct load_state *s, unsigned id)
+static struct bpf_object *collector_object(struct load_state *s, unsigned id)
 {
 	for (int i = 0; i < s->nr_loaded; i++)
 		if (s->loaded[i].c->id == id)
-			return true;
-	return false;
+			return s->loaded[i].obj;
+	return NULL;
+}
+
+/* The detail's program 'name' as loaded now, or NULL (left out). */
+static struct bpf_program *detail_program(struct load_state *s, unsigned d, const char *name)
+{
+	struct bpf_object *obj = collector_object(s, observe_details[d].collector);
+	struct bpf_program *prog = obj ? bpf_object__find_program_by_name(obj, name) : NULL;
+
+	return prog && bpf_program__autoload(prog) ? prog : NULL;
+}
+
+/* Each program pinned for the group to attach (read is enough). */
+static int stage_detail_programs(struct load_state *s, unsigned d)
+{
+	char path[4096];
+
+	for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && observe_details[d].programs[i]; i++) {
+		const char *name = observe_details[d].programs[i];
+		struct bpf_program *prog = detail_program(s, d, name);
+
+		if (!prog)
+			continue;
+		if (!details_hook_path(path, sizeof(path), s->cfg->pin_dir, d, "prog", name))
+			return report_error("pin path too long"), -1;
+		if (load_stage_pin(s, bpf_program__fd(prog), path, s->gid, 0640))
+			return -1;
+	}
+	return 0;
 }
 
 static int prepare_detail(struct load_state *s, unsigned d, int readers_fd)
@@ -28,7 +59,9 @@ static int prepare_detail(struct load_state *s, unsigned d, int readers_fd)
 	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_DETAILS_LOCK_DIR) ||
 	    !details_lock_path(path, sizeof(path), s->cfg->pin_dir, d))
 		return report_error("pin path too long"), -1;
-	if (load_make_dir(s, dir, s->gid) || load_make_dir(s, path, s->gid))
+	/* The group pins and removes the links of the detail's programs. */
+	if (load_make_dir(s, dir, s->gid, 0750) || load_make_dir(s, path, s->gid, 0770) ||
+	    stage_detail_programs(s, d))
 		return -1;
 	if (details_reap_one(readers_fd, s->cfg->pin_dir, d))
 		report_warn("cannot clear the held bit of %s", observe_details[d].name);
@@ -49,10 +82,35 @@ int load_details(struct load_state *s)
 	if (!readers)
 		return 0;
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
-		if (collector_loaded(s, observe_details[d].collector) &&
+		if (collector_object(s, observe_details[d].collector) &&
 		    prepare_detail(s, d, readers->fd))
 			return -1;
 	return 0;
+}
+
+void settle_detail_hooks(struct load_state *s)
+{
+	struct shared_map *readers = load_find_map(s, PIN_READERS);
+	char path[4096];
+
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		bool any = false;
+
+		for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && observe_details[d].programs[i]; i++) {
+			const char *name = observe_details[d].programs[i];
+
+			if (detail_program(s, d, name)) {
+				any = true;
+				continue;
+			}
+			details_detach_hook(s->cfg->pin_dir, d, name);
+			if (details_hook_path(path, sizeof(path), s->cfg->pin_dir, d, "prog", name))
+				unlink(path);
+		}
+		if (any && readers && details_sync_hooks(s->cfg->pin_dir, readers->fd, d))
+			report_warn("%s: its programs may not be attached as it is switched",
+				    observe_details[d].name);
+	}
 }
 
 int leave_out_details(const struct load_config *cfg, const struct collector *c,

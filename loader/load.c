@@ -17,6 +17,7 @@
  * the moment it decides until the end, so no reader claims it in between.
  */
 #include "load.h"
+#include "details.h"
 #include "filters.h"
 #include "layout.h"
 #include "pins.h"
@@ -326,6 +327,8 @@ static int attach_collector(struct load_state *s, const struct collector *c, str
 
 		if (!bpf_program__autoload(prog))
 			continue;
+		if (detail_of_program(c->id, bpf_program__name(prog)) >= 0)
+			continue;	/* attached while its detail is on: details.c */
 		link = bpf_program__attach(prog);
 		if (!link) {
 			report_error("cannot attach %s-%s to %s: %s", c->name, bpf_program__name(prog),
@@ -427,17 +430,17 @@ static int set_owner(const char *path, gid_t gid, mode_t mode)
 	return pin_set_owner(path, gid, mode);
 }
 
-int load_make_dir(struct load_state *s, const char *path, gid_t gid)
+int load_make_dir(struct load_state *s, const char *path, gid_t gid, mode_t mode)
 {
 	bool created;
 
-	if (pin_make_dir(path, gid, &created))
+	if (pin_make_dir(path, gid, mode, &created))
 		return -1;
 	return created ? track_new_path(s, path) : 0;
 }
 
 /* Pins fd under a temporary name beside path; renamed over path at the end. */
-static int stage_pin(struct load_state *s, int fd, const char *path, gid_t gid, mode_t mode)
+int load_stage_pin(struct load_state *s, int fd, const char *path, gid_t gid, mode_t mode)
 {
 	const char *slash = strrchr(path, '/');
 	char tmp[4200];
@@ -495,12 +498,12 @@ static int pin_maps(struct load_state *s)
 		gid_t gid = place.tls_group ? s->tls_gid : s->gid;
 
 		if (place.subdir && (!path_of(path, sizeof(path), s->cfg->pin_dir, place.subdir) ||
-				     load_make_dir(s, path, gid)))
+				     load_make_dir(s, path, gid, 0750)))
 			return -1;
 		if (!map_path(s, path, sizeof(path), sm->name))
 			return report_error("pin path too long"), -1;
 		if (!sm->pinned) {
-			if (stage_pin(s, sm->fd, path, gid, place.mode))
+			if (load_stage_pin(s, sm->fd, path, gid, place.mode))
 				return -1;
 		} else if (set_owner(path, gid, place.mode)) {
 			return -1;
@@ -516,9 +519,9 @@ static int stage_rings(struct load_state *s, struct ring_family *r)
 	for (unsigned i = 0; i < r->nr_slots; i++) {
 		slot_path(s, dir, sizeof(dir), r, i, NULL);
 		snprintf(path, sizeof(path), "%s/" OBSERVE_SLOT_RING, dir);
-		if (load_make_dir(s, dir, r->gid))
+		if (load_make_dir(s, dir, r->gid, 0750))
 			return -1;
-		if (r->ring_new[i] ? stage_pin(s, r->ring_fd[i], path, r->gid, 0660) :
+		if (r->ring_new[i] ? load_stage_pin(s, r->ring_fd[i], path, r->gid, 0660) :
 				     set_owner(path, r->gid, 0660))
 			return -1;
 	}
@@ -581,11 +584,11 @@ static int stage_links(struct load_state *s)
 	char dir[4096], path[4400];
 
 	snprintf(dir, sizeof(dir), "%s/" OBSERVE_LINKS_SUBDIR, s->cfg->pin_dir);
-	if (load_make_dir(s, dir, s->gid))
+	if (load_make_dir(s, dir, s->gid, 0750))
 		return -1;
 	for (int i = 0; i < s->nr_links; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, s->links[i].pin_name);
-		if (stage_pin(s, bpf_link__fd(s->links[i].link), path, s->gid, 0600))
+		if (load_stage_pin(s, bpf_link__fd(s->links[i].link), path, s->gid, 0600))
 			return -1;
 	}
 	return 0;
@@ -709,7 +712,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 {
 	int err = 0;
 
-	if (!load_find_map(s, PIN_SLOTS) || load_make_dir(s, s->cfg->pin_dir, s->gid) ||
+	if (!load_find_map(s, PIN_SLOTS) || load_make_dir(s, s->cfg->pin_dir, s->gid, 0750) ||
 	    pin_maps(s))
 		err = -1;
 	FOR_EACH_FAMILY(s, r)
@@ -727,6 +730,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 	FOR_EACH_FAMILY(s, r)
 		switch_family(s, r);
 	rename_staged(s);
+	settle_detail_hooks(s);
 	FOR_EACH_FAMILY(s, r)
 		switch_rings(s, r);
 	remove_stale_links(s);
@@ -776,6 +780,20 @@ static void free_state(struct load_state *s, bool keep_links)
 
 /* The slots a family's programs may write: its count, and the ones above
  * it that a reader still holds (they stay until it leaves). */
+/* The programs loaded for details: pinned, attached while on. */
+static int detail_programs(struct load_state *s)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	for (int i = 0; i < s->nr_loaded; i++)
+		bpf_object__for_each_program(prog, s->loaded[i].obj)
+			if (bpf_program__autoload(prog) &&
+			    detail_of_program(s->loaded[i].c->id, bpf_program__name(prog)) >= 0)
+				n++;
+	return n;
+}
+
 static __u64 slot_bits(struct load_state *s, struct ring_family *r)
 {
 	__u64 bits = (1ULL << r->nr_slots) - 1;
@@ -861,6 +879,9 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		printf("%s%s", i ? ", " : "", s.loaded[i].c->name);
 	printf("), %u ring slots of %llu KiB, pinned in %s for group %s\n", cfg->nr_slots,
 	       (unsigned long long)cfg->ring_size >> 10, cfg->pin_dir, cfg->group);
+	if (detail_programs(&s))
+		printf("observe-load: %d more programs, each attached while its detail is on "
+		       "(observe-filter show)\n", detail_programs(&s));
 	for (int i = 0; i < s.nr_loaded; i++)
 		if (s.loaded[i].c->describe)
 			s.loaded[i].c->describe(&s, s.loaded[i].c);

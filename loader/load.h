@@ -80,7 +80,10 @@ struct shared_map *load_find_map(struct load_state *s, const char *name);
 bool path_of(char *buf, size_t len, const char *dir, const char *name);
 /* Creates a directory (mode 0750, group gid) unless it exists; one this run
  * made is removed again if the load fails. */
-int load_make_dir(struct load_state *s, const char *path, gid_t gid);
+int load_make_dir(struct load_state *s, const char *path, gid_t gid, mode_t mode);
+/* Pins fd at a temporary name beside path, put in place (renamed over
+ * path) at the commit's point of no return. */
+int load_stage_pin(struct load_state *s, int fd, const char *path, gid_t gid, mode_t mode);
 /* Keeps the link, pinned at commit as links/<pin name>; on failure (reported)
  * destroys it. */
 int load_add_link(struct load_state *s, struct bpf_link *link, const char *pin_fmt, ...)
@@ -89,6 +92,9 @@ int load_add_link(struct load_state *s, struct bpf_link *link, const char *pin_f
 /* details.c: the loaded collectors' details (lock directories, held bits
  * left by killed holders, --details); at commit. */
 int load_details(struct load_state *s);
+/* After the renames: each detail's programs attached if it is on, else
+ * detached; those of collectors or details not loaded now unpinned. */
+void settle_detail_hooks(struct load_state *s);
 /* Before the load: leaves out the programs of collector c that serve only
  * details of --without-details. Returns how many it left out. */
 struct collector;

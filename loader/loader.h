@@ -195,7 +195,7 @@ int check_pin_dir(const char *pin_dir);
 /* Creates the directory path if missing (*created says so) and makes it
  * root:gid 0750 through its fd, after checking it is a directory on bpffs
  * and no link. */
-int pin_make_dir(const char *path, gid_t gid, bool *created);
+int pin_make_dir(const char *path, gid_t gid, mode_t mode, bool *created);
 /* The pin path, checked to be a pinned object reached through no link,
  * becomes root:gid with mode. */
 int pin_set_owner(const char *path, gid_t gid, mode_t mode);

@@ -126,13 +126,13 @@ int check_pin_dir(const char *pin_dir)
 	return 0;
 }
 
-int pin_make_dir(const char *path, gid_t gid, bool *created)
+int pin_make_dir(const char *path, gid_t gid, mode_t mode, bool *created)
 {
 	struct stat st;
 	int fd;
 
 	*created = false;
-	if (mkdir(path, 0750) == 0)
+	if (mkdir(path, mode) == 0)
 		*created = true;
 	else if (errno != EEXIST) {
 		report_error("cannot create %s: %s", path, strerror(errno));
@@ -148,7 +148,7 @@ int pin_make_dir(const char *path, gid_t gid, bool *created)
 		close(fd);
 		return -1;
 	}
-	if (fchown(fd, 0, gid) || fchmod(fd, 0750)) {
+	if (fchown(fd, 0, gid) || fchmod(fd, mode)) {
 		report_error("cannot set owner and mode of %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;

@@ -79,7 +79,7 @@ static int profile_commit(struct load_state *s, const struct collector *c)
 		return 0;	/* not loaded this time */
 	if (!path_of(dir, sizeof(dir), s->cfg->pin_dir, OBSERVE_PROFILE_LOCK_DIR))
 		return report_error("pin path too long"), -1;
-	if (load_make_dir(s, dir, s->gid))
+	if (load_make_dir(s, dir, s->gid, 0750))
 		return -1;
 	bpf_map_lookup_elem(ctl_map->fd, &zero, &ctl);
 	ctl.hz = s->cfg->profile_hz;

@@ -115,7 +115,10 @@ def exporter_text_passes_promtool_with_help_type_and_histograms(env):
         attached = samples(text, "observe_attached_programs")
         check_eq(float(os.cpu_count()), attached.get('{collector="profile"}'),
                  f"one profiler program per CPU ({attached})")
-        check_eq(2.0, attached.get('{collector="syscalls"}'), f"syscalls programs ({attached})")
+        check_eq(1.0, attached.get('{collector="syscalls"}'),
+                 f"syscalls programs: sys_exit, not sys_enter while latency is off ({attached})")
+        check_eq(3.0, attached.get('{collector="cpu"}'),
+                 f"cpu programs: the three of run-queue latency, held by the exporter ({attached})")
         details = samples(text, "observe_detail_on")
         check_eq({'{detail="syscall-latency"}': 0.0, '{detail="page-faults"}': 1.0,
                   '{detail="runq-latency"}': 1.0, '{detail="block-latency"}': 1.0}, details,

@@ -47,6 +47,19 @@ def latency_on(stats):
     return stats["details"]["syscall-latency"]["on"]
 
 
+def enter_links(pin_dir):
+    """The links of the pinned sys_enter program: attached while latency is
+    on (one link), not at all while it is off."""
+    prog = os.path.join(pin_dir, "details", "syscall-latency", "prog-syscall_enter")
+    prog_id = json.loads(run(["bpftool", "-j", "prog", "show", "pinned", prog]).stdout)["id"]
+    links = json.loads(run(["bpftool", "-j", "link", "show"]).stdout)
+    return prog_id, sum(1 for link in links if link.get("prog_id") == prog_id)
+
+
+def check_attached(env, n, what):
+    check_eq(n, enter_links(env.pin_dir)[1], f"links of the sys_enter program: {what}")
+
+
 @test
 def a_known_number_of_syscalls_is_counted_with_a_latency_histogram(env):
     latency(env, True)
@@ -125,10 +138,12 @@ def latency_is_on_while_an_observe_hist_or_exporter_asks_for_it(env):
             line = json.loads(watcher.stdout.readline())
             check_eq(True, latency_on(line), f"the interval of observe-hist {args} says on")
             check_eq(True, latency_on(hist(env)), f"latency on while observe-hist {args} runs")
+            check_attached(env, 1, f"while observe-hist {args} runs")
         finally:
             watcher.terminate()
             watcher.wait(5)
         check_eq(False, latency_on(hist(env)), f"latency off once observe-hist {args} ended")
+        check_attached(env, 0, f"once observe-hist {args} ended")
     # An interval view without -s or --by-process does not switch it on.
     line = json.loads(env.user_tool("observe-hist", "--json", "-i", "0.2", "--count", "1").stdout)
     check_eq(False, latency_on(line), "latency of an observe-hist without -s")
@@ -142,15 +157,19 @@ def latency_is_on_while_an_observe_hist_or_exporter_asks_for_it(env):
              "the exporter says on")
     check('observe_detail_on_since_timestamp_seconds{detail="syscall-latency"}' in text,
           "the exporter says since when")
+    check_attached(env, 1, "two holders, then one")
     exp.stop()
     check_eq(False, latency_on(hist(env)), "off once the last holder ended")
+    check_attached(env, 0, "once the last holder ended")
     # Switched on for good: a holder ending does not switch it off.
     latency(env, True)
     try:
         env.user_tool("observe-hist", "--json", "-i", "0.1", "--count", "1", "-s", "read")
         check_eq(True, latency_on(hist(env)), "enabled stays on after a holder")
+        check_attached(env, 1, "enabled, after a holder ended")
     finally:
         latency(env, False)
+    check_attached(env, 0, "disabled")
 
 
 @test
@@ -165,9 +184,11 @@ def observe_filter_show_lists_details_and_ends_a_hold_its_killed_holder_left(env
         watcher.kill()
         watcher.wait(5)
     check_eq(True, latency_on(hist(env)), "the held bit outlives a holder killed outright")
+    check_attached(env, 1, "its link outlives the killed holder too")
     shown = json.loads(env.user_tool("observe-filter", "show", "--json").stdout)["details"]
     check_eq({"on": False, "for_good": False}, shown["syscall-latency"],
              "observe-filter show --json: no holder left, switched off")
+    check_attached(env, 0, "detached by the show that switched it off")
     check_eq(False, latency_on(hist(env)), "off for the next reader too")
     latency(env, True)
     try:
@@ -209,10 +230,18 @@ def a_detail_left_out_at_load_has_no_program_and_cannot_go_on(env):
         check_eq(True, line["details"]["page-faults"].get("left_out"), f"observe-hist -i: {line['details']}")
         text = member("observe-filter", "show").stdout.decode()
         check(re.search(r"^detail  syscall-latency left out at load", text, re.M), f"show:\n{text}")
+        check(not os.path.exists(os.path.join(pin_dir, "details", "syscall-latency", "prog-syscall_enter")),
+              "no sys_enter program pinned for the detail left out")
         run(load)   # again, without it: the program back, the detail usable
-        check("syscalls-syscall_enter" in os.listdir(os.path.join(pin_dir, "links")),
-              "sys_enter attached by a load without --without-details")
+        check(os.path.exists(os.path.join(pin_dir, "details", "syscall-latency", "prog-syscall_enter")),
+              "sys_enter pinned, to be attached, by a load without --without-details")
         check_eq(0, member("observe-filter", "enable", "syscall-latency").returncode, "enable after")
+        old_prog, links = enter_links(pin_dir)
+        check_eq(1, links, "sys_enter attached once enabled")
+        run(load)   # a reload while on: the new program attached in place of the old
+        new_prog, links = enter_links(pin_dir)
+        check(new_prog != old_prog, f"a new sys_enter program pinned: {old_prog} then {new_prog}")
+        check_eq(1, links, "the new program attached once by the reload")
     finally:
         run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
 

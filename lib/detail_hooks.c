@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A detail's programs attached only while it is on (details.h): a program
+ * that is not attached costs nothing at all, where one that returns at its
+ * first check still costs its call on every syscall or context switch.
+ *
+ * The loader pins each detail program at details/NAME/prog-PROG, readable by
+ * the group; whoever switches a bit (a holder, observe-filter, the loader)
+ * then syncs: under an exclusive flock() of details/, it reads the bits and
+ * attaches the program, pinning its link at details/NAME/link-PROG, or
+ * removes that pin. Every switch is followed by a sync, and syncs take turns,
+ * so the last one sees the last switch. The programs are BTF-typed raw
+ * tracepoints, whose hook was fixed when the loader loaded them: a member
+ * can attach them there and nowhere else.
+ */
+#include "details.h"
+#include "observe.h"
+#include "pins.h"
+#include "report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+int detail_of_program(unsigned collector, const char *prog)
+{
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
+		if (observe_details[d].collector != collector)
+			continue;
+		for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && observe_details[d].programs[i]; i++)
+			if (!strcmp(observe_details[d].programs[i], prog))
+				return d;
+	}
+	return -1;
+}
+
+bool details_hook_path(char *buf, size_t len, const char *dir, unsigned detail, const char *kind,
+		       const char *prog)
+{
+	int n = snprintf(buf, len, "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s/%s-%s", dir,
+			 observe_details[detail].name, kind, prog);
+
+	return n > 0 && (size_t)n < len;
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* The id of the program the link pinned at path runs; 0 if none is. */
+static __u32 linked_prog_id(const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);	/* a link opens only for reading and writing */
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.prog_id = 0;
+	close(fd);
+	return info.prog_id;
+}
+
+/* The new link's pin, for the group: pinned under a name of ours, given to
+ * the group through an fd that is not a symbolic link, then put in place. */
+static int pin_link(int link_fd, const char *path, gid_t gid)
+{
+	char tmp[4200], self[64];
+	struct stat st;
+	int fd, err = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s-tmp-%d", path, (int)getpid());
+	unlink(tmp);
+	if (bpf_obj_pin(link_fd, tmp))
+		return report_error("cannot pin %s: %s", tmp, strerror(errno)), -1;
+	fd = open(tmp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		report_error("cannot open %s: %s", tmp, strerror(errno));
+	else if (fchownat(fd, "", -1, gid, AT_EMPTY_PATH) || chmod(self, 0660))
+		report_error("cannot give %s to the group: %s", tmp, strerror(errno));
+	else if (rename(tmp, path))
+		report_error("cannot put %s in place: %s", path, strerror(errno));
+	else
+		err = 0;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* Attached: the link pinned at link-PROG runs the program pinned at
+ * prog-PROG, the one the last load left (a reload replaces it). */
+static int attach_hook(const char *dir, unsigned detail, const char *prog, gid_t gid)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, read_only, .file_flags = BPF_F_RDONLY);
+	char prog_path[4096], link_path[4096];
+	int prog_fd, link_fd, err;
+	__u32 id;
+
+	if (!details_hook_path(prog_path, sizeof(prog_path), dir, detail, "prog", prog) ||
+	    !details_hook_path(link_path, sizeof(link_path), dir, detail, "link", prog))
+		return report_error("pin path too long: %s", dir), -1;
+	prog_fd = bpf_obj_get_opts(prog_path, &read_only);
+	if (prog_fd < 0 && errno == ENOENT)
+		return 0;	/* left out at load, or loaded by a version that attached it for good */
+	if (prog_fd < 0)
+		return pins_explain_error(dir, prog_path, errno), -1;
+	id = prog_id(prog_fd);
+	if (id && linked_prog_id(link_path) == id) {
+		close(prog_fd);
+		return 0;
+	}
+	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	if (link_fd < 0) {
+		report_error("cannot attach %s (%s): %s", prog, observe_details[detail].name,
+			     strerror(errno));
+		close(prog_fd);
+		return -1;
+	}
+	err = pin_link(link_fd, link_path, gid);
+	close(link_fd);		/* the pin holds it */
+	close(prog_fd);
+	return err;
+}
+
+int details_detach_hook(const char *dir, unsigned detail, const char *prog)
+{
+	char path[4096];
+
+	if (!details_hook_path(path, sizeof(path), dir, detail, "link", prog))
+		return -1;
+	if (unlink(path) && errno != ENOENT)
+		return report_error("cannot detach %s: %s", path, strerror(errno)), -1;
+	return 0;
+}
+
+/* A sync killed between its pin and its rename left a link attached under
+ * a temporary name: under the lock no other sync runs, so every one found
+ * is such a leftover. */
+static void remove_leftover_links(const char *dir, unsigned detail)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+
+	if (!details_lock_path(path, sizeof(path), dir, detail) || !(d = opendir(path)))
+		return;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "link-", 5) && strstr(de->d_name, "-tmp-") &&
+		    (size_t)snprintf(path, sizeof(path), "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s/%s", dir,
+				     observe_details[detail].name, de->d_name) < sizeof(path))
+			unlink(path);
+	closedir(d);
+}
+
+int details_sync_hooks(const char *dir, int readers_fd, unsigned detail)
+{
+	const struct detail *dt = &observe_details[detail];
+	struct observe_readers readers;
+	char top[4096];
+	struct stat st;
+	__u32 zero = 0;
+	int lock_fd, err = 0;
+	bool on;
+
+	if (!pins_path(top, sizeof(top), dir, OBSERVE_DETAILS_LOCK_DIR))
+		return -1;
+	lock_fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd < 0)
+		return pins_explain_error(dir, top, errno), -1;
+	if (flock(lock_fd, LOCK_EX) || fstat(lock_fd, &st)) {
+		report_error("cannot lock %s: %s", top, strerror(errno));
+		close(lock_fd);
+		return -1;
+	}
+	/* Read under the lock: the bits as the last switch left them. */
+	if (bpf_map_lookup_elem(readers_fd, &zero, &readers)) {
+		report_error("cannot read observe_readers: %s", strerror(errno));
+		close(lock_fd);
+		return -1;
+	}
+	on = readers.details_on & OBSERVE_DETAIL_ON(detail);
+	remove_leftover_links(dir, detail);
+	for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && dt->programs[i]; i++)
+		if (on ? attach_hook(dir, detail, dt->programs[i], st.st_gid)
+		       : details_detach_hook(dir, detail, dt->programs[i]))
+			err = -1;
+	close(lock_fd);
+	return err;
+}
