@@ -409,10 +409,12 @@ def compare_targets(path):
                 verdict += " (spreads overlap)"
             print(f"{label}: observe, {what}: {fmt_ns(mine)} against at most {fmt_ns(cap)} "
                   f"({'libbpf-tools' if share == 1 else 'half of libbpf-tools'}): {verdict}")
-        floor = [v for v, _ in added.get((loop, "floor"), [])]
-        if floor:
-            print(f"{label}: the floor, an empty program on sys_exit: "
-                  f"{fmt_ns(statistics.median(floor))} [{fmt_ns(min(floor))}..{fmt_ns(max(floor))}]")
+        for cfg, what in (("floor", "an empty program on sys_exit"),
+                          ("floor+ev", "the same beside empty programs on exec's syscall trace events")):
+            floor = [v for v, _ in added.get((loop, cfg), [])]
+            if floor:
+                print(f"{label}: the floor, {what}: "
+                      f"{fmt_ns(statistics.median(floor))} [{fmt_ns(min(floor))}..{fmt_ns(max(floor))}]")
 
 
 def fmt_ns(v, sign=True):

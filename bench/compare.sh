@@ -13,6 +13,9 @@
 #   floor    an empty program on the raw sys_exit tracepoint
 #            (bench/syscall_floor.bpf.c): what any syscall counter adds
 #            at least, syscount and the syscalls collector alike
+#   floor+ev the same sys_exit program beside empty programs on exec's
+#            syscall trace events (bench/hooks_floor.bpf.c): the hooks
+#            the defaults hold on every syscall, with no work in them
 #   obs      observe loaded (the defaults), no reader
 #   obs+lat  the same with 'observe-filter enable syscall-latency'
 #   obs-lean the defaults loaded with every detail left out
@@ -64,11 +67,11 @@ SPAWN_N=${SPAWN_N:-1000}
 CONNECT_N=${CONNECT_N:-10000}
 COLLECTORS_ALONE=${COLLECTORS_ALONE:-1}
 LOOPS=${LOOPS:-getppid open spawn connect}
-CONFIGS="floor obs obs+lat obs-lean obs+1 libbpf bpftrace"
+CONFIGS="floor floor+ev obs obs+lat obs-lean obs+1 libbpf bpftrace"
 PREV_BUILD=${PREV_BUILD:-}
 if [ -n "$PREV_BUILD" ]; then
 	[ -x "$PREV_BUILD/observe-load" ] || bench_die "PREV_BUILD: no observe-load in $PREV_BUILD"
-	CONFIGS="floor obs-prev obs obs+lat obs-lean obs+1 libbpf bpftrace"
+	CONFIGS="floor floor+ev obs-prev obs obs+lat obs-lean obs+1 libbpf bpftrace"
 fi
 ALONE=""
 if [ "$COLLECTORS_ALONE" != 0 ]; then
@@ -162,6 +165,10 @@ start_config() {
 		;;
 	floor)
 		bench_start_programs syscall_floor
+		STARTED="$STARTED $BG_PID"
+		;;
+	floor+ev)
+		bench_start_programs hooks_floor
 		STARTED="$STARTED $BG_PID"
 		;;
 	obs-lean) bench_load --without-details syscall-latency,page-faults,runq-latency,block-latency ;;

@@ -102,7 +102,7 @@ bench_cleanup() {
 }
 
 # bench_build loop|all: builds loop and format (and with all, the empty,
-# floor, dispatch and syscall_floor programs and their attacher) into
+# floor, dispatch, syscall_floor and hooks_floor programs and their attacher) into
 # BUILD/bench, which git ignores.
 bench_build() {
 	local arch obj
@@ -113,7 +113,7 @@ bench_build() {
 		"$BENCH_SRC/format.c" "$BUILD/libobserve.a" -lbpf -lelf -lz -lresolv
 	if [ "$1" = all ]; then
 		arch=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-		for obj in empty floor dispatch syscall_floor; do
+		for obj in empty floor dispatch syscall_floor hooks_floor; do
 			clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -Wall -Werror \
 				-I"$BENCH_SRC/../vmlinux" -c "$BENCH_SRC/$obj.bpf.c" -o "$BB/$obj.bpf.o"
 		done
