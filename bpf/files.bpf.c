@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The files collector: openat and openat2, reported at syscall exit with the
- * result. The arguments are read back from the registers the syscall was
+ * result (on their own syscall trace events, or tail-called from the
+ * syscalls collector's sys_exit program). The arguments are read back from the registers the syscall was
  * entered with, so nothing runs at syscall entry and no state is kept
  * between entry and exit.
  */
@@ -66,4 +67,19 @@ SEC("tp/syscalls/sys_exit_openat2")
 int openat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return report_open(ctx->ret, OBSERVE_OPENAT2);
+}
+
+/* The same, tail-called by the syscalls collector's sys_exit program when
+ * it is loaded (syscall_exits in syscalls.bpf.c): the loader uses
+ * these or the ones above. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(openat_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_open(ret, OBSERVE_OPENAT);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(openat2_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_open(ret, OBSERVE_OPENAT2);
 }

@@ -229,8 +229,7 @@ static __always_inline bool is_wildcard(const struct observe_endpoint *ep)
 	return !any;
 }
 
-SEC("tp/syscalls/sys_exit_connect")
-int connect_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int report_connect(long ret)
 {
 	struct observe_event_ctx ev = {};
 	struct observe_conn_event *e;
@@ -239,7 +238,6 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	struct connect_start *start;
 	struct pt_regs *regs;
 	struct sock *sk;
-	long ret = ctx->ret;
 
 	if (will_restart(ret))
 		return 0;	/* reported when the restarted call returns */
@@ -281,6 +279,12 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 		e->hdr.flags |= OBSERVE_F_FAILED;
 	net_submit(&ev, e->family, &e->local, &e->remote, sizeof(*e));
 	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_connect")
+int connect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return report_connect(ctx->ret);
 }
 
 /* A passive connection gets its owner when accept() returns it. */
@@ -341,6 +345,27 @@ SEC("tp/syscalls/sys_exit_accept4")
 int accept4_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return report_accept(ctx->ret);
+}
+
+/* The same, tail-called by the syscalls collector's sys_exit program when
+ * it is loaded (syscall_exits in syscalls.bpf.c): the loader uses these
+ * or those. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(connect_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_connect(ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(accept_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_accept(ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(accept4_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_accept(ret);
 }
 
 static __always_inline void copy_identity(struct observe_event_header *dst,

@@ -251,6 +251,21 @@ int execveat_exit(struct trace_event_raw_sys_exit *ctx)
 	return report_failed_exec(ctx->ret, 2);	/* execveat(dirfd, filename, argv, ...) */
 }
 
+/* The same, tail-called by the syscalls collector's sys_exit program when
+ * it is loaded (syscall_exits in syscalls.bpf.c): the loader uses these
+ * or those. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(execve_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_failed_exec(ret, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(execveat_exit_tail, struct pt_regs *regs, long ret)
+{
+	return report_failed_exec(ret, 2);
+}
+
 /* The slots whose pid set this exec changes, before the exec event is built
  * so that it passes: one waiting for the first exec of a comm (observe-agent
  * -c), whose flag the first such exec clears; one following the processes

@@ -49,6 +49,19 @@ struct {
 #define SYSCALL_NR(regs) ((regs)->syscallno)
 #endif
 
+/* The other collectors' programs for one syscall's exit, by syscall
+ * number, filled by the loader: tail-called here, they need no syscall
+ * trace event of their own, whose probe the kernel would run beside this
+ * program on every syscall. Not shared: a new load's programs come with a
+ * new one (the loader pins it, PIN_SYSCALL_EXITS, as its entries go when no
+ * pin or fd holds it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, OBSERVE_SYSCALL_NR_MAX);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} syscall_exits SEC(".maps");
+
 struct syscall_entry {
 	__u64 ts;	/* 0: not in a syscall we saw begin */
 	__u32 nr;	/* an exit of another number: latency was off at its entry */
@@ -135,25 +148,32 @@ static __always_inline void time_syscall(__u32 nr, long ret, bool failed, __u64 
 
 /* tp_btf is the raw tracepoint with BTF: regs is read with a plain load
  * (CO-RE relocated), not a bpf_probe_read_kernel() call. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+static __always_inline void count_syscall(__u32 nr, long ret)
 {
 	const struct observe_readers *readers = observe_readers_of(&observe_readers);
 	struct observe_syscall_count *c;
 	bool failed = ret < 0 && ret >= -4095;
-	__u32 nr;
 
 	if (!readers || (readers->types_off & (1ULL << OBSERVE_AGG_SYSCALLS)))
-		return 0;
-	nr = SYSCALL_NR(regs);
+		return;
 	c = bpf_map_lookup_elem(&observe_syscall_counts, &nr);
 	if (!c)
-		return 0;	/* a number past OBSERVE_SYSCALL_NR_MAX, or -1 */
+		return;	/* a number past OBSERVE_SYSCALL_NR_MAX, or -1 */
 	c->count++;
 	if (failed)
 		c->errors++;
 	if (readers->details_on & OBSERVE_DETAIL_ON(OBSERVE_DETAIL_SYSCALL_LATENCY))
 		time_syscall(nr, ret, failed,
 			     readers->details_since[OBSERVE_DETAIL_SYSCALL_LATENCY]);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+{
+	__u32 nr = SYSCALL_NR(regs);
+
+	count_syscall(nr, ret);
+	/* Returns only where no collector's program is set for nr. */
+	bpf_tail_call(ctx, &syscall_exits, nr);
 	return 0;
 }

@@ -52,6 +52,7 @@
 #define PIN_SYSCALLS "observe_syscalls"
 #define PIN_SYSCALL_COUNTS "observe_syscall_counts"
 #define PIN_SYSCALLS_BY_PID "observe_syscalls_by_pid"
+#define PIN_SYSCALL_EXITS "syscall_exits"	/* 0600: the loader's (syscalls.bpf.c) */
 #define PIN_FAULTS_BY_PID "observe_faults_by_pid"
 #define PIN_BLOCK "observe_block"
 #define PIN_RUNQ "observe_runq"

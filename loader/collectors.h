@@ -14,6 +14,18 @@
 
 struct load_state;
 
+/*
+ * A program for one syscall's exit, in two forms: 'alone' on the syscall's
+ * own trace event, or 'tail', tail-called by the syscalls collector's
+ * sys_exit program when that collector is loaded: each trace event would
+ * make the kernel run a second probe on sys_exit for every syscall of the
+ * machine (loader/syscall_exits.c).
+ */
+struct syscall_exit_program {
+	const char *alone, *tail;
+	int nr;			/* its syscall number on this architecture */
+};
+
 struct collector {
 	const char *name;
 	unsigned id;		/* enum observe_collector */
@@ -36,6 +48,8 @@ struct collector {
 	int (*commit)(struct load_state *s, const struct collector *c);
 	int (*reset)(struct load_state *s, const struct collector *c, struct bpf_object *obj);
 	void (*describe)(struct load_state *s, const struct collector *c);
+	/* Its programs for syscall exits, ended by a row of NULLs; or NULL. */
+	const struct syscall_exit_program *syscall_exits;
 };
 
 /* The open and destroy of a collector's skeleton <name>_bpf: the same for all. */

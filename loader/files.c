@@ -3,6 +3,8 @@
 #include "collectors.h"
 #include "files.skel.h"
 
+#include <sys/syscall.h>
+
 COLLECTOR_SKELETON(files)
 
 static void files_configure(void *skel, const struct load_config *cfg)
@@ -15,7 +17,14 @@ static void files_configure(void *skel, const struct load_config *cfg)
 	}
 }
 
+static const struct syscall_exit_program files_syscall_exits[] = {
+	{ "openat_exit", "openat_exit_tail", __NR_openat },
+	{ "openat2_exit", "openat2_exit_tail", __NR_openat2 },
+	{ NULL, NULL, 0 },
+};
+
 const struct collector collector_files = {
 	COLLECTOR_ROW(FILES, files),
 	.configure = files_configure,
+	.syscall_exits = files_syscall_exits,
 };

@@ -240,6 +240,7 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	s->nr_loaded++;
 	if (c->configure)
 		c->configure(skel, s->cfg);
+	choose_syscall_exits(s->cfg, c, obj);
 	if (set_rodata(obj, "observe_generation", &s->generation, sizeof(s->generation)) ||
 	    set_family_bits(obj, &s->rings.events, true) || set_family_bits(obj, &s->rings.tls, false)) {
 		report_error("collector %s: its object lacks observe_generation or its slot mask",
@@ -329,6 +330,8 @@ static int attach_collector(struct load_state *s, const struct collector *c, str
 			continue;
 		if (detail_of_program(c->id, bpf_program__name(prog)) >= 0)
 			continue;	/* attached while its detail is on: details.c */
+		if (is_tail_called(c, bpf_program__name(prog)))
+			continue;	/* by the syscalls collector: syscall_exits.c */
 		link = bpf_program__attach(prog);
 		if (!link) {
 			report_error("cannot attach %s-%s to %s: %s", c->name, bpf_program__name(prog),
@@ -780,18 +783,35 @@ static void free_state(struct load_state *s, bool keep_links)
 
 /* The slots a family's programs may write: its count, and the ones above
  * it that a reader still holds (they stay until it leaves). */
-/* The programs loaded for details: pinned, attached while on. */
-static int detail_programs(struct load_state *s)
+/* The programs loaded for details (pinned, attached while on), or to be
+ * tail-called (syscall_exits.c). */
+static int programs_loaded_where(struct load_state *s, bool tail_called)
 {
 	struct bpf_program *prog;
 	int n = 0;
 
-	for (int i = 0; i < s->nr_loaded; i++)
-		bpf_object__for_each_program(prog, s->loaded[i].obj)
+	for (int i = 0; i < s->nr_loaded; i++) {
+		const struct collector *c = s->loaded[i].c;
+
+		bpf_object__for_each_program(prog, s->loaded[i].obj) {
+			const char *name = bpf_program__name(prog);
+
 			if (bpf_program__autoload(prog) &&
-			    detail_of_program(s->loaded[i].c->id, bpf_program__name(prog)) >= 0)
+			    (tail_called ? is_tail_called(c, name) : detail_of_program(c->id, name) >= 0))
 				n++;
+		}
+	}
 	return n;
+}
+
+static int detail_programs(struct load_state *s)
+{
+	return programs_loaded_where(s, false);
+}
+
+static int tail_called_programs(struct load_state *s)
+{
+	return programs_loaded_where(s, true);
 }
 
 static __u64 slot_bits(struct load_state *s, struct ring_family *r)
@@ -879,6 +899,9 @@ int load_and_pin(const struct load_config *cfg, const struct kernel_features *f,
 		printf("%s%s", i ? ", " : "", s.loaded[i].c->name);
 	printf("), %u ring slots of %llu KiB, pinned in %s for group %s\n", cfg->nr_slots,
 	       (unsigned long long)cfg->ring_size >> 10, cfg->pin_dir, cfg->group);
+	if (tail_called_programs(&s))
+		printf("observe-load: %d more programs, tail-called by the syscalls collector's "
+		       "sys_exit program\n", tail_called_programs(&s));
 	if (detail_programs(&s))
 		printf("observe-load: %d more programs, each attached while its detail is on "
 		       "(observe-filter show)\n", detail_programs(&s));

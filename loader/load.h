@@ -101,4 +101,14 @@ struct collector;
 int leave_out_details(const struct load_config *cfg, const struct collector *c,
 		      struct bpf_object *obj);
 
+/* syscall_exits.c: the collectors' programs for syscall exits, on their
+ * own trace events or tail-called by the syscalls collector's sys_exit. */
+/* Before the load: which of each pair of c's programs is loaded. */
+void choose_syscall_exits(const struct load_config *cfg, const struct collector *c,
+			  struct bpf_object *obj);
+/* Whether c's program 'prog' is tail-called (not attached). */
+bool is_tail_called(const struct collector *c, const char *prog);
+/* At commit: the syscalls collector's table filled and staged for pinning. */
+int stage_syscall_exits(struct load_state *s, struct bpf_object *syscalls);
+
 #endif /* OBSERVE_LOAD_H */

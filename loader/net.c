@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <bpf/bpf.h>
+#include <sys/syscall.h>
 
 COLLECTOR_SKELETON(net)
 
@@ -51,8 +52,16 @@ static int net_reset(struct load_state *s, const struct collector *c, struct bpf
 	return 0;
 }
 
+static const struct syscall_exit_program net_syscall_exits[] = {
+	{ "connect_exit", "connect_exit_tail", __NR_connect },
+	{ "accept_exit", "accept_exit_tail", __NR_accept },
+	{ "accept4_exit", "accept4_exit_tail", __NR_accept4 },
+	{ NULL, NULL, 0 },
+};
+
 const struct collector collector_net = {
 	COLLECTOR_ROW(NET, net),
 	.configure = net_configure,
 	.reset = net_reset,
+	.syscall_exits = net_syscall_exits,
 };

@@ -3,6 +3,8 @@
 #include "collectors.h"
 #include "process.skel.h"
 
+#include <sys/syscall.h>
+
 COLLECTOR_SKELETON(process)
 
 static void process_configure(void *skel, const struct load_config *cfg)
@@ -22,7 +24,14 @@ static void process_configure(void *skel, const struct load_config *cfg)
 	}
 }
 
+static const struct syscall_exit_program process_syscall_exits[] = {
+	{ "execve_exit", "execve_exit_tail", __NR_execve },
+	{ "execveat_exit", "execveat_exit_tail", __NR_execveat },
+	{ NULL, NULL, 0 },
+};
+
 const struct collector collector_process = {
 	COLLECTOR_ROW(PROCESS, process),
 	.configure = process_configure,
+	.syscall_exits = process_syscall_exits,
 };

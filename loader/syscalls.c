@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The syscalls collector's load: counts of system calls. Nothing to set. */
-#include "collectors.h"
+/* The syscalls collector's load: counts of system calls, and the table of
+ * the other collectors' programs its sys_exit program tail-calls. */
+#include "load.h"
 #include "syscalls.skel.h"
 
 COLLECTOR_SKELETON(syscalls)
 
+static int syscalls_commit(struct load_state *s, const struct collector *c)
+{
+	for (int i = 0; i < s->nr_loaded; i++)
+		if (s->loaded[i].c == c)
+			return stage_syscall_exits(s, s->loaded[i].obj);
+	return 0;
+}
+
 const struct collector collector_syscalls = {
 	COLLECTOR_ROW(SYSCALLS, syscalls),
+	.commit = syscalls_commit,
 };

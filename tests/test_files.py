@@ -2,11 +2,14 @@
 """The files collector on the real kernel: openat and openat2, their paths,
 flags, modes and results, read by a non-root group member."""
 import ctypes
+import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 
-from harness import check, check_eq, events_of, settle, test_list
+from harness import GROUP, MEMBER, check, check_eq, events_of, run, settle, test_list
 
 TESTS, test = test_list()
 
@@ -86,3 +89,59 @@ def failed_only_reader_gets_failed_opens_and_openat2_is_reported(env):
     check_eq(("O_WRONLY|O_CREAT|O_EXCL", "0640"), (made[0]["flag_names"], made[0]["mode"]),
              "flags and mode of openat2")
     check_eq(int(me), made[0]["pid"], "pid")
+
+
+OPENAT = {"x86_64": 257, "aarch64": 56}
+
+
+def own_pin_dir_opens(env, pin_dir, path):
+    """The opens of 'path' that a member reads from pin_dir while it is
+    opened."""
+    reader = subprocess.Popen(env.as_user(MEMBER) + [env.tool("observe-events"), "--pin-dir", pin_dir,
+                                                     "-t", "open", "-p", str(os.getpid())],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env.started.append(reader)
+    deadline = time.time() + 5
+    line = b""
+    while b"streaming from slot" not in line and time.time() < deadline:
+        line = reader.stderr.readline()
+    check(b"streaming from slot" in line, f"the reader claims a slot: {line!r}")
+    with open(path):
+        pass
+    settle()
+    reader.send_signal(signal.SIGINT)
+    out, _ = reader.communicate(timeout=5)
+    return [e for e in map(json.loads, out.decode().splitlines()) if e.get("path") == path]
+
+
+@test
+def opens_are_tail_called_from_the_syscalls_collector_or_on_their_own_trace_event(env):
+    """With the syscalls collector loaded, sys_exit runs one probe: its
+    program, which tail-calls the open, connect, accept and failed-exec
+    programs by syscall number; without it, each is on its own trace event."""
+    links = os.listdir(os.path.join(env.pin_dir, "links"))
+    own = ["files-openat_exit", "files-openat2_exit", "net-connect_exit", "net-accept_exit",
+           "net-accept4_exit", "process-execve_exit", "process-execveat_exit"]
+    check("syscalls-syscall_exit" in links and not set(own) & set(links),
+          f"the defaults' one sys_exit link, no syscall exit trace event: {links}")
+    table = json.loads(run(["bpftool", "-j", "map", "dump", "pinned",
+                            os.path.join(env.pin_dir, "syscall_exits")]).stdout)
+    numbers = {int.from_bytes(bytes(int(b, 16) for b in entry["key"]), "little") for entry in table}
+    check_eq(7, len(numbers), f"openat, openat2, connect, accept, accept4, execve, execveat: {numbers}")
+    check(OPENAT[os.uname().machine] in numbers, f"openat's number among {numbers}")
+    path = os.path.join(env.tmp, "opened-tail-called")
+    open(path, "w").close()
+    pin_dir = env.pin_dir + "-files"
+    env.extra_pin_dirs.append(pin_dir)
+    run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "-C", "files"])
+    try:
+        check_eq(["files-openat2_exit", "files-openat_exit"],
+                 sorted(os.listdir(os.path.join(pin_dir, "links"))), "the files collector alone")
+        check(not os.path.exists(os.path.join(pin_dir, "syscall_exits")), "no table without syscalls")
+        check_eq(1, len(own_pin_dir_opens(env, pin_dir, path)), "an open read from its trace event")
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--group", GROUP, "-C", "files,syscalls"])
+        check_eq(["syscalls-syscall_exit"], sorted(os.listdir(os.path.join(pin_dir, "links"))),
+                 "with syscalls: its sys_exit program alone")
+        check_eq(1, len(own_pin_dir_opens(env, pin_dir, path)), "an open read when tail-called")
+    finally:
+        run([env.tool("observe-load"), "--pin-dir", pin_dir, "--unload"])
