@@ -407,6 +407,9 @@ def compare_targets(path):
             verdict = "meets" if mine <= cap else "MISSES"
             if max(ours) > min(limit) and min(ours) < max(limit):
                 verdict += " (spreads overlap)"
+            floor = [v for v, _ in added.get((loop, "floor"), [])]
+            if floor and cap < statistics.median(floor):
+                verdict += f"; the cap is below the floor, {fmt_ns(statistics.median(floor))}"
             print(f"{label}: observe, {what}: {fmt_ns(mine)} against at most {fmt_ns(cap)} "
                   f"({'libbpf-tools' if share == 1 else 'half of libbpf-tools'}): {verdict}")
         for cfg, what in (("floor", "an empty program on sys_exit"),
