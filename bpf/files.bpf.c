@@ -2,9 +2,9 @@
 /*
  * The files collector: openat and openat2, reported at syscall exit with the
  * result (on their own syscall trace events, or tail-called from the
- * syscalls collector's sys_exit program). The arguments are read back from the registers the syscall was
- * entered with, so nothing runs at syscall entry and no state is kept
- * between entry and exit.
+ * syscalls collector's sys_exit program). The arguments are read back from
+ * the registers the syscall was entered with, so nothing runs at syscall
+ * entry and no state is kept between entry and exit.
  */
 #include "observe.bpf.h"
 #include <bpf/bpf_tracing.h>

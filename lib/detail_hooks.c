@@ -152,17 +152,18 @@ int details_detach_hook(const char *dir, unsigned detail, const char *prog)
  * is such a leftover. */
 static void remove_leftover_links(const char *dir, unsigned detail)
 {
-	char path[4096];
+	char detail_dir[4096];
 	struct dirent *de;
 	DIR *d;
+	int fd;
 
-	if (!details_lock_path(path, sizeof(path), dir, detail) || !(d = opendir(path)))
+	if (!details_lock_path(detail_dir, sizeof(detail_dir), dir, detail) ||
+	    !(d = opendir(detail_dir)))
 		return;
+	fd = dirfd(d);
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "link-", 5) && strstr(de->d_name, "-tmp-") &&
-		    (size_t)snprintf(path, sizeof(path), "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s/%s", dir,
-				     observe_details[detail].name, de->d_name) < sizeof(path))
-			unlink(path);
+		if (!strncmp(de->d_name, "link-", 5) && strstr(de->d_name, "-tmp-"))
+			unlinkat(fd, de->d_name, 0);
 	closedir(d);
 }
 
