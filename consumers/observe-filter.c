@@ -295,6 +295,22 @@ static int clear(const struct filters *f, const struct request *r)
 	return 0;
 }
 
+/* On or off for good, its programs attached or detached to match; an
+ * enable whose programs could not be attached is taken back. */
+static int switch_detail(const struct filters *f, const struct request *r, unsigned detail, bool on)
+{
+	struct details_state before;
+
+	details_read(f->readers_fd, &before);	/* all off if unreadable */
+	if (filters_switch_detail(f->readers_fd, detail, false, on))
+		return -1;
+	if (!details_sync_hooks(r->pin_dir, f->readers_fd, 1u << detail))
+		return 0;
+	if (on && !(before.for_good & (1u << detail)))
+		filters_switch_detail(f->readers_fd, detail, false, false);
+	return -1;
+}
+
 static int switch_types(const struct filters *f, const struct request *r, bool on)
 {
 	struct observe_filter filter;
@@ -312,8 +328,7 @@ static int switch_types(const struct filters *f, const struct request *r, bool o
 	if (detail >= 0 && on && details_check_loaded(r->pin_dir, detail))
 		return -1;
 	if (detail >= 0)
-		return filters_switch_detail(f->readers_fd, detail, false, on) ||
-		       details_sync_hooks(r->pin_dir, f->readers_fd, detail) ? -1 : 0;
+		return switch_detail(f, r, detail, on);
 	if (parse_types(r->args[0], &mask, err)) {
 		report_error("%s", err);
 		return -1;

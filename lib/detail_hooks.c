@@ -14,6 +14,7 @@
  * can attach them there and nowhere else.
  */
 #include "details.h"
+#include "flocks.h"
 #include "observe.h"
 #include "pins.h"
 #include "report.h"
@@ -167,23 +168,62 @@ static void remove_leftover_links(const char *dir, unsigned detail)
 	closedir(d);
 }
 
-int details_sync_hooks(const char *dir, int readers_fd, unsigned detail)
+/*
+ * A member may hold details/ for as long as it likes: a sync waits at most
+ * DETAILS_LOCK_WAIT_MS for it. Root (the loader) then goes on without it,
+ * the syncs it could race being held up by that member; anyone else gives up.
+ */
+#define DETAILS_LOCK_WAIT_MS 3000
+
+static int lock_details(int fd, const char *path)
+{
+	bool exclusive;
+	uint32_t pid = 0;
+
+	if (!flock_within(fd, LOCK_EX, DETAILS_LOCK_WAIT_MS))
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return report_error("cannot lock %s: %s", path, strerror(errno)), -1;
+	flock_holder(fd, &pid, &exclusive);
+	if (geteuid() == 0) {
+		report_warn("%s has been locked by pid %u for %u s: switching the details' programs "
+			    "without it", path, pid, DETAILS_LOCK_WAIT_MS / 1000);
+		return 0;
+	}
+	return report_error("%s has been locked by pid %u for %u s: the details' programs cannot "
+			    "be switched now", path, pid, DETAILS_LOCK_WAIT_MS / 1000), -1;
+}
+
+/* The programs of one detail attached or detached as its bits say. */
+static int sync_detail(const char *dir, const struct observe_readers *readers, unsigned detail,
+		       gid_t gid)
 {
 	const struct detail *dt = &observe_details[detail];
+	bool on = readers->details_on & OBSERVE_DETAIL_ON(detail);
+	int err = 0;
+
+	remove_leftover_links(dir, detail);
+	for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && dt->programs[i]; i++)
+		if (on ? attach_hook(dir, detail, dt->programs[i], gid)
+		       : details_detach_hook(dir, detail, dt->programs[i]))
+			err = -1;
+	return err;
+}
+
+int details_sync_hooks(const char *dir, int readers_fd, uint32_t details)
+{
 	struct observe_readers readers;
 	char top[4096];
 	struct stat st;
 	__u32 zero = 0;
 	int lock_fd, err = 0;
-	bool on;
 
 	if (!pins_path(top, sizeof(top), dir, OBSERVE_DETAILS_LOCK_DIR))
 		return -1;
 	lock_fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock_fd < 0)
 		return pins_explain_error(dir, top, errno), -1;
-	if (flock(lock_fd, LOCK_EX) || fstat(lock_fd, &st)) {
-		report_error("cannot lock %s: %s", top, strerror(errno));
+	if (fstat(lock_fd, &st) || lock_details(lock_fd, top)) {
 		close(lock_fd);
 		return -1;
 	}
@@ -193,11 +233,8 @@ int details_sync_hooks(const char *dir, int readers_fd, unsigned detail)
 		close(lock_fd);
 		return -1;
 	}
-	on = readers.details_on & OBSERVE_DETAIL_ON(detail);
-	remove_leftover_links(dir, detail);
-	for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && dt->programs[i]; i++)
-		if (on ? attach_hook(dir, detail, dt->programs[i], st.st_gid)
-		       : details_detach_hook(dir, detail, dt->programs[i]))
+	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
+		if ((details & (1u << d)) && sync_detail(dir, &readers, d, st.st_gid))
 			err = -1;
 	close(lock_fd);
 	return err;

@@ -3,6 +3,7 @@
 #include "decode.h"
 #include "details.h"
 #include "filters.h"
+#include "flocks.h"
 #include "json.h"
 #include "observe.h"
 #include "pins.h"
@@ -50,6 +51,8 @@ int detail_by_name(const char *name)
 	return -1;
 }
 
+#define DETAIL_HOLD_WAIT_MS 3000
+
 int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 {
 	char path[4096];
@@ -70,16 +73,24 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 	if (h->lock_fd < 0)
 		return pins_explain_error(dir, path, errno), -1;
 	/* Shared before the bit goes on: a last holder switching it off holds
-	 * the lock exclusively until it has, so ours comes after. */
-	if (flock(h->lock_fd, LOCK_SH)) {
-		report_error("cannot lock %s: %s", path, strerror(errno));
+	 * the lock exclusively until it has, so ours comes after. Briefly:
+	 * longer, a member is holding it against us. */
+	if (flock_within(h->lock_fd, LOCK_SH, DETAIL_HOLD_WAIT_MS)) {
+		uint32_t pid = 0;
+		bool exclusive;
+
+		if (errno == EWOULDBLOCK && flock_holder(h->lock_fd, &pid, &exclusive) > 0)
+			report_error("%s has been locked by pid %u for %u s: cannot hold %s on", path,
+				     pid, DETAIL_HOLD_WAIT_MS / 1000, observe_details[detail].name);
+		else
+			report_error("cannot lock %s: %s", path, strerror(errno));
 		close(h->lock_fd);
 		h->lock_fd = -1;
 		return -1;
 	}
 	if (filters_switch_detail(h->readers_fd, detail, true, true))
 		return -1;
-	return details_sync_hooks(dir, h->readers_fd, detail);
+	return details_sync_hooks(dir, h->readers_fd, 1u << detail);
 }
 
 void details_release(struct detail_hold *h)
@@ -87,7 +98,7 @@ void details_release(struct detail_hold *h)
 	if (h->lock_fd >= 0) {
 		if (flock(h->lock_fd, LOCK_EX | LOCK_NB) == 0 &&
 		    !filters_switch_detail(h->readers_fd, h->detail, true, false))
-			details_sync_hooks(h->dir, h->readers_fd, h->detail);
+			details_sync_hooks(h->dir, h->readers_fd, 1u << h->detail);
 		close(h->lock_fd);
 		h->lock_fd = -1;
 	}
@@ -237,7 +248,7 @@ int details_reap_one(int readers_fd, const char *dir, unsigned detail)
 	 * shared and sets its bit after ours is cleared. */
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0 &&
 	    (filters_switch_detail(readers_fd, detail, true, false) ||
-	     details_sync_hooks(dir, readers_fd, detail)))
+	     details_sync_hooks(dir, readers_fd, 1u << detail)))
 		err = -1;
 	close(lock_fd);
 	return err;

@@ -94,10 +94,11 @@ int detail_of_program(unsigned collector, const char *prog);
 /* DIR/details/NAME/KIND-PROG (KIND "prog" or "link"); false if it does not fit. */
 bool details_hook_path(char *buf, size_t len, const char *dir, unsigned detail, const char *kind,
 		       const char *prog);
-/* Attaches the detail's programs if observe_readers says it is on, else
- * detaches them. Call after each switch of its bits. 0, or -1 after an
- * error line. */
-int details_sync_hooks(const char *dir, int readers_fd, unsigned detail);
+/* Attaches the programs of each detail in 'details' (bit per enum
+ * observe_detail) that observe_readers says is on, and detaches the
+ * others'. Call after each switch of their bits. 0, or -1 after an error
+ * line. */
+int details_sync_hooks(const char *dir, int readers_fd, uint32_t details);
 /* Removes the pin of one program's link; 0, or -1 after an error line. */
 int details_detach_hook(const char *dir, unsigned detail, const char *prog);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "slot.h"
+#include "flocks.h"
 #include "pins.h"
 #include "report.h"
 #include "tls.h"
@@ -11,7 +12,6 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -200,43 +200,12 @@ const char *slot_state_name(enum slot_state state)
 	}
 }
 
-/* The flock() on the file open as fd, from /proc/locks: -1 when that cannot
- * be read, 0 when there is none, else 1 with its holder and its kind. */
-static int lock_holder(int fd, uint32_t *pid, bool *exclusive)
-{
-	char line[256], kind[16], mode[16];
-	unsigned major, minor;
-	unsigned long ino;
-	struct stat st;
-	FILE *f;
-	int pid_read, found = 0;
-
-	if (fstat(fd, &st))
-		return -1;
-	f = fopen("/proc/locks", "re");
-	if (!f)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f)) {
-		/* "1: FLOCK  ADVISORY  WRITE 1234 00:2d:5678 0 EOF"; a waiter's
-		 * line has "->" before its kind and is not a holder. */
-		if (sscanf(line, "%*d: %15s %*s %15s %d %x:%x:%lu", kind, mode, &pid_read, &major,
-			   &minor, &ino) != 6 || strcmp(kind, "FLOCK") ||
-		    ino != st.st_ino || major != major(st.st_dev) || minor != minor(st.st_dev))
-			continue;
-		*pid = pid_read;
-		*exclusive = !strcmp(mode, "WRITE");
-		found = 1;
-	}
-	fclose(f);
-	return found;
-}
-
 /* The state of the slot whose directory is open as fd, tested with a lock
  * where the lock table cannot be read. */
 static enum slot_state lock_state(int fd, int readers_fd, unsigned index, uint32_t *holder)
 {
 	bool exclusive;
-	int known = lock_holder(fd, holder, &exclusive);
+	int known = flock_holder(fd, holder, &exclusive);
 
 	if (known > 0)
 		return exclusive ? SLOT_IN_USE : SLOT_BLOCKED;
@@ -283,7 +252,7 @@ static void describe_holders(char *buf, size_t len, const char *dir,
 
 		if (fd < 0)
 			continue;
-		if (lock_holder(fd, &pid, &exclusive) <= 0)
+		if (flock_holder(fd, &pid, &exclusive) <= 0)
 			pid = 0;
 		close(fd);
 		snprintf(path, sizeof(path), "/proc/%u/comm", pid);

@@ -91,26 +91,25 @@ int load_details(struct load_state *s)
 void settle_detail_hooks(struct load_state *s)
 {
 	struct shared_map *readers = load_find_map(s, PIN_READERS);
+	uint32_t loaded = 0;
 	char path[4096];
 
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++) {
-		bool any = false;
-
 		for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && observe_details[d].programs[i]; i++) {
 			const char *name = observe_details[d].programs[i];
 
 			if (detail_program(s, d, name)) {
-				any = true;
+				loaded |= 1u << d;
 				continue;
 			}
 			details_detach_hook(s->cfg->pin_dir, d, name);
 			if (details_hook_path(path, sizeof(path), s->cfg->pin_dir, d, "prog", name))
 				unlink(path);
 		}
-		if (any && readers && details_sync_hooks(s->cfg->pin_dir, readers->fd, d))
-			report_warn("%s: its programs may not be attached as it is switched",
-				    observe_details[d].name);
 	}
+	/* One lock for all: a member holding it costs the load one wait. */
+	if (loaded && readers && details_sync_hooks(s->cfg->pin_dir, readers->fd, loaded))
+		report_warn("the details' programs may not be attached as they are switched");
 }
 
 int leave_out_details(const struct load_config *cfg, const struct collector *c,

@@ -322,3 +322,41 @@ def observe_hist_interval_follows_an_unload_and_a_new_load(env):
     check_eq(0, hist.returncode, f"exit code of observe-hist -i ({err.decode().strip()})")
     counted = sum(getpriority(json.loads(line))["count"] for line in out.decode().splitlines())
     check(counted >= CALLS, f"getpriority calls in the intervals after the new load: {counted} < {CALLS}")
+
+
+@test
+def a_member_holding_the_details_lock_delays_a_switch_by_seconds_not_for_ever(env):
+    """details/ is the group's to lock: a member keeping it makes another's
+    switch fail after a few seconds, saying who holds it, and changes
+    nothing; the loader (root) goes on without it."""
+    script = ("import fcntl, os, sys, time\n"
+              "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+              "print('held', flush=True)\n"
+              "time.sleep(60)\n")
+    blocker = subprocess.Popen(env.as_user(MEMBER) + ["python3", "-c", script,
+                                                    os.path.join(env.pin_dir, "details")],
+                               stdout=subprocess.PIPE)
+    env.started.append(blocker)
+    try:
+        check_eq(b"held\n", blocker.stdout.readline(), "the blocker's word")
+        started = time.time()
+        res = env.user_tool("observe-filter", "enable", "syscall-latency", check_rc=False)
+        took = time.time() - started
+        err = res.stderr.decode()
+        check_eq(1, res.returncode, f"exit code of an enable against a held lock ({err.strip()})")
+        check(f"locked by pid {blocker.pid}" in err and len(err.strip().splitlines()) == 1,
+              f"one line naming the holder {blocker.pid}: {err.strip()}")
+        check(took < 10, f"it gave up within seconds: {took:.1f} s")
+        check_eq(False, latency_on(hist(env)), "the enable was taken back")
+        check_attached(env, 0, "nothing attached by the failed enable")
+        out = env.load()
+        check(b"without it" in out.stderr, f"the loader warns and goes on: {out.stderr!r}")
+    finally:
+        blocker.kill()
+        blocker.wait()
+    latency(env, True)
+    try:
+        check_attached(env, 1, "enabled once the lock is free")
+    finally:
+        latency(env, False)
