@@ -325,6 +325,7 @@ def observe_hist_interval_follows_an_unload_and_a_new_load(env):
 
 
 @test
+@host_only
 def a_member_holding_the_details_lock_delays_a_switch_by_seconds_not_for_ever(env):
     """details/ is the group's to lock: a member keeping it makes another's
     switch fail after a few seconds, saying who holds it, and changes
