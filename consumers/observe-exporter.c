@@ -239,7 +239,7 @@ static unsigned detail_links(const char *dir, unsigned detail)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < DETAIL_MAX_PROGRAMS && dt->programs[i]; i++)
-		if (details_hook_path(path, sizeof(path), dir, detail, "link", dt->programs[i]) &&
+		if (details_link_path(path, sizeof(path), dir, detail, dt->programs[i]) &&
 		    !access(path, F_OK))
 			n++;
 	return n;

@@ -4,8 +4,8 @@
  * that is not attached costs nothing at all, where one that returns at its
  * first check still costs its call on every syscall or context switch.
  *
- * The loader pins each detail program at details/NAME/prog-PROG, readable by
- * the group; whoever switches a bit (a holder, observe-filter, the loader)
+ * The loader pins each detail program at details/prog-PROG, readable by
+ * the group (in its own directory: no member may remove it); whoever switches a bit (a holder, observe-filter, the loader)
  * then syncs: under an exclusive flock() of details/, it reads the bits and
  * attaches the program, pinning its link at details/NAME/link-PROG, or
  * removes that pin. Every switch is followed by a sync, and syncs take turns,
@@ -41,11 +41,17 @@ int detail_of_program(unsigned collector, const char *prog)
 	return -1;
 }
 
-bool details_hook_path(char *buf, size_t len, const char *dir, unsigned detail, const char *kind,
-		       const char *prog)
+bool details_prog_path(char *buf, size_t len, const char *dir, const char *prog)
 {
-	int n = snprintf(buf, len, "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s/%s-%s", dir,
-			 observe_details[detail].name, kind, prog);
+	int n = snprintf(buf, len, "%s/" OBSERVE_DETAILS_LOCK_DIR "/prog-%s", dir, prog);
+
+	return n > 0 && (size_t)n < len;
+}
+
+bool details_link_path(char *buf, size_t len, const char *dir, unsigned detail, const char *prog)
+{
+	int n = snprintf(buf, len, "%s/" OBSERVE_DETAILS_LOCK_DIR "/%s/link-%s", dir,
+			 observe_details[detail].name, prog);
 
 	return n > 0 && (size_t)n < len;
 }
@@ -102,7 +108,7 @@ static int pin_link(int link_fd, const char *path, gid_t gid)
 	return err;
 }
 
-/* Attached: the link pinned at link-PROG runs the program pinned at
+/* Attached: the link pinned at NAME/link-PROG runs the program pinned at
  * prog-PROG, the one the last load left (a reload replaces it). */
 static int attach_hook(const char *dir, unsigned detail, const char *prog, gid_t gid)
 {
@@ -111,8 +117,8 @@ static int attach_hook(const char *dir, unsigned detail, const char *prog, gid_t
 	int prog_fd, link_fd, err;
 	__u32 id;
 
-	if (!details_hook_path(prog_path, sizeof(prog_path), dir, detail, "prog", prog) ||
-	    !details_hook_path(link_path, sizeof(link_path), dir, detail, "link", prog))
+	if (!details_prog_path(prog_path, sizeof(prog_path), dir, prog) ||
+	    !details_link_path(link_path, sizeof(link_path), dir, detail, prog))
 		return report_error("pin path too long: %s", dir), -1;
 	prog_fd = bpf_obj_get_opts(prog_path, &read_only);
 	if (prog_fd < 0 && errno == ENOENT)
@@ -141,7 +147,7 @@ int details_detach_hook(const char *dir, unsigned detail, const char *prog)
 {
 	char path[4096];
 
-	if (!details_hook_path(path, sizeof(path), dir, detail, "link", prog))
+	if (!details_link_path(path, sizeof(path), dir, detail, prog))
 		return -1;
 	if (unlink(path) && errno != ENOENT)
 		return report_error("cannot detach %s: %s", path, strerror(errno)), -1;

@@ -86,14 +86,15 @@ bool details_lock_path(char *buf, size_t len, const char *dir, unsigned detail);
 
 /*
  * The details' programs run only while attached (detail_hooks.c): the
- * loader pins each at DIR/details/NAME/prog-PROG, and its link is pinned at
+ * loader pins each at DIR/details/prog-PROG, and its link is pinned at
  * DIR/details/NAME/link-PROG while the detail is on.
  */
 /* The detail whose program 'prog' of 'collector' is, or -1. */
 int detail_of_program(unsigned collector, const char *prog);
-/* DIR/details/NAME/KIND-PROG (KIND "prog" or "link"); false if it does not fit. */
-bool details_hook_path(char *buf, size_t len, const char *dir, unsigned detail, const char *kind,
-		       const char *prog);
+/* DIR/details/prog-PROG and DIR/details/NAME/link-PROG; false if it does
+ * not fit. */
+bool details_prog_path(char *buf, size_t len, const char *dir, const char *prog);
+bool details_link_path(char *buf, size_t len, const char *dir, unsigned detail, const char *prog);
 /* Attaches the programs of each detail in 'details' (bit per enum
  * observe_detail) that observe_readers says is on, and detaches the
  * others'. Call after each switch of their bits. 0, or -1 after an error

@@ -44,7 +44,7 @@ static int stage_detail_programs(struct load_state *s, unsigned d)
 
 		if (!prog)
 			continue;
-		if (!details_hook_path(path, sizeof(path), s->cfg->pin_dir, d, "prog", name))
+		if (!details_prog_path(path, sizeof(path), s->cfg->pin_dir, name))
 			return report_error("pin path too long"), -1;
 		if (load_stage_pin(s, bpf_program__fd(prog), path, s->gid, 0640))
 			return -1;
@@ -103,7 +103,7 @@ void settle_detail_hooks(struct load_state *s)
 				continue;
 			}
 			details_detach_hook(s->cfg->pin_dir, d, name);
-			if (details_hook_path(path, sizeof(path), s->cfg->pin_dir, d, "prog", name))
+			if (details_prog_path(path, sizeof(path), s->cfg->pin_dir, name))
 				unlink(path);
 		}
 	}

@@ -52,8 +52,7 @@ def pins_belong_to_the_group_with_modes_by_purpose(env):
         "observe_syscalls": 0o640, "observe_syscalls_by_pid": 0o640, "observe_syscall_counts": 0o640,
         "details": 0o750, "details/syscall-latency": 0o770, "details/runq-latency": 0o770,
         "details/block-latency": 0o770, "details/page-faults": 0o770,
-        "details/syscall-latency/prog-syscall_enter": 0o640,
-        "details/runq-latency/prog-runq_switch": 0o640,
+        "details/prog-syscall_enter": 0o640, "details/prog-runq_switch": 0o640,
         "observe_faults_by_pid": 0o640, "observe_block": 0o640, "observe_runq": 0o640,
         "observe_slots": 0o600,
     }

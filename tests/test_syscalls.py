@@ -50,7 +50,7 @@ def latency_on(stats):
 def enter_links(pin_dir):
     """The links of the pinned sys_enter program: attached while latency is
     on (one link), not at all while it is off."""
-    prog = os.path.join(pin_dir, "details", "syscall-latency", "prog-syscall_enter")
+    prog = os.path.join(pin_dir, "details", "prog-syscall_enter")
     prog_id = json.loads(run(["bpftool", "-j", "prog", "show", "pinned", prog]).stdout)["id"]
     links = json.loads(run(["bpftool", "-j", "link", "show"]).stdout)
     return prog_id, sum(1 for link in links if link.get("prog_id") == prog_id)
@@ -230,10 +230,10 @@ def a_detail_left_out_at_load_has_no_program_and_cannot_go_on(env):
         check_eq(True, line["details"]["page-faults"].get("left_out"), f"observe-hist -i: {line['details']}")
         text = member("observe-filter", "show").stdout.decode()
         check(re.search(r"^detail  syscall-latency left out at load", text, re.M), f"show:\n{text}")
-        check(not os.path.exists(os.path.join(pin_dir, "details", "syscall-latency", "prog-syscall_enter")),
+        check(not os.path.exists(os.path.join(pin_dir, "details", "prog-syscall_enter")),
               "no sys_enter program pinned for the detail left out")
         run(load)   # again, without it: the program back, the detail usable
-        check(os.path.exists(os.path.join(pin_dir, "details", "syscall-latency", "prog-syscall_enter")),
+        check(os.path.exists(os.path.join(pin_dir, "details", "prog-syscall_enter")),
               "sys_enter pinned, to be attached, by a load without --without-details")
         check_eq(0, member("observe-filter", "enable", "syscall-latency").returncode, "enable after")
         old_prog, links = enter_links(pin_dir)
