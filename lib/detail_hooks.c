@@ -179,8 +179,6 @@ static void remove_leftover_links(const char *dir, unsigned detail)
  * DETAILS_LOCK_WAIT_MS for it. Root (the loader) then goes on without it,
  * the syncs it could race being held up by that member; anyone else gives up.
  */
-#define DETAILS_LOCK_WAIT_MS 3000
-
 static int lock_details(int fd, const char *path)
 {
 	bool exclusive;

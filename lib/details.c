@@ -51,8 +51,6 @@ int detail_by_name(const char *name)
 	return -1;
 }
 
-#define DETAIL_HOLD_WAIT_MS 3000
-
 int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 {
 	char path[4096];
@@ -75,13 +73,13 @@ int details_hold(const char *dir, unsigned detail, struct detail_hold *h)
 	/* Shared before the bit goes on: a last holder switching it off holds
 	 * the lock exclusively until it has, so ours comes after. Briefly:
 	 * longer, a member is holding it against us. */
-	if (flock_within(h->lock_fd, LOCK_SH, DETAIL_HOLD_WAIT_MS)) {
+	if (flock_within(h->lock_fd, LOCK_SH, DETAILS_LOCK_WAIT_MS)) {
 		uint32_t pid = 0;
 		bool exclusive;
 
 		if (errno == EWOULDBLOCK && flock_holder(h->lock_fd, &pid, &exclusive) > 0)
 			report_error("%s has been locked by pid %u for %u s: cannot hold %s on", path,
-				     pid, DETAIL_HOLD_WAIT_MS / 1000, observe_details[detail].name);
+				     pid, DETAILS_LOCK_WAIT_MS / 1000, observe_details[detail].name);
 		else
 			report_error("cannot lock %s: %s", path, strerror(errno));
 		close(h->lock_fd);

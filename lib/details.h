@@ -16,6 +16,10 @@
 
 #define DETAIL_MAX_PROGRAMS 3
 
+/* The longest a holder, a switch or the loader waits for a details lock
+ * that a member may keep against it. */
+#define DETAILS_LOCK_WAIT_MS 3000
+
 struct detail {
 	const char *name;	/* as observe-filter enable takes it; its lock dir */
 	unsigned collector;	/* OBSERVE_COLLECTOR_* whose hooks it is part of */

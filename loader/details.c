@@ -16,18 +16,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static struct bpf_object *collector_object(struct load_state *s, unsigned id)
-{
-	for (int i = 0; i < s->nr_loaded; i++)
-		if (s->loaded[i].c->id == id)
-			return s->loaded[i].obj;
-	return NULL;
-}
-
 /* The detail's program 'name' as loaded now, or NULL (left out). */
 static struct bpf_program *detail_program(struct load_state *s, unsigned d, const char *name)
 {
-	struct bpf_object *obj = collector_object(s, observe_details[d].collector);
+	struct bpf_object *obj = load_object_of(s, observe_details[d].collector);
 	struct bpf_program *prog = obj ? bpf_object__find_program_by_name(obj, name) : NULL;
 
 	return prog && bpf_program__autoload(prog) ? prog : NULL;
@@ -82,7 +74,7 @@ int load_details(struct load_state *s)
 	if (!readers)
 		return 0;
 	for (unsigned d = 0; d < OBSERVE_DETAIL_COUNT; d++)
-		if (collector_object(s, observe_details[d].collector) &&
+		if (load_object_of(s, observe_details[d].collector) &&
 		    prepare_detail(s, d, readers->fd))
 			return -1;
 	return 0;

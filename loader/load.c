@@ -292,6 +292,14 @@ static int load_collector(struct load_state *s, const struct collector *c)
 	return 0;
 }
 
+struct bpf_object *load_object_of(struct load_state *s, unsigned id)
+{
+	for (int i = 0; i < s->nr_loaded; i++)
+		if (s->loaded[i].c->id == id)
+			return s->loaded[i].obj;
+	return NULL;
+}
+
 int load_add_link(struct load_state *s, struct bpf_link *link, const char *pin_fmt, ...)
 {
 	struct attached *a;
@@ -662,15 +670,6 @@ static int publish_pid_set(struct load_state *s)
 	return filters_publish(readers->fd, &f);
 }
 
-/* The collector's object if this run loaded it, else NULL. */
-static struct bpf_object *loaded_object(struct load_state *s, const struct collector *c)
-{
-	for (int i = 0; i < s->nr_loaded; i++)
-		if (s->loaded[i].c == c)
-			return s->loaded[i].obj;
-	return NULL;
-}
-
 /* Slot i of a family is free: no reader holds its directory. The lock
  * (LOCK_EX, as a claim) is kept in *fd so that no reader claims it before
  * its bit is cleared. */
@@ -742,7 +741,7 @@ static int commit(struct load_state *s, const struct kernel_features *f)
 	for (unsigned i = 0; i < nr_collectors; i++) {
 		const struct collector *c = collectors[i];
 
-		if (c->reset && c->reset(s, c, loaded_object(s, c)))
+		if (c->reset && c->reset(s, c, load_object_of(s, c->id)))
 			err = -1;
 	}
 	return err;

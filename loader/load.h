@@ -74,6 +74,9 @@ struct load_state {
 	for (struct ring_family *r = &(s)->rings.events; r;			\
 	     r = r == &(s)->rings.events ? &(s)->rings.tls : NULL)
 
+/* The object of collector 'id' (enum observe_collector) if this run loaded
+ * it, else NULL. */
+struct bpf_object *load_object_of(struct load_state *s, unsigned id);
 /* The map of this load called 'name', or NULL if no loaded collector has it. */
 struct shared_map *load_find_map(struct load_state *s, const char *name);
 /* dir/name into buf; false if it does not fit. */

@@ -8,10 +8,9 @@ COLLECTOR_SKELETON(syscalls)
 
 static int syscalls_commit(struct load_state *s, const struct collector *c)
 {
-	for (int i = 0; i < s->nr_loaded; i++)
-		if (s->loaded[i].c == c)
-			return stage_syscall_exits(s, s->loaded[i].obj);
-	return 0;
+	struct bpf_object *obj = load_object_of(s, c->id);
+
+	return obj ? stage_syscall_exits(s, obj) : 0;
 }
 
 const struct collector collector_syscalls = {
